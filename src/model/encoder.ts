@@ -1,0 +1,53 @@
+/**
+ * What every sentence encoder offers the rest of PairLens: a tokenizer and the
+ * forward pass as separate stages, so the attribution engine can start from the
+ * hidden states at the input of any layer.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+
+export interface TokenizedText {
+  ids: number[];
+  /** Display text of each token (sub-word piece, or the characters of an unknown token). */
+  pieces: string[];
+  /** Word index of each token, for word-level sums. */
+  words: number[];
+  /** Tokens cut off beyond the model's limit. */
+  droppedTokens: number;
+}
+
+export interface SentenceEncoder {
+  readonly id: string;
+  readonly numLayers: number;
+  readonly maxTokens: number;
+  /** Width of the embedding the model returns. */
+  readonly outputSize: number;
+
+  tokenize(text: string): TokenizedText;
+
+  /** Stage 0: token ids → hidden states at the input of layer 0, [1, S, H0]. */
+  embed(ids: readonly number[]): tf.Tensor3D;
+  /** Transformer layer `l` on a batch of same-length sequences, [B, S, H] → [B, S, H']. */
+  layer(l: number, x: tf.Tensor3D): tf.Tensor3D;
+  /** Token states after the last layer → one vector per sequence, [B, S, H] → [B, H]. */
+  pool(x: tf.Tensor3D): tf.Tensor2D;
+  /** Dense head on the pooled vector (identity where the model has none). */
+  head(pooled: tf.Tensor2D): tf.Tensor2D;
+  /** Final normalisation (identity where the model has none). */
+  normalize(e: tf.Tensor2D): tf.Tensor2D;
+
+  dispose(): void;
+}
+
+/** Runs layers `from..n-1`, pooling, head and normalisation: g_L in method.md. */
+export function encodeFrom(model: SentenceEncoder, from: number, x: tf.Tensor3D): tf.Tensor2D {
+  let h = x;
+  for (let l = from; l < model.numLayers; l++) h = model.layer(l, h);
+  return model.normalize(model.head(model.pool(h)));
+}
+
+/** Hidden states at the input of layer `upTo` (0 = the embedding output). */
+export function hiddenAt(model: SentenceEncoder, ids: readonly number[], upTo: number): tf.Tensor3D {
+  let h = model.embed(ids);
+  for (let l = 0; l < upTo; l++) h = model.layer(l, h);
+  return h;
+}

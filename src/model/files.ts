@@ -1,0 +1,55 @@
+/**
+ * Where model files come from. The browser fetches them from our own server;
+ * Node (CLI, tests) reads them from disk. Both report progress and name the file
+ * that is missing or broken, so the user can see what went wrong.
+ */
+
+export class ModelFileError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+    this.name = 'ModelFileError';
+  }
+}
+
+export interface FileProgress {
+  file: string;
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+export interface ModelFiles {
+  /** Human-readable location, used in messages. */
+  readonly location: string;
+  read(name: string): Promise<ArrayBuffer>;
+}
+
+export function parseJsonFile<T>(name: string, bytes: ArrayBuffer): T {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+  } catch (error) {
+    throw new ModelFileError(name, `not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/** Files served over HTTP, e.g. `/models/use-lite/` by our own build. */
+export function httpFiles(baseUrl: string, fetchImpl: typeof fetch = fetch): ModelFiles {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return {
+    location: base,
+    async read(name) {
+      let response: Response;
+      try {
+        response = await fetchImpl(base + name);
+      } catch (error) {
+        throw new ModelFileError(name, `could not be downloaded (${(error as Error).message})`);
+      }
+      if (!response.ok) {
+        throw new ModelFileError(name, `could not be downloaded (HTTP ${response.status})`);
+      }
+      return response.arrayBuffer();
+    },
+  };
+}
