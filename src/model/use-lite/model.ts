@@ -100,17 +100,17 @@ export class UseLite implements SentenceEncoder {
       const [q, k, v] = tf.split(dense(h, w.qkvKernel, w.qkvBias), 3, -1) as tf.Tensor3D[];
       const scores = tf.matMul(tf.mul(splitHeads(q, HEADS), w.queryScale), splitHeads(k, HEADS), false, true);
       const context = tf.matMul(tf.softmax(scores), splitHeads(v, HEADS));
-      return dense(combineHeads(context), w.outputKernel, w.outputBias);
+      return dense(combineHeads(context as tf.Tensor4D), w.outputKernel, w.outputBias);
     });
   }
 
   pool(x: tf.Tensor3D): tf.Tensor2D {
     // Σ over tokens / count, as the graph does (it masks padding; our batches have none).
-    return tf.tidy(() => tf.div(tf.sum(x, 1), x.shape[1]));
+    return tf.tidy(() => tf.div(tf.sum(x, 1), x.shape[1]) as tf.Tensor2D);
   }
 
   head(pooled: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => tf.tanh(tf.add(tf.matMul(pooled, this.weights.headKernel), this.weights.headBias)));
+    return tf.tidy(() => tf.tanh(tf.add(tf.matMul(pooled, this.weights.headKernel), this.weights.headBias)) as tf.Tensor2D);
   }
 
   normalize(e: tf.Tensor2D): tf.Tensor2D {

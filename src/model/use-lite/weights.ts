@@ -136,7 +136,7 @@ function pickWeights(named: tf.NamedTensorMap): UseLiteWeights {
     const a = l === 0 ? 256 : 512; // attention width
     const v = `${ENCODE}Layer_${l}/TransformerLayer/`;
     const stack = `${ENCODE}TransformerStack/Layer_${l}/TransformerLayer/`;
-    const kernel = (name: string, shape: number[]) =>
+    const kernel = (name: string, shape: [number, number]) =>
       tf.reshape(take<tf.Rank.R4>(name, [1, 1, ...shape]), shape) as tf.Tensor2D;
     const weights: LayerWeights = {
       attentionNormScale: take(`${v}layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`, [d]),

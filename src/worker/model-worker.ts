@@ -1,0 +1,76 @@
+/// <reference lib="webworker" />
+/**
+ * The model worker: owns TF.js and the loaded model, answers jobs from the UI.
+ * Nothing here touches the DOM; the UI never imports TF.js.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { SentenceEncoder } from '../model/encoder.ts';
+import { encodeFrom } from '../model/encoder.ts';
+import { httpFiles, ModelFileError } from '../model/files.ts';
+import { modelInfo } from '../model/catalog.ts';
+import { loadModel } from '../model/registry.ts';
+import { chooseBackend, whenGpuDeviceLost } from './backend.ts';
+import type { EmbeddedText, WorkerEvent, WorkerRequest } from './protocol.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+let model: SentenceEncoder | null = null;
+
+function post(event: WorkerEvent, transfer: Transferable[] = []): void {
+  scope.postMessage(event, transfer);
+}
+
+async function init(request: Extract<WorkerRequest, { type: 'init' }>): Promise<void> {
+  try {
+    const chosen = await chooseBackend(new URL('tfjs-wasm/', request.baseUrl).href, request.backend);
+    post({ type: 'backend', ...chosen });
+    whenGpuDeviceLost()?.then((message) => post({ type: 'device-lost', message }));
+    const files = httpFiles(new URL(modelInfo(request.modelId).servedAt, request.baseUrl).href);
+    model?.dispose();
+    model = await loadModel(request.modelId, files, (p) => post({ type: 'load-progress', ...p }));
+    post({ type: 'ready', modelId: model.id, numLayers: model.numLayers, maxTokens: model.maxTokens });
+  } catch (error) {
+    const message =
+      error instanceof ModelFileError
+        ? `The model could not be loaded: ${error.message}`
+        : `The model could not be loaded: ${(error as Error).message}`;
+    post({ type: 'error', message, fatal: true });
+  }
+}
+
+async function embed(jobId: number, texts: string[], encoder: SentenceEncoder): Promise<void> {
+  const started = performance.now();
+  const items: EmbeddedText[] = [];
+  for (const text of texts) {
+    const tokenized = encoder.tokenize(text);
+    if (tokenized.ids.length === 0) throw new Error('Cannot embed an empty text.');
+    const output = tf.tidy(() => encodeFrom(encoder, 0, encoder.embed(tokenized.ids)));
+    const embedding = (await output.data()) as Float32Array;
+    output.dispose();
+    items.push({ text, tokens: tokenized.pieces, droppedTokens: tokenized.droppedTokens, embedding });
+  }
+  post(
+    { type: 'embedded', jobId, items, ms: performance.now() - started },
+    items.map((item) => item.embedding.buffer),
+  );
+}
+
+scope.onmessage = (message: MessageEvent<WorkerRequest>) => {
+  const request = message.data;
+  switch (request.type) {
+    case 'init':
+      void init(request);
+      break;
+    case 'embed':
+      if (!model) {
+        post({ type: 'error', jobId: request.jobId, message: 'The model is not loaded yet.', fatal: false });
+        return;
+      }
+      embed(request.jobId, request.texts, model).catch((error: Error) =>
+        post({ type: 'error', jobId: request.jobId, message: error.message, fatal: false }),
+      );
+      break;
+    case 'cancel':
+      // Embedding jobs are short; cancellation matters for attribution jobs (engine issue).
+      break;
+  }
+};

@@ -1,0 +1,28 @@
+/**
+ * The messages between the UI and the model worker. The worker owns TF.js and the
+ * model; the UI only sends requests and renders what comes back. Every job carries
+ * an id so stale answers can be recognised and dropped.
+ */
+
+export type BackendName = 'webgpu' | 'wasm' | 'cpu';
+export const BACKENDS: readonly BackendName[] = ['webgpu', 'wasm', 'cpu'];
+
+export interface EmbeddedText {
+  text: string;
+  tokens: string[];
+  droppedTokens: number;
+  embedding: Float32Array;
+}
+
+export type WorkerRequest =
+  | { type: 'init'; modelId: string; baseUrl: string; backend?: BackendName }
+  | { type: 'embed'; jobId: number; texts: string[] }
+  | { type: 'cancel'; jobId: number };
+
+export type WorkerEvent =
+  | { type: 'backend'; backend: BackendName; detail: string }
+  | { type: 'load-progress'; file: string; loadedBytes: number; totalBytes: number }
+  | { type: 'ready'; modelId: string; numLayers: number; maxTokens: number }
+  | { type: 'embedded'; jobId: number; items: EmbeddedText[]; ms: number }
+  | { type: 'device-lost'; message: string }
+  | { type: 'error'; jobId?: number; message: string; fatal: boolean };
