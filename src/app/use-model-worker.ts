@@ -52,7 +52,6 @@ export function useModelWorker(modelId: string): { client: ModelWorkerClient; st
           break;
       }
     });
-    setStatus(INITIAL);
     client.start(modelId, backend);
     return () => {
       unsubscribe();
@@ -60,5 +59,9 @@ export function useModelWorker(modelId: string): { client: ModelWorkerClient; st
     };
   }, [client, modelId, attempt]);
 
-  return { client, status, retry: () => setAttempt((n) => n + 1) };
+  const retry = () => {
+    setStatus(INITIAL);
+    setAttempt((n) => n + 1);
+  };
+  return { client, status, retry };
 }

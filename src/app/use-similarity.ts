@@ -19,6 +19,8 @@ export interface SimilarityResult {
 
 export const DEBOUNCE_MS = 250;
 
+const textsKey = (a: string, b: string) => JSON.stringify([a, b]);
+
 export function isBlank(text: string): boolean {
   return text.trim().length === 0;
 }
@@ -26,7 +28,7 @@ export function isBlank(text: string): boolean {
 export function useSimilarity(client: ModelWorkerClient, ready: boolean, a: string, b: string) {
   const [result, setResult] = useState<SimilarityResult | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [pendingTexts, setPendingTexts] = useState<string | null>(null);
   const pending = useRef<{ jobId: number; a: string; b: string } | null>(null);
 
   useEffect(() => {
@@ -34,7 +36,7 @@ export function useSimilarity(client: ModelWorkerClient, ready: boolean, a: stri
       const job = pending.current;
       if (!job || !('jobId' in event) || event.jobId !== job.jobId) return; // stale or unrelated
       pending.current = null;
-      setBusy(false);
+      setPendingTexts(null);
       if (event.type === 'embedded') {
         const [ea, eb] = event.items;
         setError(null);
@@ -57,16 +59,15 @@ export function useSimilarity(client: ModelWorkerClient, ready: boolean, a: stri
   useEffect(() => {
     if (pending.current) client.cancel(pending.current.jobId);
     pending.current = null;
-    setBusy(false);
     if (!ready || isBlank(a) || isBlank(b)) return;
     const timer = setTimeout(() => {
       pending.current = { jobId: client.embed([a, b]), a, b };
-      setBusy(true);
+      setPendingTexts(textsKey(a, b));
     }, DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [client, ready, a, b]);
 
   // A result is shown only while the boxes still hold the texts it was computed for.
   const current = result && result.a === a && result.b === b ? result : null;
-  return { result: current, busy, error };
+  return { result: current, busy: pendingTexts === textsKey(a, b), error };
 }
