@@ -13,6 +13,9 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list']],
+  // Screenshot makers run only through `npm run screenshots`.
+  grep: process.env.SCREENSHOTS ? /@screenshot/ : undefined,
+  grepInvert: process.env.SCREENSHOTS ? undefined : /@screenshot/,
   use: {
     baseURL: `http://127.0.0.1:${port}/`,
     launchOptions: {
