@@ -1,0 +1,125 @@
+/**
+ * Everything a shared link restores, in one table (design.md, "URL parameters").
+ * One parse, one serialise: unknown parameters are ignored, invalid values fall back
+ * to defaults and are reported so the UI can say so. Values are only ever used as
+ * data (text boxes, numbers), never rendered as HTML.
+ */
+import { DEFAULT_MODEL } from '../model/catalog.ts';
+
+export type Mode = 'exact' | 'approx';
+export type Sim = 'cos' | 'dot';
+
+export interface ViewState {
+  a: string;
+  b: string;
+  model: string;
+  /** null = the model's default layer (its last). */
+  layer: number | null;
+  mode: Mode;
+  steps: number;
+  sim: Sim;
+}
+
+export const MIN_STEPS = 8;
+export const MAX_STEPS = 1024;
+export const DEFAULT_STEPS = 64;
+
+export const EXAMPLE_A = 'A man is playing a guitar on stage.';
+export const EXAMPLE_B = 'Someone performs music with an instrument.';
+
+export const DEFAULT_VIEW: ViewState = {
+  a: EXAMPLE_A,
+  b: EXAMPLE_B,
+  model: DEFAULT_MODEL,
+  layer: null,
+  mode: 'approx',
+  steps: DEFAULT_STEPS,
+  sim: 'cos',
+};
+
+/** Longest text a link may carry; longer ones are cut (the model reads 128 tokens anyway). */
+export const MAX_TEXT_LENGTH = 20_000;
+/** Hugging Face ids look like "owner/name"; the bundled ones are plain names. */
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?$/;
+/** Layer indices a link may name before the model is known; the model checks its own range. */
+export const MAX_LAYER_PARAM = 127;
+
+const isPowerOfTwo = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+
+interface Param<K extends keyof ViewState> {
+  key: K;
+  parse: (raw: string) => ViewState[K] | undefined; // undefined = invalid
+  describe: string;
+}
+
+const oneOf =
+  <T extends string>(...values: T[]) =>
+  (raw: string): T | undefined =>
+    values.find((v) => v === raw);
+
+const text = (raw: string) => raw.slice(0, MAX_TEXT_LENGTH);
+
+const PARAMS: { [K in keyof ViewState]: Param<K> } = {
+  a: { key: 'a', parse: text, describe: 'any text' },
+  b: { key: 'b', parse: text, describe: 'any text' },
+  model: { key: 'model', parse: (raw) => (MODEL_ID.test(raw) ? raw : undefined), describe: 'a model id' },
+  layer: {
+    key: 'layer',
+    parse: (raw) => {
+      if (!/^\d{1,3}$/.test(raw)) return undefined;
+      const layer = Number(raw);
+      return layer <= MAX_LAYER_PARAM ? layer : undefined;
+    },
+    describe: 'a layer number',
+  },
+  mode: { key: 'mode', parse: oneOf<Mode>('exact', 'approx'), describe: 'exact or approx' },
+  steps: {
+    key: 'steps',
+    parse: (raw) => {
+      if (!/^\d{1,5}$/.test(raw)) return undefined;
+      const steps = Number(raw);
+      return isPowerOfTwo(steps) && steps >= MIN_STEPS && steps <= MAX_STEPS ? steps : undefined;
+    },
+    describe: `a power of two from ${MIN_STEPS} to ${MAX_STEPS}`,
+  },
+  sim: { key: 'sim', parse: oneOf<Sim>('cos', 'dot'), describe: 'cos or dot' },
+};
+
+const KEYS = Object.keys(PARAMS) as Array<keyof ViewState>;
+
+export interface ParsedView {
+  view: ViewState;
+  /** One plain sentence per rejected parameter. */
+  notices: string[];
+}
+
+export function parseView(search: string): ParsedView {
+  const params = new URLSearchParams(search);
+  const view: ViewState = { ...DEFAULT_VIEW };
+  const notices: string[] = [];
+  for (const key of KEYS) {
+    const raw = params.get(key);
+    if (raw === null) continue;
+    const value = PARAMS[key].parse(raw);
+    if (value === undefined) {
+      const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+      notices.push(`Ignored ${key}="${shown}" in the link: expected ${PARAMS[key].describe}; using the default.`);
+    } else {
+      (view as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  return { view, notices };
+}
+
+/** The query string for a view; defaults are left out to keep links short. */
+export function serializeView(view: ViewState): string {
+  const params = new URLSearchParams();
+  for (const key of KEYS) {
+    const value = view[key];
+    // Texts are always written, so a link shows exactly what was compared.
+    const isText = key === 'a' || key === 'b';
+    if (!isText && (value === null || value === DEFAULT_VIEW[key])) continue;
+    params.set(key, String(value));
+  }
+  return `?${params.toString()}`;
+}
