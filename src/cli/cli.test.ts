@@ -47,7 +47,40 @@ describe('pairlens CLI', () => {
     model.dispose();
   });
 
+  it('attributes a pair as JSON in the shape of design.md, numbers consistent with each other', async () => {
+    const { code, stdout } = await pairlens('attribute', '--a', 'A cat sat.', '--b', 'A dog sat.', '--steps', '16', '--layer', '1', '--json');
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    for (const key of ['model', 'layer', 'steps', 'mode', 'sim', 'method', 'tokensA', 'tokensB', 'matrix', 'prediction', 'shiftedPrediction', 'referenceTerms', 'target', 'sum', 'integrationError', 'ms']) {
+      expect(out, key).toHaveProperty(key);
+    }
+    expect(out).toMatchObject({ model: 'use-lite', layer: 1, steps: 16, mode: 'approx', sim: 'cos', method: 'jvp' });
+    expect(out.matrix).toHaveLength(out.tokensA.length);
+    for (const row of out.matrix) expect(row).toHaveLength(out.tokensB.length);
+    const sum = out.matrix.flat().reduce((acc: number, v: number) => acc + v, 0);
+    expect(sum).toBeCloseTo(out.sum, 5);
+    const { aRb, rAb, rArB } = out.referenceTerms;
+    expect(out.target).toBeCloseTo(out.prediction - aRb - rAb + rArB, 6);
+    expect(out.integrationError).toBeCloseTo(out.sum - out.target, 6);
+  });
+
+  it('prints a readable table without --json', async () => {
+    const { code, stdout } = await pairlens('attribute', '--a', 'Hello there', '--b', 'Hi', '--steps', '8');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/integration error/);
+    expect(stdout).toContain('▁Hi');
+  });
+
   it.each([
+    [['attribute', '--a', 'x', '--b', 'y', '--layer', '99'], /layer/],
+    [['attribute', '--a', 'x', '--b', 'y', '--steps', '100'], /steps/],
+    [['attribute', '--a', 'x', '--b', 'y', '--steps', '-1'], /steps/],
+    [['attribute', '--a', 'x', '--b', 'y', '--steps', '2048'], /steps/],
+    [['attribute', '--a', '  ', '--b', 'y'], /empty/i],
+    [['attribute', '--a', 'x', '--b', 'y', '--mode', 'xyz'], /--mode must be exact or approx/],
+    [['attribute', '--a', 'x', '--b', 'y', '--sim', 'l2'], /--sim must be cos or dot/],
+    [['attribute', '--a', 'x', '--b', 'y', '--model', 'nope'], /unknown model/],
+    [['attribute', '--a', 'x'], /needs --a TEXT and --b TEXT/],
     [['embed'], /needs at least one TEXT/],
     [['embed', '  '], /TEXT 1 is empty/],
     [['embed', '--model', 'no-such-model', 'x'], /unknown model "no-such-model"/],

@@ -7,6 +7,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_MODEL } from '../model/catalog.ts';
 import { encodeFrom } from '../model/encoder.ts';
 import { loadBundledModel } from '../model/node-models.ts';
+import { AttributionEngine, type AttributionRequest } from '../attribution/engine.ts';
+import { attributionReport, attributionTable } from '../shared/report.ts';
 import { startNodeBackend, type NodeBackend } from './node-backend.ts';
 
 export const HELP = `pairlens: token-pair attributions for Siamese sentence encoders
@@ -16,12 +18,31 @@ Usage:
       Embed each TEXT; prints JSON {"model", "backend", "dim",
       "items": [{"text", "tokens", "droppedTokens", "embedding"}]}.
 
+  pairlens attribute --a TEXT --b TEXT [--model ID] [--layer L] [--steps N]
+                     [--mode exact|approx] [--sim cos|dot] [--method jvp|vjp]
+                     [--rule midpoint|right] [--reference TOKEN_ID|zeros]
+                     [--backend wasm|cpu] [--json]
+      Token-pair attributions (integrated Jacobians) of the similarity of A and B.
+      A readable table, or with --json: {"model", "layer", "steps", "mode", "sim",
+      "method", "tokensA", "tokensB", "matrix" (rows = tokens of A), "prediction",
+      "shiftedPrediction", "referenceTerms": {"aRb", "rAb", "rArB"}, "target", "sum",
+      "integrationError", "ms"}.
+
   pairlens --help
       Show this help.
 
 Options:
   --model ID         model to use (default: ${DEFAULT_MODEL}, the bundled Universal Sentence Encoder lite)
   --backend NAME     TF.js backend: wasm (default) or cpu
+  --a, --b TEXT      the two texts to compare (attribute)
+  --layer L          attribute the input of layer L; 0 = the embedding output (default: last layer)
+  --steps N          integration steps, a power of two from 8 to 1024 (default: 64)
+  --mode MODE        exact (reference shifted to zero) or approx (the unmodified model; default)
+  --sim SIM          cos (default) or dot
+  --method METHOD    jvp (forward mode, default) or vjp (one backward pass per output dimension)
+  --rule RULE        quadrature: midpoint (default) or right (the papers' right Riemann sum)
+  --reference REF    reference token id (default: the model's neutral token) or zeros
+  --json             print JSON instead of a table
   -h, --help         show this help
 `;
 
@@ -65,6 +86,73 @@ async function embedCommand(args: string[]): Promise<void> {
   }
 }
 
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${flag} must be ${allowed.join(' or ')}, not "${value}"`);
+}
+
+function integer(flag: string, value: string): number {
+  if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`--${flag} must be an integer, not "${value}"`);
+  return Number(value);
+}
+
+function parseReference(value: string | undefined): AttributionRequest['reference'] {
+  if (value === undefined) return undefined;
+  if (value === 'zeros') return { kind: 'zeros' };
+  return { kind: 'token', id: integer('reference', value) };
+}
+
+async function attributeCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: false,
+    strict: true,
+    options: {
+      ...COMMON_OPTIONS,
+      a: { type: 'string' },
+      b: { type: 'string' },
+      layer: { type: 'string' },
+      steps: { type: 'string', default: '64' },
+      mode: { type: 'string', default: 'approx' },
+      sim: { type: 'string', default: 'cos' },
+      method: { type: 'string', default: 'jvp' },
+      rule: { type: 'string', default: 'midpoint' },
+      reference: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (positionals.length > 0) throw new UsageError('attribute takes its texts as --a TEXT --b TEXT');
+  if (values.a === undefined || values.b === undefined) throw new UsageError('attribute needs --a TEXT and --b TEXT');
+  const partial = {
+    a: values.a,
+    b: values.b,
+    steps: integer('steps', values.steps),
+    mode: oneOf('mode', values.mode, ['exact', 'approx'] as const),
+    sim: oneOf('sim', values.sim, ['cos', 'dot'] as const),
+    method: oneOf('method', values.method, ['jvp', 'vjp'] as const),
+    rule: oneOf('rule', values.rule, ['midpoint', 'right'] as const),
+    reference: parseReference(values.reference),
+  };
+  const layerFlag = values.layer === undefined ? undefined : integer('layer', values.layer);
+
+  const backend = await startNodeBackend(parseBackend(values.backend));
+  const model = await loadBundledModel(values.model);
+  const engine = new AttributionEngine(model);
+  try {
+    const request: AttributionRequest = { ...partial, layer: layerFlag ?? model.numLayers - 1 };
+    const result = await engine.attribute(request);
+    const report = attributionReport(model.id, result);
+    process.stdout.write(values.json ? `${JSON.stringify({ ...report, backend })}\n` : attributionTable(report));
+  } finally {
+    engine.clearCache();
+    model.dispose();
+  }
+}
+
 /** Runs the CLI and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -78,6 +166,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'embed':
         await embedCommand(rest);
+        return 0;
+      case 'attribute':
+        await attributeCommand(rest);
         return 0;
       default:
         throw new UsageError(`unknown command "${command}" (try: pairlens --help)`);

@@ -3,7 +3,7 @@
  * forward pass as separate stages, so the attribution engine can start from the
  * hidden states at the input of any layer.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 
 export interface TokenizedText {
   ids: number[];
@@ -40,14 +40,18 @@ export interface SentenceEncoder {
 
 /** Runs layers `from..n-1`, pooling, head and normalisation: g_L in method.md. */
 export function encodeFrom(model: SentenceEncoder, from: number, x: tf.Tensor3D): tf.Tensor2D {
-  let h = x;
-  for (let l = from; l < model.numLayers; l++) h = model.layer(l, h);
-  return model.normalize(model.head(model.pool(h)));
+  return tf.tidy(() => {
+    let h = x;
+    for (let l = from; l < model.numLayers; l++) h = model.layer(l, h);
+    return model.normalize(model.head(model.pool(h)));
+  });
 }
 
 /** Hidden states at the input of layer `upTo` (0 = the embedding output). */
 export function hiddenAt(model: SentenceEncoder, ids: readonly number[], upTo: number): tf.Tensor3D {
-  let h = model.embed(ids);
-  for (let l = 0; l < upTo; l++) h = model.layer(l, h);
-  return h;
+  return tf.tidy(() => {
+    let h = model.embed(ids);
+    for (let l = 0; l < upTo; l++) h = model.layer(l, h);
+    return h;
+  });
 }

@@ -9,11 +9,13 @@ import { encodeFrom } from '../model/encoder.ts';
 import { httpFiles, ModelFileError } from '../model/files.ts';
 import { modelInfo } from '../model/catalog.ts';
 import { loadModel } from '../model/registry.ts';
+import { AttributionJobs } from './attribution-jobs.ts';
 import { chooseBackend, whenGpuDeviceLost } from './backend.ts';
 import type { EmbeddedText, WorkerEvent, WorkerRequest } from './protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let model: SentenceEncoder | null = null;
+let jobs: AttributionJobs | null = null;
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
@@ -25,8 +27,10 @@ async function init(request: Extract<WorkerRequest, { type: 'init' }>): Promise<
     post({ type: 'backend', ...chosen });
     whenGpuDeviceLost()?.then((message) => post({ type: 'device-lost', message }));
     const files = httpFiles(new URL(modelInfo(request.modelId).servedAt, request.baseUrl).href);
+    jobs?.dispose();
     model?.dispose();
     model = await loadModel(request.modelId, files, (p) => post({ type: 'load-progress', ...p }));
+    jobs = new AttributionJobs(model, post);
     post({ type: 'ready', modelId: model.id, numLayers: model.numLayers, maxTokens: model.maxTokens });
   } catch (error) {
     const message =
@@ -69,8 +73,16 @@ scope.onmessage = (message: MessageEvent<WorkerRequest>) => {
         post({ type: 'error', jobId: request.jobId, message: error.message, fatal: false }),
       );
       break;
+    case 'attribute':
+      if (!jobs) {
+        post({ type: 'error', jobId: request.jobId, message: 'The model is not loaded yet.', fatal: false });
+        return;
+      }
+      jobs.start(request.jobId, request.request);
+      break;
     case 'cancel':
-      // Embedding jobs are short; cancellation matters for attribution jobs (engine issue).
+      // Embedding jobs are short and run to the end; attribution jobs stop between chunks.
+      jobs?.cancel(request.jobId);
       break;
   }
 };

@@ -1,0 +1,21 @@
+/** Which encoders have tangent rules: the engine's view of a loaded SentenceEncoder. */
+import type { SentenceEncoder } from '../model/encoder.ts';
+import type { TangentEncoder } from '../model/tangent.ts';
+import { isUseLite, UseLiteTangent } from '../model/use-lite/tangent.ts';
+
+export function hasTangentRules(model: SentenceEncoder): model is TangentEncoder {
+  return typeof (model as Partial<TangentEncoder>).layerJvp === 'function';
+}
+
+/** The tangent-capable view of `model`, or undefined when no rules exist for it. */
+export function tangentEncoderFor(model: SentenceEncoder): TangentEncoder | undefined {
+  if (hasTangentRules(model)) return model;
+  if (isUseLite(model)) return new UseLiteTangent(model);
+  return undefined;
+}
+
+/** Token the default reference repeats (method.md: padding token, or a neutral piece). */
+export function defaultReferenceTokenId(model: SentenceEncoder): number | undefined {
+  // use-lite has no padding token; "▁" (id 30) is the neutral piece use-lite.md chose.
+  return model.id === 'use-lite' ? 30 : undefined;
+}

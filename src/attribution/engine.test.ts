@@ -1,0 +1,182 @@
+/**
+ * The engine's contract on the real use-lite, CPU backend: input validation, chunking,
+ * partial results, cancellation, the cache, word-level sums, reference choices.
+ * Texts are 1–4 tokens and N = 8 at layer 1 to keep the pure-JS backend quick; the
+ * numerical properties over many pairs live in properties.test.ts.
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SentenceEncoder } from '../model/encoder.ts';
+import { loadBundledModel } from '../model/node-models.ts';
+import { AttributionEngine, type AttributionRequest, type AttributionResult } from './engine.ts';
+import { AttributionInputError } from './errors.ts';
+import { wordLevel } from './words.ts';
+
+let model: SentenceEncoder;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  model = await loadBundledModel('use-lite');
+});
+
+afterAll(() => model?.dispose());
+
+const BASE: AttributionRequest = { a: 'Hi.', b: 'Yes!', layer: 1, steps: 8, mode: 'exact', sim: 'cos' };
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('input validation', () => {
+  const bad: Array<[string, Partial<AttributionRequest>]> = [
+    ['layer below 0', { layer: -1 }],
+    ['layer past the last', { layer: 2 }],
+    ['fractional layer', { layer: 0.5 }],
+    ['steps not a power of two', { steps: 12 }],
+    ['steps below 8', { steps: 4 }],
+    ['steps above 1024', { steps: 2048 }],
+    ['empty text a', { a: '' }],
+    ['whitespace-only text b', { b: ' \t\n ' }],
+    ['unknown model', { model: 'bert-base' }],
+    ['unknown mode', { mode: 'both' as never }],
+    ['unknown similarity', { sim: 'l2' as never }],
+    ['unknown method', { method: 'fd' as never }],
+    ['unknown rule', { rule: 'simpson' as never }],
+    ['reference id out of range', { reference: { kind: 'token', id: 99999 } }],
+    ['zero chunk size', { chunkSize: 0 }],
+  ];
+  it.each(bad)('rejects %s before computing anything', async (_name, patch) => {
+    const engine = new AttributionEngine(model);
+    const before = tf.memory().numTensors;
+    await expect(engine.attribute({ ...BASE, ...patch })).rejects.toBeInstanceOf(AttributionInputError);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(engine.stats.pointsComputed).toBe(0);
+  });
+});
+
+describe('quadrature in chunks', () => {
+  it('gives the same result whatever the chunk size, and streams partial results', async () => {
+    const results: AttributionResult[] = [];
+    const partials: number[][] = [];
+    for (const chunkSize of [1, 3, 8]) {
+      const engine = new AttributionEngine(model);
+      const steps: number[] = [];
+      results.push(await engine.attribute({ ...BASE, chunkSize }, { onPartial: (p) => steps.push(p.stepsDone) }));
+      partials.push(steps);
+    }
+    expect(partials[0]).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(partials[1]).toEqual([3, 6]);
+    expect(partials[2]).toEqual([]);
+    for (const r of results.slice(1)) {
+      expect(maxDiff(r.matrix, results[0].matrix)).toBeLessThan(1e-6);
+      expect(Math.abs(r.sum - results[0].sum)).toBeLessThan(1e-6);
+    }
+    expect(results[0].stepsDone).toBe(8);
+  });
+
+  it('partial results carry the current estimate, error and elapsed time', async () => {
+    const engine = new AttributionEngine(model);
+    const partials: AttributionResult[] = [];
+    const final = await engine.attribute({ ...BASE, chunkSize: 2 }, { onPartial: (p) => partials.push(p) });
+    expect(partials.map((p) => p.stepsDone)).toEqual([2, 4, 6]);
+    for (const p of partials) {
+      expect(p.rows * p.cols).toBe(final.matrix.length);
+      expect(p.integrationError).toBeCloseTo(p.sum - p.target, 6);
+      expect(p.ms).toBeGreaterThan(0);
+      expect(p.steps).toBe(8);
+    }
+  });
+
+  it('the right Riemann rule is selectable and differs from the midpoint rule', async () => {
+    const engine = new AttributionEngine(model);
+    const mid = await engine.attribute(BASE);
+    const right = await engine.attribute({ ...BASE, rule: 'right' });
+    expect(right.rule).toBe('right');
+    expect(maxDiff(mid.matrix, right.matrix)).toBeGreaterThan(1e-4);
+    expect(engine.stats.textsComputed).toBe(4);
+  });
+
+  it('cancels between chunks, caching nothing and leaving no tensors', async () => {
+    const engine = new AttributionEngine(model);
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    const run = engine.attribute({ ...BASE, chunkSize: 1 }, { signal: controller.signal, onPartial: () => controller.abort() });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(engine.stats.pointsComputed).toBe(2); // one chunk for each text
+    expect(engine.cachedTexts).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(engine.attribute(BASE, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('cache', () => {
+  it('computes only the new side, and reuses P when mode or similarity change', async () => {
+    const engine = new AttributionEngine(model);
+    const fresh = await engine.attribute(BASE);
+    expect(engine.stats.textsComputed).toBe(2);
+
+    const t0 = performance.now();
+    const approx = await engine.attribute({ ...BASE, mode: 'approx' });
+    const dot = await engine.attribute({ ...BASE, mode: 'approx', sim: 'dot' });
+    const switchMs = (performance.now() - t0) / 2;
+    expect(engine.stats.textsComputed).toBe(2);
+    expect(engine.stats.pointsComputed).toBe(16);
+    console.log(`mode switch ${switchMs.toFixed(2)} ms vs fresh run ${fresh.ms.toFixed(0)} ms (${((100 * switchMs) / fresh.ms).toFixed(2)}%)`);
+    expect(approx.referenceTerms.aRb).not.toBe(0);
+    // use-lite embeddings are unit vectors, so cos and dot agree.
+    expect(maxDiff(dot.matrix, approx.matrix)).toBeLessThan(1e-5);
+
+    const partials: AttributionResult[] = [];
+    const third = await engine.attribute({ ...BASE, b: 'Sun', chunkSize: 4 }, { onPartial: (p) => partials.push(p) });
+    expect(engine.stats.textsComputed).toBe(3);
+    expect(engine.stats.pointsComputed).toBe(24);
+    expect(partials.map((p) => p.stepsDone)).toEqual([4]);
+
+    // The cached side is the same P as a fresh computation of that pair.
+    const other = new AttributionEngine(model);
+    const reference = await other.attribute({ ...BASE, b: 'Sun' });
+    expect(maxDiff(third.matrix, reference.matrix)).toBeLessThan(1e-6);
+
+    // The same text on both sides is computed once.
+    engine.clearCache();
+    const self = await engine.attribute({ ...BASE, b: BASE.a });
+    expect(engine.stats.textsComputed).toBe(4);
+    expect(self.rows).toBe(self.cols);
+    expect(engine.cachedP(BASE.a, BASE)?.pieces).toEqual(self.tokensA);
+  });
+});
+
+describe('references', () => {
+  it('defaults to "▁" repeated; another token and zeros at the layer are selectable', async () => {
+    const engine = new AttributionEngine(model);
+    const results = [];
+    for (const reference of [undefined, { kind: 'token', id: 0 }, { kind: 'zeros' }] as const) {
+      const r = await engine.attribute({ ...BASE, mode: 'approx', reference });
+      results.push(r);
+      // The sum rule's right-hand side, term by term.
+      expect(r.target).toBeCloseTo(r.prediction - r.referenceTerms.aRb - r.referenceTerms.rAb + r.referenceTerms.rArB, 10);
+    }
+    expect(results[0].reference).toEqual({ kind: 'token', id: 30 });
+    expect(results[0].prediction).toBe(results[1].prediction);
+    expect(results[0].referenceTerms.aRb).not.toBeCloseTo(results[1].referenceTerms.aRb, 3);
+    expect(results[2].referenceTerms.aRb).not.toBeCloseTo(results[1].referenceTerms.aRb, 3);
+    expect(engine.stats.textsComputed).toBe(6);
+  });
+});
+
+describe('word level', () => {
+  it('sums sub-word blocks, keeping the total', async () => {
+    const engine = new AttributionEngine(model);
+    const r = await engine.attribute({ ...BASE, a: 'Unbelievably quick.', b: 'Sun' });
+    const words = wordLevel(r);
+    expect(words.wordsA).toEqual(['Unbelievably', 'quick.']);
+    expect(words.rows).toBe(2);
+    expect(r.rows).toBeGreaterThan(2);
+    const total = words.matrix.reduce((s, v) => s + v, 0);
+    expect(total).toBeCloseTo(r.sum, 5);
+  });
+});

@@ -1,0 +1,405 @@
+/**
+ * The attribution engine: token-pair attributions A = P_aᵀ P_b for a Siamese encoder
+ * (method.md). No DOM, no React: the worker, the CLI and the tests drive it alike.
+ *
+ * Public API
+ *
+ *   const engine = new AttributionEngine(model);      // any SentenceEncoder; use-lite has tangent rules
+ *   const result = await engine.attribute(
+ *     { a, b, layer, steps, mode: 'exact' | 'approx', sim: 'cos' | 'dot',
+ *       method?: 'jvp' | 'vjp',               // default 'jvp' (tangent route); 'vjp' = reverse, D backward passes
+ *       rule?: 'midpoint' | 'right',          // default 'midpoint'
+ *       reference?: { kind: 'token', id } | { kind: 'zeros' },  // default: use-lite's "▁" (id 30) repeated
+ *       chunkSize?: number,                   // α points per chunk (partial result after each)
+ *       model?: string },                     // optional check that the engine holds this model
+ *     { onPartial?: (r: AttributionResult) => void, signal?: AbortSignal });
+ *   engine.clearCache();
+ *   engine.cachedP(text, { layer, steps, rule?, reference?, method? });  // one text's P, if cached
+ *   engine.stats;                             // { textsComputed, pointsComputed, cacheHits }
+ *
+ * AttributionResult: tokensA/B (pieces), wordsA/B (token → word index; see words.ts for
+ * word-level sums), matrix (Float32Array, row-major rows × cols = S_a × S_b), prediction
+ * (s(a, b) of the unmodified model), shiftedPrediction (s of f − f(r)), referenceTerms
+ * {aRb, rAb, rArB} (0 in exact mode), target, sum (ΣA), integrationError (sum − target),
+ * stepsDone/steps, layer, mode, sim, method, rule, ms (elapsed since the call),
+ * droppedTokensA/B. Partial results have the same shape with stepsDone < steps, and
+ * use the running mean over the points done so far (a cached side uses its full P).
+ *
+ * Errors: AttributionInputError for a bad request (thrown before anything is
+ * computed or allocated), AttributionAbortedError (name 'AbortError') when the signal
+ * fires; checked before each chunk.
+ *
+ * Cost model: P is computed once per (model, text, layer, steps, rule, reference,
+ * method) and cached as plain Float32Arrays; mode and similarity only change the
+ * normalisation and the target, so switching them reuses P.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { encodeFrom, type SentenceEncoder, type TokenizedText } from '../model/encoder.ts';
+import type { TangentEncoder } from '../model/tangent.ts';
+import { defaultReferenceTokenId, tangentEncoderFor } from './encoders.ts';
+import { AttributionAbortedError, AttributionInputError } from './errors.ts';
+import { pairValues, type PairMode, type ReferenceTerms, type SideValues, type Similarity } from './pairing.ts';
+import { isPowerOfTwo, quadraturePoints, type QuadratureRule } from './quadrature.ts';
+import {
+  DEFAULT_ROW_BUDGET,
+  jvpChunk,
+  loadGradients,
+  pathTensors,
+  vjpChunk,
+  type AttributionMethod,
+  type PathTensors,
+  type Reference,
+} from './routes.ts';
+
+export type { AttributionMethod, PairMode, QuadratureRule, Reference, ReferenceTerms, Similarity };
+
+/** Lets pending events (messages, timers) run before the next chunk. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+export const MIN_STEPS = 8;
+export const MAX_STEPS = 1024;
+
+export interface AttributionRequest {
+  a: string;
+  b: string;
+  layer: number;
+  steps: number;
+  mode: PairMode;
+  sim: Similarity;
+  method?: AttributionMethod;
+  rule?: QuadratureRule;
+  reference?: Reference;
+  chunkSize?: number;
+  /** When given, must name the engine's model (guards hosts that hold several). */
+  model?: string;
+}
+
+export interface AttributionResult {
+  tokensA: string[];
+  tokensB: string[];
+  wordsA: number[];
+  wordsB: number[];
+  matrix: Float32Array;
+  rows: number;
+  cols: number;
+  prediction: number;
+  shiftedPrediction: number;
+  referenceTerms: ReferenceTerms;
+  target: number;
+  sum: number;
+  integrationError: number;
+  stepsDone: number;
+  steps: number;
+  layer: number;
+  mode: PairMode;
+  sim: Similarity;
+  method: AttributionMethod;
+  rule: QuadratureRule;
+  reference: Reference;
+  ms: number;
+  droppedTokensA: number;
+  droppedTokensB: number;
+}
+
+/** One text's attributions P (as Pᵀ, [S, D] row-major), with f(x) and f(r). */
+export interface TextAttribution extends SideValues {
+  tokens: number;
+  pieces: string[];
+  words: number[];
+}
+
+export type TextKey = Pick<AttributionRequest, 'layer' | 'steps' | 'rule' | 'reference' | 'method'>;
+
+export interface AttributeOptions {
+  onPartial?: (partial: AttributionResult) => void;
+  signal?: AbortSignal;
+}
+
+export interface EngineOptions {
+  /** Texts whose P the cache keeps (least recently used dropped first). */
+  cacheSize?: number;
+  /** Rows one batched op may hold; see DEFAULT_ROW_BUDGET. */
+  rowBudget?: number;
+}
+
+export interface EngineStats {
+  /** Texts whose P was computed (not taken from the cache). */
+  textsComputed: number;
+  /** α points evaluated, summed over texts. */
+  pointsComputed: number;
+  cacheHits: number;
+}
+
+/** A request with every default filled in. */
+type FullRequest = Required<Omit<AttributionRequest, 'model' | 'chunkSize'>> & { chunkSize?: number };
+
+/** One text's P and embeddings, as kept in the cache. */
+interface SideEntry {
+  tokens: TokenizedText;
+  values: SideValues;
+}
+
+/** One text's P being computed: reference and Δ stay on the device between chunks. */
+class SideJob {
+  readonly sum: Float64Array;
+  done = 0;
+  private constructor(
+    readonly tokens: TokenizedText,
+    readonly path: PathTensors,
+    readonly embedding: Float32Array,
+    readonly referenceEmbedding: Float32Array,
+    outputSize: number,
+  ) {
+    this.sum = new Float64Array(tokens.ids.length * outputSize);
+  }
+
+  static async start(model: SentenceEncoder, tokens: TokenizedText, req: FullRequest): Promise<SideJob> {
+    const path = pathTensors(model, tokens.ids, req.layer, req.reference);
+    try {
+      const both = tf.tidy(() => encodeFrom(model, req.layer, tf.concat([path.x, path.r], 0) as tf.Tensor3D));
+      const data = (await both.data()) as Float32Array;
+      both.dispose();
+      const d = model.outputSize;
+      return new SideJob(tokens, path, data.slice(0, d), data.slice(d, 2 * d), d);
+    } catch (error) {
+      tf.dispose([path.x, path.r, path.delta]);
+      throw error;
+    }
+  }
+
+  /** Adds the chunk's Σ_α (∂g/∂x · v_i) to the running sum, reading back once. */
+  async step(chunk: () => tf.Tensor2D, points: number): Promise<void> {
+    const t = chunk();
+    const data = await t.data();
+    t.dispose();
+    for (let k = 0; k < data.length; k++) this.sum[k] += data[k];
+    this.done += points;
+  }
+
+  /** The running mean: P estimated from the points done so far. */
+  values(): SideValues {
+    const pt = new Float32Array(this.sum.length);
+    const n = Math.max(1, this.done);
+    for (let k = 0; k < pt.length; k++) pt[k] = this.sum[k] / n;
+    return {
+      pt,
+      tokens: this.tokens.ids.length,
+      embedding: this.embedding,
+      referenceEmbedding: this.referenceEmbedding,
+    };
+  }
+
+  dispose(): void {
+    tf.dispose([this.path.x, this.path.r, this.path.delta]);
+  }
+}
+
+const MODES: readonly PairMode[] = ['exact', 'approx'];
+const SIMS: readonly Similarity[] = ['cos', 'dot'];
+const METHODS: readonly AttributionMethod[] = ['jvp', 'vjp'];
+const RULES: readonly QuadratureRule[] = ['midpoint', 'right'];
+
+function isInteger(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n);
+}
+
+export class AttributionEngine {
+  readonly stats: EngineStats = { textsComputed: 0, pointsComputed: 0, cacheHits: 0 };
+  private readonly tangent: TangentEncoder | undefined;
+  private readonly cache = new Map<string, SideEntry>();
+  private readonly cacheSize: number;
+  private readonly rowBudget: number;
+
+  constructor(
+    readonly model: SentenceEncoder,
+    options: EngineOptions = {},
+  ) {
+    this.tangent = tangentEncoderFor(model);
+    this.cacheSize = options.cacheSize ?? 64;
+    this.rowBudget = options.rowBudget ?? DEFAULT_ROW_BUDGET;
+  }
+
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  get cachedTexts(): number {
+    return this.cache.size;
+  }
+
+  /** One text's P from the cache (computes nothing; undefined when not cached). */
+  cachedP(text: string, key: TextKey): TextAttribution | undefined {
+    const req = this.validate({ a: text, b: text, mode: 'exact', sim: 'cos', ...key });
+    const entry = this.cache.get(this.cacheKey(text, req));
+    if (!entry) return undefined;
+    return { ...entry.values, pieces: entry.tokens.pieces, words: entry.tokens.words };
+  }
+
+  async attribute(request: AttributionRequest, options: AttributeOptions = {}): Promise<AttributionResult> {
+    const started = performance.now();
+    const req = this.validate(request);
+    const { signal, onPartial } = options;
+    if (signal?.aborted) throw new AttributionAbortedError();
+    if (req.method === 'vjp') await loadGradients();
+
+    const tokens = [this.model.tokenize(req.a), this.model.tokenize(req.b)];
+    const keys = [this.cacheKey(req.a, req), this.cacheKey(req.b, req)];
+    const entries = keys.map((k) => this.cacheGet(k));
+    const points = quadraturePoints(req.steps, req.rule);
+    const jobs = new Map<string, SideJob>();
+
+    const assemble = (sides: SideValues[], stepsDone: number): AttributionResult => {
+      const values = pairValues(sides[0], sides[1], req.mode, req.sim);
+      return {
+        tokensA: tokens[0].pieces,
+        tokensB: tokens[1].pieces,
+        wordsA: tokens[0].words,
+        wordsB: tokens[1].words,
+        ...values,
+        rows: sides[0].tokens,
+        cols: sides[1].tokens,
+        stepsDone,
+        steps: req.steps,
+        layer: req.layer,
+        mode: req.mode,
+        sim: req.sim,
+        method: req.method,
+        rule: req.rule,
+        reference: req.reference,
+        ms: performance.now() - started,
+        droppedTokensA: tokens[0].droppedTokens,
+        droppedTokensB: tokens[1].droppedTokens,
+      };
+    };
+
+    try {
+      for (let side = 0; side < 2; side++) {
+        if (entries[side] || jobs.has(keys[side])) continue;
+        jobs.set(keys[side], await SideJob.start(this.model, tokens[side], req));
+      }
+      const sideValues = (side: number): SideValues => entries[side]?.values ?? jobs.get(keys[side])!.values();
+
+      const chunkSize = req.chunkSize ?? this.defaultChunkSize(req, tokens);
+      for (let start = 0; start < points.length && jobs.size > 0; start += chunkSize) {
+        // On WASM and CPU, reading a tensor resolves without a macrotask, so a host's
+        // message handler (the worker's "cancel") would never run: give it a turn.
+        if (signal) await yieldToEventLoop();
+        if (signal?.aborted) throw new AttributionAbortedError();
+        const alphas = points.slice(start, start + chunkSize);
+        // Lockstep: every side in progress advances by the same chunk, so a partial
+        // result pairs estimates from the same points.
+        for (const job of jobs.values()) {
+          await job.step(() => this.chunk(req, job.path, alphas), alphas.length);
+          this.stats.pointsComputed += alphas.length;
+        }
+        const done = start + alphas.length;
+        if (done < req.steps && onPartial) onPartial(assemble([sideValues(0), sideValues(1)], done));
+      }
+      if (signal?.aborted) throw new AttributionAbortedError();
+
+      for (const [key, job] of jobs) {
+        this.cacheSet(key, { tokens: job.tokens, values: job.values() });
+        this.stats.textsComputed++;
+      }
+      this.stats.cacheHits += entries.filter(Boolean).length;
+      return assemble([sideValues(0), sideValues(1)], req.steps);
+    } finally {
+      for (const job of jobs.values()) job.dispose();
+    }
+  }
+
+  private chunk(req: FullRequest, path: PathTensors, alphas: number[]): tf.Tensor2D {
+    if (req.method === 'vjp') return vjpChunk(this.model, req.layer, path, alphas, this.rowBudget);
+    // validate() has made sure a tangent view exists for the jvp method.
+    return jvpChunk(this.tangent!, req.layer, path, alphas, this.rowBudget);
+  }
+
+  /**
+   * Enough points per chunk to fill one batched op for the longer text, at most 16
+   * so partial results keep coming; the reverse route's chunks cost D passes per
+   * point, so it reports after every few points.
+   */
+  private defaultChunkSize(req: FullRequest, tokens: TokenizedText[]): number {
+    if (req.method === 'vjp') return Math.min(req.steps, 4);
+    const s = Math.max(tokens[0].ids.length, tokens[1].ids.length);
+    return Math.max(1, Math.min(16, req.steps, Math.floor(this.rowBudget / (s * s))));
+  }
+
+  private cacheKey(text: string, req: FullRequest): string {
+    return JSON.stringify([this.model.id, text, req.layer, req.steps, req.rule, req.reference, req.method]);
+  }
+
+  private cacheGet(key: string): SideEntry | undefined {
+    const entry = this.cache.get(key);
+    if (entry) {
+      // Re-insert so Map order is least recently used first.
+      this.cache.delete(key);
+      this.cache.set(key, entry);
+    }
+    return entry;
+  }
+
+  private cacheSet(key: string, entry: SideEntry): void {
+    this.cache.delete(key);
+    this.cache.set(key, entry);
+    while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+  }
+
+  /** Checks everything before any tensor exists, and fills in the defaults. */
+  private validate(req: AttributionRequest): FullRequest {
+    const fail = (message: string): never => {
+      throw new AttributionInputError(message);
+    };
+    if (req.model !== undefined && req.model !== this.model.id) {
+      fail(`unknown model "${req.model}": this engine holds "${this.model.id}"`);
+    }
+    for (const [name, text] of [['a', req.a], ['b', req.b]] as const) {
+      if (typeof text !== 'string' || text.trim() === '') fail(`text ${name} is empty`);
+    }
+    const layers = this.model.numLayers;
+    if (!isInteger(req.layer) || req.layer < 0 || req.layer >= layers) {
+      fail(`layer must be an integer from 0 to ${layers - 1}, got ${String(req.layer)}`);
+    }
+    if (!isPowerOfTwo(req.steps) || req.steps < MIN_STEPS || req.steps > MAX_STEPS) {
+      fail(`steps must be a power of two from ${MIN_STEPS} to ${MAX_STEPS}, got ${String(req.steps)}`);
+    }
+    if (!MODES.includes(req.mode)) fail(`mode must be one of ${MODES.join(', ')}, got ${String(req.mode)}`);
+    if (!SIMS.includes(req.sim)) fail(`sim must be one of ${SIMS.join(', ')}, got ${String(req.sim)}`);
+    const method = req.method ?? 'jvp';
+    if (!METHODS.includes(method)) fail(`method must be one of ${METHODS.join(', ')}, got ${String(method)}`);
+    if (method === 'jvp' && !this.tangent) fail(`model "${this.model.id}" has no tangent rules; use method "vjp"`);
+    const rule = req.rule ?? 'midpoint';
+    if (!RULES.includes(rule)) fail(`rule must be one of ${RULES.join(', ')}, got ${String(rule)}`);
+    if (req.chunkSize !== undefined && (!isInteger(req.chunkSize) || req.chunkSize < 1)) {
+      fail(`chunkSize must be a positive integer, got ${String(req.chunkSize)}`);
+    }
+    return {
+      a: req.a,
+      b: req.b,
+      layer: req.layer,
+      steps: req.steps,
+      mode: req.mode,
+      sim: req.sim,
+      method,
+      rule,
+      reference: this.validReference(req.reference, fail),
+      chunkSize: req.chunkSize,
+    };
+  }
+
+  private validReference(reference: Reference | undefined, fail: (message: string) => never): Reference {
+    if (reference === undefined) {
+      const id = defaultReferenceTokenId(this.model);
+      return id === undefined ? { kind: 'zeros' } : { kind: 'token', id };
+    }
+    if (reference.kind === 'zeros') return { kind: 'zeros' };
+    if (reference.kind !== 'token') return fail(`reference must be a token or zeros`);
+    const vocab = this.tangent?.vocabSize ?? Number.MAX_SAFE_INTEGER;
+    if (!isInteger(reference.id) || reference.id < 0 || reference.id >= vocab) {
+      fail(`reference token id must be an integer from 0 to ${vocab - 1}, got ${String(reference.id)}`);
+    }
+    return { kind: 'token', id: reference.id };
+  }
+}

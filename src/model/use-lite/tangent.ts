@@ -1,0 +1,171 @@
+/**
+ * Tangent (forward-mode) rules for every use-lite stage after the embedding, next to
+ * the same primal ops as model.ts so the Jacobian is taken at exactly the point the
+ * forward pass computes (use-lite.md has the equations).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { SentenceEncoder, TokenizedText } from '../encoder.ts';
+import {
+  denseTangent,
+  l2NormalizeJvp,
+  layerNormTangent,
+  matMulPrimalByTangents,
+  matMulTangentsByPrimal,
+  meanPoolJvp,
+  reluTangent,
+  softmaxTangent,
+  tanhTangent,
+  type Dual2,
+  type Dual3,
+  type TangentEncoder,
+} from '../tangent.ts';
+import { combineHeads, dense, layerNorm, splitHeads, UseLite } from './model.ts';
+import type { LayerWeights } from './weights.ts';
+
+const HEADS = 4;
+
+/** [B, T, S, heads·d] → [B·heads, T, S, d]: one attention batch per (point, head). */
+function tangentHeads(dx: tf.Tensor4D, heads: number): tf.Tensor4D {
+  const [b, t, s, width] = dx.shape;
+  const d = width / heads;
+  const split = tf.transpose(tf.reshape(dx, [b, t, s, heads, d]), [0, 3, 1, 2, 4]);
+  return tf.reshape(split, [b * heads, t, s, d]);
+}
+
+/** Inverse of tangentHeads. */
+function combineTangentHeads(dx: tf.Tensor4D, b: number): tf.Tensor4D {
+  const [bh, t, s, d] = dx.shape;
+  const heads = bh / b;
+  const joined = tf.transpose(tf.reshape(dx, [b, heads, t, s, d]), [0, 2, 3, 1, 4]);
+  return tf.reshape(joined, [b, t, s, heads * d]);
+}
+
+/** [B, heads, S, d] → [B·heads, S, d] */
+function foldHeads(x: tf.Tensor4D): tf.Tensor3D {
+  const [b, h, s, d] = x.shape;
+  return tf.reshape(x, [b * h, s, d]);
+}
+
+export class UseLiteTangent implements TangentEncoder {
+  constructor(readonly model: UseLite) {}
+
+  get id(): string {
+    return this.model.id;
+  }
+  get numLayers(): number {
+    return this.model.numLayers;
+  }
+  get maxTokens(): number {
+    return this.model.maxTokens;
+  }
+  get outputSize(): number {
+    return this.model.outputSize;
+  }
+  get vocabSize(): number {
+    return this.model.weights.tokenEmbeddings.shape[0];
+  }
+
+  tokenize(text: string): TokenizedText {
+    return this.model.tokenize(text);
+  }
+  embed(ids: readonly number[]): tf.Tensor3D {
+    return this.model.embed(ids);
+  }
+  layer(l: number, x: tf.Tensor3D): tf.Tensor3D {
+    return this.model.layer(l, x);
+  }
+  pool(x: tf.Tensor3D): tf.Tensor2D {
+    return this.model.pool(x);
+  }
+  head(pooled: tf.Tensor2D): tf.Tensor2D {
+    return this.model.head(pooled);
+  }
+  normalize(e: tf.Tensor2D): tf.Tensor2D {
+    return this.model.normalize(e);
+  }
+  /** The wrapper owns nothing; the wrapped model is disposed by whoever loaded it. */
+  dispose(): void {}
+
+  layerJvp(l: number, d: Dual3): Dual3 {
+    const w = this.model.weights.layers[l];
+    if (!w) throw new Error(`use-lite has no layer ${l}`);
+    const eps = this.model.weights.layerNormEpsilon;
+    return tf.tidy(() => {
+      const { x, dx } = d;
+      const residual = w.residualKernel && w.residualBias ? dense(x, w.residualKernel, w.residualBias) : x;
+      const dResidual = w.residualKernel ? denseTangent(dx, w.residualKernel) : dx;
+
+      const h = layerNorm(x, w.attentionNormScale, w.attentionNormBias, eps);
+      const dh = layerNormTangent(x, dx, w.attentionNormScale, eps) as tf.Tensor4D;
+      const att = this.attentionJvp(w, { x: h, dx: dh });
+      const y = tf.add(residual, att.x) as tf.Tensor3D;
+      const dy = tf.add(dResidual, att.dx) as tf.Tensor4D;
+
+      const h2 = layerNorm(y, w.ffnNormScale, w.ffnNormBias, eps);
+      const dh2 = layerNormTangent(y, dy, w.ffnNormScale, eps) as tf.Tensor4D;
+      const pre = dense(h2, w.ffnInKernel, w.ffnInBias);
+      const dPre = denseTangent(dh2, w.ffnInKernel);
+      const ffn = dense(tf.relu(pre), w.ffnOutKernel, w.ffnOutBias);
+      const dFfn = denseTangent(reluTangent(pre, dPre) as tf.Tensor4D, w.ffnOutKernel);
+      return { x: tf.add(ffn, y) as tf.Tensor3D, dx: tf.add(dFfn, dy) as tf.Tensor4D };
+    });
+  }
+
+  /** Multi-head self-attention (no padding) and its tangent. */
+  attentionJvp(w: LayerWeights, d: Dual3): Dual3 {
+    return tf.tidy(() => {
+      const b = d.x.shape[0];
+      const [q, k, v] = tf.split(dense(d.x, w.qkvKernel, w.qkvBias), 3, -1) as tf.Tensor3D[];
+      const [dq, dk, dv] = tf.split(denseTangent(d.dx, w.qkvKernel), 3, -1) as tf.Tensor4D[];
+
+      // Primal exactly as model.ts computes it, then folded to [B·heads, S, d].
+      const qs4 = tf.mul(splitHeads(q, HEADS), w.queryScale) as tf.Tensor4D;
+      const k4 = splitHeads(k, HEADS);
+      const v4 = splitHeads(v, HEADS);
+      const p4 = tf.softmax(tf.matMul(qs4, k4, false, true)) as tf.Tensor4D;
+      const context = combineHeads(tf.matMul(p4, v4) as tf.Tensor4D);
+
+      const qs = foldHeads(qs4);
+      const kf = foldHeads(k4);
+      const vf = foldHeads(v4);
+      const p = foldHeads(p4);
+      const dqs = tf.mul(tangentHeads(dq, HEADS), w.queryScale) as tf.Tensor4D;
+      const dkf = tangentHeads(dk, HEADS);
+      const dvf = tangentHeads(dv, HEADS);
+
+      // ż = Q̇Kᵀ + QK̇ᵀ, the second as (K̇Qᵀ)ᵀ so both are tangent-by-primal matmuls.
+      const dScores = tf.add(
+        matMulTangentsByPrimal(dqs, kf, true),
+        tf.transpose(matMulTangentsByPrimal(dkf, qs, true), [0, 1, 3, 2]),
+      ) as tf.Tensor4D;
+      const dp = softmaxTangent(p, dScores) as tf.Tensor4D;
+      const dContext = tf.add(matMulTangentsByPrimal(dp, vf), matMulPrimalByTangents(p, dvf)) as tf.Tensor4D;
+
+      return {
+        x: dense(context, w.outputKernel, w.outputBias),
+        dx: denseTangent(combineTangentHeads(dContext, b), w.outputKernel),
+      };
+    });
+  }
+
+  poolJvp(d: Dual3): Dual2 {
+    return meanPoolJvp(d);
+  }
+
+  headJvp(d: Dual2): Dual2 {
+    return tf.tidy(() => {
+      const y = this.model.head(d.x);
+      const dz = tf.matMul(tf.reshape(d.dx, [-1, d.dx.shape[2]]), this.model.weights.headKernel);
+      const dzt = tf.reshape(dz, [d.dx.shape[0], d.dx.shape[1], -1]);
+      return { x: y, dx: tanhTangent(y, dzt) as tf.Tensor3D };
+    });
+  }
+
+  normalizeJvp(d: Dual2): Dual2 {
+    return l2NormalizeJvp(d, this.model.weights.l2Epsilon);
+  }
+}
+
+export function isUseLite(model: SentenceEncoder): model is UseLite {
+  return model instanceof UseLite;
+}

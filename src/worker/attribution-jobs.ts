@@ -1,0 +1,52 @@
+/**
+ * Runs attribution jobs in the worker, one at a time: a new job or a cancel aborts
+ * the running one between chunks, so stale work stops as soon as possible.
+ */
+import { AttributionEngine, type AttributionRequest, type AttributionResult } from '../attribution/engine.ts';
+import { isAbortError } from '../attribution/errors.ts';
+import type { SentenceEncoder } from '../model/encoder.ts';
+import type { WorkerEvent } from './protocol.ts';
+
+type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
+export class AttributionJobs {
+  private readonly engine: AttributionEngine;
+  private running: { jobId: number; controller: AbortController } | null = null;
+
+  constructor(
+    model: SentenceEncoder,
+    private readonly post: Post,
+  ) {
+    this.engine = new AttributionEngine(model);
+  }
+
+  start(jobId: number, request: AttributionRequest): void {
+    this.running?.controller.abort();
+    const controller = new AbortController();
+    this.running = { jobId, controller };
+    const send = (result: AttributionResult, final: boolean) => {
+      // Each message gets its own copy of the matrix, handed over without another copy.
+      const matrix = result.matrix.slice();
+      this.post({ type: 'attribution', jobId, result: { ...result, matrix }, final }, [matrix.buffer]);
+    };
+    this.engine
+      .attribute(request, { signal: controller.signal, onPartial: (partial) => send(partial, false) })
+      .then((result) => send(result, true))
+      .catch((error: unknown) => {
+        if (isAbortError(error)) this.post({ type: 'cancelled', jobId });
+        else this.post({ type: 'error', jobId, message: (error as Error).message, fatal: false });
+      })
+      .finally(() => {
+        if (this.running?.jobId === jobId) this.running = null;
+      });
+  }
+
+  cancel(jobId: number): void {
+    if (this.running?.jobId === jobId) this.running.controller.abort();
+  }
+
+  dispose(): void {
+    this.running?.controller.abort();
+    this.engine.clearCache();
+  }
+}
