@@ -14,9 +14,20 @@ export interface ModelStatus {
   totalBytes: number;
   error: string | null;
   notice: string | null;
+  numLayers: number;
+  maxTokens: number;
 }
 
-const INITIAL: ModelStatus = { phase: 'starting', backend: null, loadedBytes: 0, totalBytes: 0, error: null, notice: null };
+const INITIAL: ModelStatus = {
+  phase: 'starting',
+  backend: null,
+  loadedBytes: 0,
+  totalBytes: 0,
+  error: null,
+  notice: null,
+  numLayers: 0,
+  maxTokens: 0,
+};
 
 /** A test-only switch: `?backend=wasm` forces a backend. */
 function forcedBackend(): BackendName | undefined {
@@ -40,7 +51,7 @@ export function useModelWorker(modelId: string): { client: ModelWorkerClient; st
           setStatus((s) => ({ ...s, loadedBytes: event.loadedBytes, totalBytes: event.totalBytes }));
           break;
         case 'ready':
-          setStatus((s) => ({ ...s, phase: 'ready', error: null }));
+          setStatus((s) => ({ ...s, phase: 'ready', error: null, numLayers: event.numLayers, maxTokens: event.maxTokens }));
           break;
         case 'device-lost':
           backend = 'wasm';

@@ -2,7 +2,7 @@
  * The UI's handle on the model worker: starts it, forwards its events, and numbers
  * jobs so that the UI can tell a current answer from a stale one.
  */
-import type { BackendName, WorkerEvent, WorkerRequest } from '../worker/protocol.ts';
+import type { AttributionRequest, AttributionResult, BackendName, WorkerEvent, WorkerRequest } from '../worker/protocol.ts';
 
 export type WorkerListener = (event: WorkerEvent) => void;
 
@@ -30,6 +30,28 @@ export class ModelWorkerClient {
     const jobId = this.nextJobId++;
     this.send({ type: 'embed', jobId, texts });
     return jobId;
+  }
+
+  /** Starts an attribution job (partial results stream in as 'attribution' events). */
+  attribute(request: AttributionRequest): number {
+    const jobId = this.nextJobId++;
+    this.send({ type: 'attribute', jobId, request });
+    return jobId;
+  }
+
+  /** One attribution to its end: resolves with the final result, rejects if cancelled or failed. */
+  attributeToEnd(request: AttributionRequest): Promise<AttributionResult> {
+    const jobId = this.attribute(request);
+    return new Promise((resolve, reject) => {
+      const unsubscribe = this.subscribe((event) => {
+        if (!('jobId' in event) || event.jobId !== jobId) return;
+        if (event.type === 'attribution' && event.final) resolve(event.result);
+        else if (event.type === 'cancelled') reject(new Error('cancelled'));
+        else if (event.type === 'error') reject(new Error(event.message));
+        else return;
+        unsubscribe();
+      });
+    });
   }
 
   cancel(jobId: number): void {

@@ -1,0 +1,71 @@
+import { BUNDLED_MODELS } from '../../model/catalog.ts';
+import type { Mode, Sim, ViewState } from '../url-state.ts';
+import { MAX_STEPS, MIN_STEPS } from '../url-state.ts';
+
+const STEP_CHOICES: number[] = [];
+for (let n = MIN_STEPS; n <= MAX_STEPS; n *= 2) STEP_CHOICES.push(n);
+
+/** "embeddings" for the input of layer 0, else "after layer L" (1-based, as people count). */
+export function layerName(layer: number): string {
+  return layer === 0 ? 'embeddings' : `after layer ${layer}`;
+}
+
+export interface ControlsProps {
+  view: ViewState;
+  numLayers: number;
+  layer: number;
+  onChange: (patch: Partial<ViewState>) => void;
+}
+
+export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
+  return (
+    <fieldset className="controls">
+      <legend className="visually-hidden">Attribution settings</legend>
+      <label>
+        Model
+        <select value={view.model} onChange={(e) => onChange({ model: e.target.value })}>
+          {BUNDLED_MODELS.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Layer
+        <select value={layer} onChange={(e) => onChange({ layer: Number(e.target.value) })}>
+          {Array.from({ length: numLayers }, (_, l) => (
+            <option key={l} value={l}>
+              {layerName(l)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div role="radiogroup" aria-label="Mode" className="mode">
+        {(['exact', 'approx'] as Mode[]).map((mode) => (
+          <label key={mode}>
+            <input type="radio" name="mode" value={mode} checked={view.mode === mode} onChange={() => onChange({ mode })} />
+            {mode === 'exact' ? 'Exact' : 'Approximate'}
+          </label>
+        ))}
+      </div>
+      <label>
+        Steps
+        <select value={view.steps} onChange={(e) => onChange({ steps: Number(e.target.value) })}>
+          {STEP_CHOICES.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Similarity
+        <select value={view.sim} onChange={(e) => onChange({ sim: e.target.value as Sim })}>
+          <option value="cos">cosine</option>
+          <option value="dot">dot product</option>
+        </select>
+      </label>
+    </fieldset>
+  );
+}

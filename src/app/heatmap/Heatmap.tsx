@@ -1,0 +1,47 @@
+import { useEffect, useRef } from 'react';
+import { HeatmapView, type CellRef, type HeatmapData } from './heatmap.ts';
+import './heatmap.css';
+
+export interface HeatmapProps {
+  /** null clears the drawing (e.g. before the first result). */
+  data: HeatmapData | null;
+  onPin?: (cell: CellRef | null) => void;
+  /** Called with the view after mount (for toSvgString / toPngBlob / pin) and with null before unmount. */
+  onReady?: (view: HeatmapView | null) => void;
+  className?: string;
+}
+
+export function Heatmap({ data, onPin, onReady, className }: HeatmapProps) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const viewRef = useRef<HeatmapView | null>(null);
+  // Callbacks live in refs so that a new function each parent render does not rebuild the view.
+  const onPinRef = useRef(onPin);
+  const onReadyRef = useRef(onReady);
+  useEffect(() => {
+    onPinRef.current = onPin;
+    onReadyRef.current = onReady;
+  });
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!host) return;
+    const view = new HeatmapView(host, { onPin: (cell) => onPinRef.current?.(cell) });
+    viewRef.current = view;
+    onReadyRef.current?.(view);
+    return () => {
+      onReadyRef.current?.(null);
+      view.dispose();
+      viewRef.current = null;
+    };
+  }, []);
+
+  // Declared after the mount effect, so on mount (and StrictMode's remount) the view exists.
+  useEffect(() => {
+    const view = viewRef.current;
+    if (!view) return;
+    if (data) view.render(data);
+    else view.clear();
+  }, [data]);
+
+  return <div ref={hostRef} className={className ? `pl-heatmap-host ${className}` : 'pl-heatmap-host'} />;
+}

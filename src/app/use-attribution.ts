@@ -1,0 +1,113 @@
+/**
+ * Runs attributions in the worker for the current view: debounced while the user
+ * types, the previous job cancelled whenever the inputs change, partial results
+ * shown at most ~10 times a second, and nothing shown for inputs that have changed.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { AttributionRequest, AttributionResult } from '../worker/protocol.ts';
+import type { ModelWorkerClient } from './worker-client.ts';
+
+export const DEBOUNCE_MS = 300;
+const REDRAW_INTERVAL_MS = 100;
+
+export interface ConvergencePoint {
+  steps: number;
+  error: number;
+}
+
+export interface AttributionState {
+  /** The request the shown result belongs to. */
+  request: AttributionRequest | null;
+  result: AttributionResult | null;
+  running: boolean;
+  cancelled: boolean;
+  error: string | null;
+  convergence: ConvergencePoint[];
+}
+
+const IDLE: AttributionState = { request: null, result: null, running: false, cancelled: false, error: null, convergence: [] };
+
+export function requestKey(request: AttributionRequest | null): string {
+  return request ? JSON.stringify([request.a, request.b, request.layer, request.steps, request.mode, request.sim]) : '';
+}
+
+export function useAttribution(client: ModelWorkerClient, request: AttributionRequest | null) {
+  const [state, setState] = useState<AttributionState>(IDLE);
+  const job = useRef<{ id: number; request: AttributionRequest } | null>(null);
+  const pendingPartial = useRef<AttributionResult | null>(null);
+  const lastDraw = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const lastTexts = useRef<string>('');
+
+  const flushPartial = useCallback(() => {
+    timer.current = null;
+    const partial = pendingPartial.current;
+    const current = job.current;
+    pendingPartial.current = null;
+    if (!partial || !current) return;
+    lastDraw.current = performance.now();
+    setState((s) => ({ ...s, result: partial, convergence: [...s.convergence, { steps: partial.stepsDone, error: partial.integrationError }] }));
+  }, []);
+
+  useEffect(() => {
+    return client.subscribe((event) => {
+      const current = job.current;
+      if (!current || !('jobId' in event) || event.jobId !== current.id) return; // stale or unrelated
+      if (event.type === 'attribution') {
+        if (event.final) {
+          if (timer.current) clearTimeout(timer.current);
+          timer.current = null;
+          pendingPartial.current = null;
+          job.current = null;
+          const final = event.result;
+          setState((s) => ({
+            ...s,
+            result: final,
+            running: false,
+            convergence: [...s.convergence.filter((p) => p.steps < final.stepsDone), { steps: final.stepsDone, error: final.integrationError }],
+          }));
+        } else {
+          // Keep only the newest partial; draw it now or when the interval has passed.
+          pendingPartial.current = event.result;
+          const wait = REDRAW_INTERVAL_MS - (performance.now() - lastDraw.current);
+          if (wait <= 0) flushPartial();
+          else if (!timer.current) timer.current = setTimeout(flushPartial, wait);
+        }
+      } else if (event.type === 'cancelled') {
+        job.current = null;
+        setState((s) => ({ ...s, running: false, cancelled: true }));
+      } else if (event.type === 'error') {
+        job.current = null;
+        setState((s) => ({ ...s, running: false, error: event.message }));
+      }
+    });
+  }, [client, flushPartial]);
+
+  const key = requestKey(request);
+  useEffect(() => {
+    if (job.current) client.cancel(job.current.id);
+    job.current = null;
+    pendingPartial.current = null;
+    if (!request) return;
+    // Typing is debounced; a control change (same texts) starts at once, often from the cache.
+    const texts = JSON.stringify([request.a, request.b]);
+    const delay = texts === lastTexts.current ? 0 : DEBOUNCE_MS;
+    lastTexts.current = texts;
+    const start = setTimeout(() => {
+      job.current = { id: client.attribute(request), request };
+      lastDraw.current = 0;
+      setState({ ...IDLE, request, running: true });
+    }, delay);
+    return () => clearTimeout(start);
+    // The key captures every field of the request that matters.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, key]);
+
+  const cancel = useCallback(() => {
+    if (job.current) client.cancel(job.current.id);
+  }, [client]);
+
+  // Results are shown only for the request currently asked for.
+  const matches = requestKey(state.request) === key;
+  return { ...(matches ? state : { ...IDLE, running: state.running && matches }), cancel };
+}
