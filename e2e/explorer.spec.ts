@@ -129,3 +129,51 @@ test('cancel stops a running attribution', async ({ page }) => {
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByText('Cancelled.')).toBeVisible();
 });
+
+test('exports PNG, SVG and CSV of what is shown', async ({ page }) => {
+  await page.goto(`./?${WASM}&a=${encodeURIComponent('Cats sleep.')}&b=${encodeURIComponent('Dogs nap.')}&steps=8`);
+  await waitForFinal(page);
+  const save = async (name: string) => {
+    const downloadPromise = page.waitForEvent('download');
+    await page.getByRole('button', { name }).click();
+    const download = await downloadPromise;
+    return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) };
+  };
+  const png = await save('Export PNG');
+  expect(png.name).toMatch(/\.png$/);
+  expect(png.bytes.subarray(1, 4).toString()).toBe('PNG');
+  const svg = await save('Export SVG');
+  expect(svg.bytes.toString()).toContain('<svg');
+  expect(svg.bytes.toString()).toContain('▁sleep');
+  const csv = (await save('Export CSV')).bytes.toString();
+  expect(csv).toContain('# model,use-lite');
+  expect(csv).toMatch(/A \\ B,▁Dogs/);
+});
+
+test('heatmap cells are reachable with the arrow keys and announced', async ({ page }) => {
+  await page.goto(`./?${WASM}&a=${encodeURIComponent('Cats sleep.')}&b=${encodeURIComponent('Dogs nap.')}&steps=8`);
+  await waitForFinal(page);
+  const heatmap = page.getByLabel('Attribution heatmap');
+  await heatmap.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowDown');
+  await expect(page.locator('[aria-live="polite"]').filter({ hasText: '×' }).first()).toContainText('×');
+});
+
+test('all layers at a glance: computed on request, a click selects the layer', async ({ page }) => {
+  await page.goto(`./?${WASM}&a=${encodeURIComponent('Cats sleep.')}&b=${encodeURIComponent('Dogs nap.')}&steps=8`);
+  await waitForFinal(page);
+  await page.getByRole('button', { name: 'Compute all layers' }).click();
+  await expect(page.getByText(/r = /)).toHaveCount(2, { timeout: 90_000 });
+  await page.getByRole('button', { name: /^embeddings/ }).click();
+  await expect(page.getByRole('combobox', { name: 'Layer' })).toHaveValue('0');
+  await expect.poll(() => query(page).get('layer')).toBe('0');
+});
+
+test('an example from the gallery fills both texts and adds a history entry', async ({ page }) => {
+  await page.goto(`./?${WASM}&steps=8`);
+  await page.getByRole('button', { name: 'Negation' }).click();
+  await expect(page.getByLabel('Sentence B')).toHaveValue('The movie was not good.');
+  await page.goBack();
+  await expect(page.getByLabel('Sentence B')).toHaveValue(/instrument/);
+});
