@@ -147,7 +147,7 @@ test('exports PNG, SVG and CSV of what is shown', async ({ page }) => {
   expect(svg.bytes.toString()).toContain('▁sleep');
   const csv = (await save('Export CSV')).bytes.toString();
   expect(csv).toContain('# model,use-lite');
-  expect(csv).toMatch(/A \\ B,▁Dogs/);
+  expect(csv).toMatch(/A \\ B,▁Dog,s,▁na,p,\./);
 });
 
 test('heatmap cells are reachable with the arrow keys and announced', async ({ page }) => {
