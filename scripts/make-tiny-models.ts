@@ -1,0 +1,354 @@
+/**
+ * Makes tiny seeded random sentence-transformers models (2 layers, hidden size 32) in
+ * exactly the Hugging Face Hub layout, one per architecture we support, so the loader,
+ * the tokenizers and every architecture's forward and tangent rules can be tested
+ * offline. scripts/reference-fixtures.py loads the same folders with PyTorch to record
+ * ground truth.
+ *
+ *     npx tsx scripts/make-tiny-models.ts [outputFolder]    (default: test-models)
+ *
+ * Output (≈ 0.5 MB), deterministic for a given script version:
+ *   bert/          BERT, WordPiece, mean pooling + Normalize, max_seq_length 48
+ *   bert-fp16/     the same weights stored as float16
+ *   bert-sharded/  the same weights in two shards + index, names prefixed "bert."
+ *   roberta/       RoBERTa, byte-level BPE, gelu_new, CLS pooling, no Normalize
+ *   mpnet/         MPNet, WordPiece, mean pooling + Dense(32→16, tanh) + Normalize
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeSafetensors } from '../src/model/hf/safetensors.ts';
+import { byteLevelAlphabet } from '../src/model/hf/tokenizer.ts';
+
+const HIDDEN = 32;
+const LAYERS = 2;
+const HEADS = 4;
+const INTERMEDIATE = 64;
+
+/** mulberry32: a small seeded generator, so the models are the same on every machine. */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function normals(random: () => number, n: number, std: number, mean = 0): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = Math.max(random(), 1e-12);
+    out[i] = mean + std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  }
+  return out;
+}
+
+type Tensors = Record<string, { shape: number[]; data: Float32Array }>;
+
+/**
+ * Random weights with PyTorch names and shapes. Larger than the usual 0.02 init so
+ * attention is far from uniform and GELU works in its curved range: the tests then
+ * exercise every term of the tangent rules.
+ */
+function encoderTensors(arch: 'bert' | 'roberta' | 'mpnet', vocab: number, positions: number, seed: number): Tensors {
+  const random = generator(seed);
+  const t: Tensors = {};
+  const add = (name: string, shape: number[], std: number, mean = 0) => {
+    t[name] = { shape, data: normals(random, shape.reduce((a, b) => a * b, 1), std, mean) };
+  };
+  const lin = (name: string, out: number, inp: number) => {
+    add(`${name}.weight`, [out, inp], 0.25);
+    add(`${name}.bias`, [out], 0.1);
+  };
+  const norm = (name: string) => {
+    add(`${name}.weight`, [HIDDEN], 0.1, 1);
+    add(`${name}.bias`, [HIDDEN], 0.1);
+  };
+  add('embeddings.word_embeddings.weight', [vocab, HIDDEN], 1);
+  add('embeddings.position_embeddings.weight', [positions, HIDDEN], 0.5);
+  if (arch !== 'mpnet') add('embeddings.token_type_embeddings.weight', [arch === 'bert' ? 2 : 1, HIDDEN], 0.5);
+  norm('embeddings.LayerNorm');
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `encoder.layer.${l}.`;
+    if (arch === 'mpnet') {
+      for (const x of ['q', 'k', 'v', 'o']) lin(`${p}attention.attn.${x}`, HIDDEN, HIDDEN);
+      norm(`${p}attention.LayerNorm`);
+    } else {
+      for (const x of ['query', 'key', 'value']) lin(`${p}attention.self.${x}`, HIDDEN, HIDDEN);
+      lin(`${p}attention.output.dense`, HIDDEN, HIDDEN);
+      norm(`${p}attention.output.LayerNorm`);
+    }
+    lin(`${p}intermediate.dense`, INTERMEDIATE, HIDDEN);
+    lin(`${p}output.dense`, HIDDEN, INTERMEDIATE);
+    norm(`${p}output.LayerNorm`);
+  }
+  if (arch === 'mpnet') add('encoder.relative_attention_bias.weight', [32, HEADS], 1);
+  lin('pooler.dense', HIDDEN, HIDDEN); // present in Hub checkpoints, unused by sentence embeddings
+  return t;
+}
+
+function safetensors(tensors: Tensors, dtype: 'F32' | 'F16', prefix = ''): Uint8Array {
+  const entries = Object.entries(tensors).map(([name, v]) => [prefix + name, { dtype, shape: v.shape, data: v.data }] as const);
+  return encodeSafetensors(Object.fromEntries(entries));
+}
+
+const WORDS = [
+  'the', 'a', 'an', 'is', 'are', 'was', 'be', 'to', 'of', 'and', 'in', 'on', 'at', 'for', 'with', 'that', 'this',
+  'it', 'he', 'she', 'they', 'we', 'you', 'i', 'not', 'no', 'cat', 'dog', 'sat', 'sit', 'mat', 'man', 'woman',
+  'child', 'play', 'run', 'quick', 'brown', 'fox', 'jump', 'over', 'lazy', 'house', 'home', 'car', 'road', 'city',
+  'music', 'song', 'book', 'read', 'good', 'bad', 'happy', 'sad', 'big', 'small', 'old', 'new', 'day', 'night',
+  'people', 'food', 'water', 'coffee', 'tea', 'drink', 'eat', 'like', 'love', 'very', 'much', 'street', 'park',
+  'weather', 'today', 'outside', 'guitar', 'un', 'believ', 'able',
+];
+const SUFFIXES = ['##believ', '##s', '##ing', '##ed', '##er', '##ly', '##able', '##y', '##e'];
+const PUNCTUATION = ['.', ',', '!', '?', "'", '-'];
+
+function wordPieceTokenizer(specials: { pad: string; unk: string; cls: string; sep: string; mask: string }, specialOrder: string[]) {
+  const vocab: Record<string, number> = {};
+  for (const token of [...specialOrder, ...PUNCTUATION, ...WORDS, ...SUFFIXES]) vocab[token] ??= Object.keys(vocab).length;
+  if (!(specials.mask in vocab)) vocab[specials.mask] = Object.keys(vocab).length;
+  const added = [specials.pad, specials.unk, specials.cls, specials.sep, specials.mask]
+    .map((content) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }))
+    .sort((x, y) => x.id - y.id);
+  const special = (name: string) => ({ SpecialToken: { id: name, type_id: 0 } });
+  const json = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [special(specials.cls), { Sequence: { id: 'A', type_id: 0 } }, special(specials.sep)],
+      pair: [
+        special(specials.cls),
+        { Sequence: { id: 'A', type_id: 0 } },
+        special(specials.sep),
+        { Sequence: { id: 'B', type_id: 1 } },
+        special(specials.sep),
+      ],
+      special_tokens: Object.fromEntries(
+        [specials.cls, specials.sep].map((s) => [s, { id: s, ids: [vocab[s]], tokens: [s] }]),
+      ),
+    },
+    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    model: { type: 'WordPiece', unk_token: specials.unk, continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+  };
+  return { json, size: Object.keys(vocab).length };
+}
+
+/** Byte-level BPE: all 256 byte symbols plus merges that build a few words, with and without the space marker. */
+function byteLevelTokenizer() {
+  const alphabet = byteLevelAlphabet();
+  const vocab: Record<string, number> = { '<s>': 0, '<pad>': 1, '</s>': 2, '<unk>': 3 };
+  for (const ch of alphabet) vocab[ch] = Object.keys(vocab).length;
+  const merges: string[] = [];
+  const space = alphabet[32];
+  for (const word of WORDS.slice(0, 60)) {
+    for (const form of [space + word, word]) {
+      let current = form[0];
+      for (const ch of form.slice(1)) {
+        const merged = current + ch;
+        if (!(merged in vocab)) {
+          merges.push(`${current} ${ch}`);
+          vocab[merged] = Object.keys(vocab).length;
+        }
+        current = merged;
+      }
+    }
+  }
+  vocab['<mask>'] = Object.keys(vocab).length;
+  const added = ['<s>', '<pad>', '</s>', '<unk>', '<mask>'].map((content) => ({
+    id: vocab[content],
+    content,
+    single_word: false,
+    lstrip: content === '<mask>',
+    rstrip: false,
+    normalized: false,
+    special: true,
+  }));
+  const json = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: { type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0], trim_offsets: true, add_prefix_space: false },
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges,
+    },
+  };
+  return { json, size: Object.keys(vocab).length };
+}
+
+function pooling(mode: 'mean' | 'cls' | 'max') {
+  return {
+    word_embedding_dimension: HIDDEN,
+    pooling_mode_cls_token: mode === 'cls',
+    pooling_mode_mean_tokens: mode === 'mean',
+    pooling_mode_max_tokens: mode === 'max',
+    pooling_mode_mean_sqrt_len_tokens: false,
+    pooling_mode_weightedmean_tokens: false,
+    pooling_mode_lasttoken: false,
+    include_prompt: true,
+  };
+}
+
+function modules(extra: Array<'Dense' | 'Normalize'>) {
+  const list = [
+    { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
+    { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
+  ];
+  extra.forEach((kind, i) => {
+    const idx = i + 2;
+    list.push({ idx, name: String(idx), path: `${idx}_${kind}`, type: `sentence_transformers.models.${kind}` });
+  });
+  return list;
+}
+
+function writeFolder(folder: string, files: Record<string, string | Uint8Array | object>): void {
+  rmSync(folder, { recursive: true, force: true });
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(folder, name);
+    mkdirSync(join(path, '..'), { recursive: true });
+    const data = content instanceof Uint8Array || typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`;
+    writeFileSync(path, data);
+  }
+}
+
+function makeTinyModels(out: string): void {
+  // BERT and its storage variants.
+  const bertTok = wordPieceTokenizer(
+    { pad: '[PAD]', unk: '[UNK]', cls: '[CLS]', sep: '[SEP]', mask: '[MASK]' },
+    ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'],
+  );
+  const bertConfig = {
+    architectures: ['BertModel'],
+    model_type: 'bert',
+    vocab_size: bertTok.size,
+    hidden_size: HIDDEN,
+    num_hidden_layers: LAYERS,
+    num_attention_heads: HEADS,
+    intermediate_size: INTERMEDIATE,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: 0.1,
+    attention_probs_dropout_prob: 0.1,
+    max_position_embeddings: 64,
+    type_vocab_size: 2,
+    initializer_range: 0.02,
+    layer_norm_eps: 1e-12,
+    pad_token_id: 0,
+    position_embedding_type: 'absolute',
+  };
+  const bertWeights = encoderTensors('bert', bertTok.size, 64, 1);
+  const bertCommon = {
+    'config.json': bertConfig,
+    'tokenizer.json': bertTok.json,
+    'tokenizer_config.json': { tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 48, cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]', unk_token: '[UNK]', mask_token: '[MASK]' },
+    'sentence_bert_config.json': { max_seq_length: 48, do_lower_case: false },
+    'modules.json': modules(['Normalize']),
+    '1_Pooling/config.json': pooling('mean'),
+  };
+  writeFolder(join(out, 'bert'), { ...bertCommon, 'model.safetensors': safetensors(bertWeights, 'F32') });
+  writeFolder(join(out, 'bert-fp16'), { ...bertCommon, 'model.safetensors': safetensors(bertWeights, 'F16') });
+
+  const names = Object.keys(bertWeights);
+  const half = Math.ceil(names.length / 2);
+  const shardNames = ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
+  const shards = [names.slice(0, half), names.slice(half)].map((group) =>
+    safetensors(Object.fromEntries(group.map((n) => [n, bertWeights[n]])), 'F32', 'bert.'),
+  );
+  const index = {
+    metadata: { total_size: names.reduce((sum, n) => sum + bertWeights[n].data.length * 4, 0) },
+    weight_map: Object.fromEntries(names.map((n, i) => [`bert.${n}`, shardNames[i < half ? 0 : 1]])),
+  };
+  writeFolder(join(out, 'bert-sharded'), {
+    ...bertCommon,
+    'model.safetensors.index.json': index,
+    [shardNames[0]]: shards[0],
+    [shardNames[1]]: shards[1],
+  });
+
+  // RoBERTa: positions start at padding_idx + 1, byte-level BPE, tanh GELU, CLS pooling.
+  const robertaTok = byteLevelTokenizer();
+  writeFolder(join(out, 'roberta'), {
+    'config.json': {
+      architectures: ['RobertaModel'],
+      model_type: 'roberta',
+      vocab_size: robertaTok.size,
+      hidden_size: HIDDEN,
+      num_hidden_layers: LAYERS,
+      num_attention_heads: HEADS,
+      intermediate_size: INTERMEDIATE,
+      hidden_act: 'gelu_new',
+      hidden_dropout_prob: 0.1,
+      attention_probs_dropout_prob: 0.1,
+      max_position_embeddings: 66,
+      type_vocab_size: 1,
+      initializer_range: 0.02,
+      layer_norm_eps: 1e-5,
+      pad_token_id: 1,
+      bos_token_id: 0,
+      eos_token_id: 2,
+      position_embedding_type: 'absolute',
+    },
+    'tokenizer.json': robertaTok.json,
+    'tokenizer_config.json': { tokenizer_class: 'RobertaTokenizer', model_max_length: 64, bos_token: '<s>', eos_token: '</s>', cls_token: '<s>', sep_token: '</s>', pad_token: '<pad>', unk_token: '<unk>', mask_token: '<mask>', add_prefix_space: false },
+    'modules.json': modules([]),
+    '1_Pooling/config.json': pooling('cls'),
+    'model.safetensors': safetensors(encoderTensors('roberta', robertaTok.size, 66, 2), 'F32'),
+  });
+
+  // MPNet: relative position bias, a Dense head and Normalize.
+  const mpnetTok = wordPieceTokenizer(
+    { pad: '<pad>', unk: '<unk>', cls: '<s>', sep: '</s>', mask: '<mask>' },
+    ['<s>', '<pad>', '</s>', '<unk>'],
+  );
+  const dense = { 'linear.weight': { shape: [16, HIDDEN], data: normals(generator(4), 16 * HIDDEN, 0.25) }, 'linear.bias': { shape: [16], data: normals(generator(5), 16, 0.1) } };
+  writeFolder(join(out, 'mpnet'), {
+    'config.json': {
+      architectures: ['MPNetModel'],
+      model_type: 'mpnet',
+      vocab_size: mpnetTok.size,
+      hidden_size: HIDDEN,
+      num_hidden_layers: LAYERS,
+      num_attention_heads: HEADS,
+      intermediate_size: INTERMEDIATE,
+      hidden_act: 'gelu',
+      hidden_dropout_prob: 0.1,
+      attention_probs_dropout_prob: 0.1,
+      max_position_embeddings: 66,
+      initializer_range: 0.02,
+      layer_norm_eps: 1e-5,
+      relative_attention_num_buckets: 32,
+      pad_token_id: 1,
+      bos_token_id: 0,
+      eos_token_id: 2,
+    },
+    'tokenizer.json': mpnetTok.json,
+    'tokenizer_config.json': { tokenizer_class: 'MPNetTokenizer', do_lower_case: true, model_max_length: 64, bos_token: '<s>', eos_token: '</s>', cls_token: '<s>', sep_token: '</s>', pad_token: '<pad>', unk_token: '<unk>', mask_token: '<mask>' },
+    'sentence_bert_config.json': { max_seq_length: 64, do_lower_case: false },
+    'modules.json': modules(['Dense', 'Normalize']),
+    '1_Pooling/config.json': pooling('mean'),
+    '2_Dense/config.json': { in_features: HIDDEN, out_features: 16, bias: true, activation_function: 'torch.nn.modules.activation.Tanh' },
+    '2_Dense/model.safetensors': safetensors(dense, 'F32'),
+    'model.safetensors': safetensors(encoderTensors('mpnet', mpnetTok.size, 66, 3), 'F32'),
+  });
+}
+
+const out = process.argv[2] ?? 'test-models';
+makeTinyModels(out);
+console.log(`tiny models written to ${out}/`);

@@ -1,0 +1,172 @@
+/**
+ * Picks the tensors of a BERT, RoBERTa or MPNet checkpoint out of its safetensors by
+ * their PyTorch names, checking each shape against config.json, so a checkpoint that
+ * does not match its config is reported by file and tensor name.
+ *
+ * Names may carry the task head's prefix ("bert.", "roberta.", "mpnet.") when the file
+ * was saved from a model with a head; we find it from the word embeddings.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ModelFileError } from '../files.ts';
+import type { DenseSpec, EncoderConfig } from './checkpoint.ts';
+import type { Linear, Norm } from './ops.ts';
+import type { WeightSource } from './safetensors.ts';
+
+export interface LayerWeights {
+  /** Query, key and value fused into one [H, 3H] kernel: one matmul instead of three. */
+  qkv: Linear;
+  attentionOut: Linear;
+  attentionNorm: Norm;
+  intermediate: Linear;
+  output: Linear;
+  outputNorm: Norm;
+}
+
+export interface DenseWeights extends Linear {
+  activation: 'identity' | 'tanh';
+}
+
+export interface EncoderWeights {
+  wordEmbeddings: tf.Tensor2D;
+  positionEmbeddings: tf.Tensor2D;
+  /** Row 0 of the token-type table (single-sentence inputs only use type 0); MPNet has none. */
+  tokenType?: tf.Tensor1D;
+  embeddingNorm: Norm;
+  layers: LayerWeights[];
+  /** MPNet: [buckets, heads], shared by every layer. */
+  relativeAttentionBias?: tf.Tensor2D;
+  dense: DenseWeights[];
+}
+
+const WORD_EMBEDDINGS = 'embeddings.word_embeddings.weight';
+
+/** Builds every weight tensor; on any problem, frees what was already built. */
+export function loadEncoderWeights(
+  source: WeightSource,
+  config: EncoderConfig,
+  fileName: string,
+): EncoderWeights {
+  const created: tf.Tensor[] = [];
+  try {
+    return pick(source, config, fileName, created);
+  } catch (error) {
+    tf.dispose(created);
+    throw error;
+  }
+}
+
+function pick(source: WeightSource, c: EncoderConfig, file: string, created: tf.Tensor[]): EncoderWeights {
+  const wordName = source.names().find((n) => n === WORD_EMBEDDINGS || n.endsWith(`.${WORD_EMBEDDINGS}`));
+  if (!wordName) throw new ModelFileError(file, `has no ${WORD_EMBEDDINGS} (is this a ${c.modelType} checkpoint?)`);
+  const prefix = wordName.slice(0, wordName.length - WORD_EMBEDDINGS.length);
+
+  const raw = (names: string[], shape: number[]): Float32Array => {
+    const name = names.map((n) => prefix + n).find((n) => source.has(n));
+    if (!name) throw new ModelFileError(file, `has no tensor ${prefix + names[0]}`);
+    const actual = source.shape(name) ?? [];
+    if (!tf.util.arraysEqual(actual, shape)) {
+      throw new ModelFileError(file, `tensor ${name} has shape [${actual.join(', ')}], config.json implies [${shape.join(', ')}]`);
+    }
+    return source.float32(name);
+  };
+  const keep = <T extends tf.Tensor>(t: T): T => {
+    created.push(t);
+    return t;
+  };
+  const vector = (names: string[], size: number): tf.Tensor1D => keep(tf.tensor1d(raw(names, [size])));
+  const matrix = (names: string[], rows: number, cols: number): tf.Tensor2D => keep(tf.tensor2d(raw(names, [rows, cols]), [rows, cols]));
+  /** PyTorch stores Linear weights as [out, in]; we keep [in, out]. */
+  const kernelData = (name: string, out: number, inp: number): tf.Tensor2D =>
+    tf.tidy(() => tf.transpose(tf.tensor2d(raw([`${name}.weight`], [out, inp]), [out, inp])));
+  const linearOf = (name: string, inp: number, out: number): Linear => ({
+    kernel: keep(kernelData(name, out, inp)),
+    bias: vector([`${name}.bias`], out),
+  });
+  // Old TF-converted checkpoints name LayerNorm parameters gamma/beta.
+  const norm = (name: string, size: number): Norm => ({
+    scale: vector([`${name}.weight`, `${name}.gamma`], size),
+    bias: vector([`${name}.bias`, `${name}.beta`], size),
+  });
+
+  const h = c.hiddenSize;
+  const mpnet = c.architecture === 'mpnet';
+  // Embeddings first: a file from another architecture then fails on the first tensor users know.
+  const wordEmbeddings = matrix([WORD_EMBEDDINGS], c.vocabSize, h);
+  const positionEmbeddings = matrix(['embeddings.position_embeddings.weight'], c.maxPositionEmbeddings, h);
+  let tokenType: tf.Tensor1D | undefined;
+  if (c.typeVocabSize > 0) {
+    const table = raw(['embeddings.token_type_embeddings.weight'], [c.typeVocabSize, h]);
+    tokenType = keep(tf.tensor1d(table.subarray(0, h)));
+  }
+  const embeddingNorm = norm('embeddings.LayerNorm', h);
+  const layers: LayerWeights[] = [];
+  for (let l = 0; l < c.numLayers; l++) {
+    const p = `encoder.layer.${l}.`;
+    const att = mpnet
+      ? { q: `${p}attention.attn.q`, k: `${p}attention.attn.k`, v: `${p}attention.attn.v`, o: `${p}attention.attn.o`, norm: `${p}attention.LayerNorm` }
+      : {
+          q: `${p}attention.self.query`,
+          k: `${p}attention.self.key`,
+          v: `${p}attention.self.value`,
+          o: `${p}attention.output.dense`,
+          norm: `${p}attention.output.LayerNorm`,
+        };
+    const qkvKernel = keep(
+      tf.tidy(() => tf.concat([kernelData(att.q, h, h), kernelData(att.k, h, h), kernelData(att.v, h, h)], 1) as tf.Tensor2D),
+    );
+    const qkvBias = keep(
+      tf.tidy(() => tf.concat([tf.tensor1d(raw([`${att.q}.bias`], [h])), tf.tensor1d(raw([`${att.k}.bias`], [h])), tf.tensor1d(raw([`${att.v}.bias`], [h]))]) as tf.Tensor1D),
+    );
+    layers.push({
+      qkv: { kernel: qkvKernel, bias: qkvBias },
+      attentionOut: linearOf(att.o, h, h),
+      attentionNorm: norm(att.norm, h),
+      intermediate: linearOf(`${p}intermediate.dense`, h, c.intermediateSize),
+      output: linearOf(`${p}output.dense`, c.intermediateSize, h),
+      outputNorm: norm(`${p}output.LayerNorm`, h),
+    });
+  }
+
+  return {
+    wordEmbeddings,
+    positionEmbeddings,
+    tokenType,
+    embeddingNorm,
+    layers,
+    relativeAttentionBias: mpnet
+      ? matrix(['encoder.relative_attention_bias.weight'], c.relativeAttentionBuckets, c.numHeads)
+      : undefined,
+    dense: [],
+  };
+}
+
+/** A sentence-transformers Dense module: `linear.weight` [out, in] and `linear.bias`. */
+export function loadDenseWeights(source: WeightSource, spec: DenseSpec, fileName: string): DenseWeights {
+  const check = (name: string, shape: number[]): Float32Array => {
+    const actual = source.shape(name);
+    if (!actual) throw new ModelFileError(fileName, `has no tensor ${name}`);
+    if (!tf.util.arraysEqual(actual, shape)) {
+      throw new ModelFileError(fileName, `tensor ${name} has shape [${actual.join(', ')}], expected [${shape.join(', ')}]`);
+    }
+    return source.float32(name);
+  };
+  const w = check('linear.weight', [spec.outFeatures, spec.inFeatures]);
+  const b = spec.bias ? check('linear.bias', [spec.outFeatures]) : new Float32Array(spec.outFeatures);
+  return {
+    kernel: tf.tidy(() => tf.transpose(tf.tensor2d(w, [spec.outFeatures, spec.inFeatures]))),
+    bias: tf.tensor1d(b),
+    activation: spec.activation,
+  };
+}
+
+export function encoderWeightTensors(w: EncoderWeights): tf.Tensor[] {
+  const out: tf.Tensor[] = [w.wordEmbeddings, w.positionEmbeddings, w.embeddingNorm.scale, w.embeddingNorm.bias];
+  if (w.tokenType) out.push(w.tokenType);
+  if (w.relativeAttentionBias) out.push(w.relativeAttentionBias);
+  for (const l of w.layers) {
+    for (const lin of [l.qkv, l.attentionOut, l.intermediate, l.output]) out.push(lin.kernel, lin.bias);
+    for (const n of [l.attentionNorm, l.outputNorm]) out.push(n.scale, n.bias);
+  }
+  for (const d of w.dense) out.push(d.kernel, d.bias);
+  return out;
+}
