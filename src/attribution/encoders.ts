@@ -17,5 +17,6 @@ export function tangentEncoderFor(model: SentenceEncoder): TangentEncoder | unde
 /** Token the default reference repeats (method.md: padding token, or a neutral piece). */
 export function defaultReferenceTokenId(model: SentenceEncoder): number | undefined {
   // use-lite has no padding token; "▁" (id 30) is the neutral piece use-lite.md chose.
-  return model.id === 'use-lite' ? 30 : undefined;
+  // Its exact variant was made with the same reference, so it uses it too.
+  return model.id === 'use-lite' || isUseLite(model) ? 30 : undefined;
 }

@@ -5,6 +5,7 @@
  * Public API
  *
  *   const engine = new AttributionEngine(model);      // any SentenceEncoder; use-lite has tangent rules
+ *   const engine = new AttributionEngine(model, { exactModel });  // with the model's exact variant
  *   const result = await engine.attribute(
  *     { a, b, layer, steps, mode: 'exact' | 'approx', sim: 'cos' | 'dot',
  *       method?: 'jvp' | 'vjp',               // default 'jvp' (tangent route); 'vjp' = reverse, D backward passes
@@ -14,16 +15,26 @@
  *       model?: string },                     // optional check that the engine holds this model
  *     { onPartial?: (r: AttributionResult) => void, signal?: AbortSignal });
  *   engine.clearCache();
- *   engine.cachedP(text, { layer, steps, rule?, reference?, method? });  // one text's P, if cached
+ *   engine.cachedP(text, { layer, steps, rule?, reference?, method?, mode? });  // one text's P, if cached
  *   engine.stats;                             // { textsComputed, pointsComputed, cacheHits }
  *
  * AttributionResult: tokensA/B (pieces), wordsA/B (token → word index; see words.ts for
  * word-level sums), matrix (Float32Array, row-major rows × cols = S_a × S_b), prediction
- * (s(a, b) of the unmodified model), shiftedPrediction (s of f − f(r)), referenceTerms
- * {aRb, rAb, rArB} (0 in exact mode), target, sum (ΣA), integrationError (sum − target),
- * stepsDone/steps, layer, mode, sim, method, rule, ms (elapsed since the call),
- * droppedTokensA/B. Partial results have the same shape with stepsDone < steps, and
- * use the running mean over the points done so far (a cached side uses its full P).
+ * (s(a, b) of the unmodified model, in both modes), shiftedPrediction (s of ẽ = f − f(r)
+ * for the model whose attributions are shown), referenceTerms {aRb, rAb, rArB} (0 in
+ * exact mode), target, sum (ΣA), integrationError (sum − target), stepsDone/steps,
+ * layer, mode, sim, method, rule, ms (elapsed since the call), droppedTokensA/B,
+ * attributionModel (id of the model whose P is shown) and exactModel ('fine-tuned',
+ * 'shifted' or null; see below). Partial results have the same shape with stepsDone <
+ * steps, and use the running mean over the points done so far (a cached side uses its
+ * full P).
+ *
+ * Modes (method.md, "Exact and approximate"): Approximate attributes the unmodified
+ * model. Exact attributes the exact variant when the engine was given one
+ * (exactModel 'fine-tuned': its own weights, so its own P and cache entries), else the
+ * unmodified model shifted by its reference, not fine-tuned (exactModel 'shifted':
+ * same P as Approximate). Either way the reference terms are 0 and the sum rule's
+ * target is shiftedPrediction; prediction stays the unmodified model's.
  *
  * Errors: AttributionInputError for a bad request (thrown before anything is
  * computed or allocated), AttributionAbortedError (name 'AbortError') when the signal
@@ -101,6 +112,23 @@ export interface AttributionResult {
   ms: number;
   droppedTokensA: number;
   droppedTokensB: number;
+  /** Id of the model whose attributions (and shiftedPrediction) these are. */
+  attributionModel: string;
+  /**
+   * Exact mode: 'fine-tuned' when attributionModel is the model's exact variant,
+   * 'shifted' when it is the unmodified model shifted by its reference (not
+   * fine-tuned, so shiftedPrediction can differ a lot from prediction). Approximate: null.
+   */
+  exactModel: ExactModelKind | null;
+}
+
+export type ExactModelKind = 'fine-tuned' | 'shifted';
+
+/** How a UI or the CLI names the model behind exact attributions. */
+export function exactModelLabel(result: Pick<AttributionResult, 'exactModel' | 'attributionModel'>): string {
+  if (result.exactModel === 'fine-tuned') return `${result.attributionModel} (exact variant, fine-tuned)`;
+  if (result.exactModel === 'shifted') return `${result.attributionModel} shifted, not fine-tuned`;
+  return `${result.attributionModel} (unmodified)`;
 }
 
 /** One text's attributions P (as Pᵀ, [S, D] row-major), with f(x) and f(r). */
@@ -110,7 +138,8 @@ export interface TextAttribution extends SideValues {
   words: number[];
 }
 
-export type TextKey = Pick<AttributionRequest, 'layer' | 'steps' | 'rule' | 'reference' | 'method'>;
+/** What one text's P depends on; `mode` picks the model (default: the unmodified one). */
+export type TextKey = Pick<AttributionRequest, 'layer' | 'steps' | 'rule' | 'reference' | 'method'> & { mode?: PairMode };
 
 export interface AttributeOptions {
   onPartial?: (partial: AttributionResult) => void;
@@ -122,6 +151,11 @@ export interface EngineOptions {
   cacheSize?: number;
   /** Rows one batched op may hold; see DEFAULT_ROW_BUDGET. */
   rowBudget?: number;
+  /**
+   * The model's exact variant (same tokenizer and layers, shifted and fine-tuned),
+   * attributed in exact mode. Without it exact mode shifts the model itself.
+   */
+  exactModel?: SentenceEncoder;
 }
 
 export interface EngineStats {
@@ -201,6 +235,21 @@ const SIMS: readonly Similarity[] = ['cos', 'dot'];
 const METHODS: readonly AttributionMethod[] = ['jvp', 'vjp'];
 const RULES: readonly QuadratureRule[] = ['midpoint', 'right'];
 
+/** s(u, v) as pairing.ts defines it: cosine, or the dot product. */
+function similarity(u: Float32Array, v: Float32Array, sim: Similarity): number {
+  let uv = 0;
+  let uu = 0;
+  let vv = 0;
+  for (let i = 0; i < u.length; i++) {
+    uv += u[i] * v[i];
+    uu += u[i] * u[i];
+    vv += v[i] * v[i];
+  }
+  if (sim === 'dot') return uv;
+  const norms = Math.sqrt(uu * vv);
+  return norms > 0 ? uv / norms : uv;
+}
+
 function isInteger(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n);
 }
@@ -208,6 +257,8 @@ function isInteger(n: unknown): n is number {
 export class AttributionEngine {
   readonly stats: EngineStats = { textsComputed: 0, pointsComputed: 0, cacheHits: 0 };
   private readonly tangent: TangentEncoder | undefined;
+  readonly exactModel: SentenceEncoder | undefined;
+  private readonly exactTangent: TangentEncoder | undefined;
   private readonly cache = new Map<string, SideEntry>();
   private readonly cacheSize: number;
   private readonly rowBudget: number;
@@ -217,6 +268,16 @@ export class AttributionEngine {
     options: EngineOptions = {},
   ) {
     this.tangent = tangentEncoderFor(model);
+    this.exactModel = options.exactModel;
+    if (this.exactModel) {
+      if (this.exactModel.numLayers !== model.numLayers || this.exactModel.outputSize !== model.outputSize) {
+        throw new AttributionInputError(`exact model "${this.exactModel.id}" does not have the layers and output size of "${model.id}"`);
+      }
+      if (this.exactModel.id === model.id) {
+        throw new AttributionInputError(`exact model must have its own id (cache entries are keyed by model id), got "${model.id}"`);
+      }
+    }
+    this.exactTangent = this.exactModel && tangentEncoderFor(this.exactModel);
     this.cacheSize = options.cacheSize ?? 64;
     this.rowBudget = options.rowBudget ?? DEFAULT_ROW_BUDGET;
   }
@@ -231,7 +292,7 @@ export class AttributionEngine {
 
   /** One text's P from the cache (computes nothing; undefined when not cached). */
   cachedP(text: string, key: TextKey): TextAttribution | undefined {
-    const req = this.validate({ a: text, b: text, mode: 'exact', sim: 'cos', ...key });
+    const req = this.validate({ a: text, b: text, sim: 'cos', ...key, mode: key.mode ?? 'approx' });
     const entry = this.cache.get(this.cacheKey(text, req));
     if (!entry) return undefined;
     return { ...entry.values, pieces: entry.tokens.pieces, words: entry.tokens.words };
@@ -244,7 +305,11 @@ export class AttributionEngine {
     if (signal?.aborted) throw new AttributionAbortedError();
     if (req.method === 'vjp') await loadGradients();
 
-    const tokens = [this.model.tokenize(req.a), this.model.tokenize(req.b)];
+    const attributed = this.attributedModel(req);
+    const tokens = [attributed.tokenize(req.a), attributed.tokenize(req.b)];
+    // With an exact variant, "prediction" still comes from the unmodified model.
+    const unmodified = attributed === this.model ? undefined : await this.embeddings(this.model, tokens);
+    const exactModel: ExactModelKind | null = req.mode === 'approx' ? null : attributed === this.model ? 'shifted' : 'fine-tuned';
     const keys = [this.cacheKey(req.a, req), this.cacheKey(req.b, req)];
     const entries = keys.map((k) => this.cacheGet(k));
     const points = quadraturePoints(req.steps, req.rule);
@@ -252,6 +317,7 @@ export class AttributionEngine {
 
     const assemble = (sides: SideValues[], stepsDone: number): AttributionResult => {
       const values = pairValues(sides[0], sides[1], req.mode, req.sim);
+      if (unmodified) values.prediction = similarity(unmodified[0], unmodified[1], req.sim);
       return {
         tokensA: tokens[0].pieces,
         tokensB: tokens[1].pieces,
@@ -271,13 +337,15 @@ export class AttributionEngine {
         ms: performance.now() - started,
         droppedTokensA: tokens[0].droppedTokens,
         droppedTokensB: tokens[1].droppedTokens,
+        attributionModel: attributed.id,
+        exactModel,
       };
     };
 
     try {
       for (let side = 0; side < 2; side++) {
         if (entries[side] || jobs.has(keys[side])) continue;
-        jobs.set(keys[side], await SideJob.start(this.model, tokens[side], req));
+        jobs.set(keys[side], await SideJob.start(attributed, tokens[side], req));
       }
       const sideValues = (side: number): SideValues => entries[side]?.values ?? jobs.get(keys[side])!.values();
 
@@ -311,9 +379,26 @@ export class AttributionEngine {
   }
 
   private chunk(req: FullRequest, path: PathTensors, alphas: number[]): tf.Tensor2D {
-    if (req.method === 'vjp') return vjpChunk(this.model, req.layer, path, alphas, this.rowBudget);
+    const exact = this.attributedModel(req) !== this.model;
+    if (req.method === 'vjp') return vjpChunk(this.attributedModel(req), req.layer, path, alphas, this.rowBudget);
     // validate() has made sure a tangent view exists for the jvp method.
-    return jvpChunk(this.tangent!, req.layer, path, alphas, this.rowBudget);
+    return jvpChunk((exact ? this.exactTangent : this.tangent)!, req.layer, path, alphas, this.rowBudget);
+  }
+
+  /** The model whose P a request shows: the exact variant in exact mode, when there is one. */
+  private attributedModel(req: Pick<FullRequest, 'mode'>): SentenceEncoder {
+    return req.mode === 'exact' && this.exactModel ? this.exactModel : this.model;
+  }
+
+  /** f(a), f(b) of `model` (one small forward pass per text). */
+  private async embeddings(model: SentenceEncoder, tokens: TokenizedText[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (const t of tokens) {
+      const e = tf.tidy(() => encodeFrom(model, 0, model.embed(t.ids)));
+      out.push((await e.data()) as Float32Array);
+      e.dispose();
+    }
+    return out;
   }
 
   /**
@@ -328,7 +413,7 @@ export class AttributionEngine {
   }
 
   private cacheKey(text: string, req: FullRequest): string {
-    return JSON.stringify([this.model.id, text, req.layer, req.steps, req.rule, req.reference, req.method]);
+    return JSON.stringify([this.attributedModel(req).id, text, req.layer, req.steps, req.rule, req.reference, req.method]);
   }
 
   private cacheGet(key: string): SideEntry | undefined {
@@ -370,6 +455,9 @@ export class AttributionEngine {
     const method = req.method ?? 'jvp';
     if (!METHODS.includes(method)) fail(`method must be one of ${METHODS.join(', ')}, got ${String(method)}`);
     if (method === 'jvp' && !this.tangent) fail(`model "${this.model.id}" has no tangent rules; use method "vjp"`);
+    if (method === 'jvp' && req.mode === 'exact' && this.exactModel && !this.exactTangent) {
+      fail(`exact model "${this.exactModel.id}" has no tangent rules; use method "vjp"`);
+    }
     const rule = req.rule ?? 'midpoint';
     if (!RULES.includes(rule)) fail(`rule must be one of ${RULES.join(', ')}, got ${String(rule)}`);
     if (req.chunkSize !== undefined && (!isInteger(req.chunkSize) || req.chunkSize < 1)) {

@@ -53,3 +53,16 @@ export function httpFiles(baseUrl: string, fetchImpl: typeof fetch = fetch): Mod
     },
   };
 }
+
+/**
+ * Files from `primary`, except the names in `borrowed`, read from another model's
+ * files: a variant (use-lite-exact) shares its original's vocabulary this way.
+ */
+export function overlayFiles(primary: ModelFiles, borrowed: Readonly<Record<string, ModelFiles>>): ModelFiles {
+  return {
+    location: primary.location,
+    read(name) {
+      return (borrowed[name] ?? primary).read(name);
+    },
+  };
+}

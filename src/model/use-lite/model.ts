@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { SentenceEncoder, TokenizedText } from '../encoder.ts';
-import { UseLiteTokenizer } from './tokenizer.ts';
+import { UseLiteTokenizer, type Vocabulary } from './tokenizer.ts';
 import { weightTensors, type LayerWeights, type UseLiteArtifacts, type UseLiteWeights } from './weights.ts';
 
 export const USE_LITE_MAX_TOKENS = 128;
@@ -42,16 +42,25 @@ export function combineHeads(x: tf.Tensor4D): tf.Tensor3D {
   return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [b, s, h * d]);
 }
 
+export interface UseLiteOptions {
+  /** Model id; variants built on use-lite's architecture (its exact variant) set their own. */
+  id?: string;
+}
+
 export class UseLite implements SentenceEncoder {
-  readonly id = 'use-lite';
+  readonly id: string;
   readonly numLayers = 2;
   readonly maxTokens = USE_LITE_MAX_TOKENS;
   readonly outputSize = 512;
   readonly tokenizer: UseLiteTokenizer;
   readonly weights: UseLiteWeights;
+  /** Kept so a variant with other weights (fine-tuning) can share the tokenizer's vocabulary. */
+  readonly vocabulary: Vocabulary;
   private readonly timingSignal: tf.Tensor2D; // [maxTokens, 256]
 
-  constructor(artifacts: UseLiteArtifacts) {
+  constructor(artifacts: UseLiteArtifacts, options: UseLiteOptions = {}) {
+    this.id = options.id ?? 'use-lite';
+    this.vocabulary = artifacts.vocabulary;
     this.tokenizer = new UseLiteTokenizer(artifacts.vocabulary);
     this.weights = artifacts.weights;
     this.timingSignal = tf.tidy(() => {

@@ -49,6 +49,15 @@ interface WeightsManifest {
 }
 
 const BYTES_PER_DTYPE: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+/** Stored bytes per value of a quantized weight (TF.js manifest `quantization.dtype`). */
+const BYTES_PER_QUANTIZED: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
+
+/** Bytes a manifest entry takes in the shards: quantized weights are smaller than their dtype. */
+function storedBytes(spec: tf.io.WeightsManifestEntry): number {
+  const count = spec.shape.reduce((a, b) => a * b, 1);
+  const quantized = spec.quantization?.dtype;
+  return count * (quantized ? (BYTES_PER_QUANTIZED[quantized] ?? 4) : (BYTES_PER_DTYPE[spec.dtype] ?? 4));
+}
 
 export async function loadUseLiteArtifacts(
   files: ModelFiles,
@@ -60,10 +69,7 @@ export async function loadUseLiteArtifacts(
   }
   const specs = manifest.weightsManifest.flatMap((group) => group.weights);
   const paths = manifest.weightsManifest.flatMap((group) => group.paths);
-  const expectedBytes = specs.reduce(
-    (sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * (BYTES_PER_DTYPE[s.dtype] ?? 4),
-    0,
-  );
+  const expectedBytes = specs.reduce((sum, s) => sum + storedBytes(s), 0);
 
   let loadedBytes = 0;
   const vocabPromise = files.read('vocab.json');
@@ -120,6 +126,42 @@ function parseVocabulary(bytes: ArrayBuffer): Vocabulary {
   return raw as Vocabulary;
 }
 
+/** Graph names of one layer's weights (`d`: input width, `a`: attention width). */
+function layerNames(l: number) {
+  const v = `${ENCODE}Layer_${l}/TransformerLayer/`;
+  const stack = `${ENCODE}TransformerStack/Layer_${l}/TransformerLayer/`;
+  const kernels = `${VARS}Layer_${l}/TransformerLayer/MultiheadAttention/`;
+  return {
+    attentionNormScale: `${v}layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`,
+    attentionNormBias: `${v}layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`,
+    qkvKernel: `${kernels}qkv_transform_single/kernel/part_0`,
+    qkvBias: `${v}MultiheadAttention/qkv_transform_single/bias/ConcatPartitions/concat`,
+    queryScale: `${stack}MultiheadAttention/mul/y`,
+    outputKernel: `${kernels}output_transform_single/kernel/part_0`,
+    outputBias: `${v}MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat`,
+    ffnNormScale: `${v}FFN/layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`,
+    ffnNormBias: `${v}FFN/layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`,
+    ffnInKernel: `${stack}FFN/conv1/Tensordot/Reshape_1`,
+    ffnInBias: `${v}FFN/conv1/bias/ConcatPartitions/concat`,
+    ffnOutKernel: `${stack}FFN/conv2/Tensordot/Reshape_1`,
+    ffnOutBias: `${v}FFN/conv2/bias/ConcatPartitions/concat`,
+    residualKernel: `${v}dense/kernel/ConcatPartitions/concat`,
+    residualBias: `${v}dense/bias/ConcatPartitions/concat`,
+  } satisfies Record<keyof LayerWeights, string>;
+}
+
+const TOP_NAMES = {
+  tokenEmbeddings: 'module/Embeddings_en',
+  inverseTimescales: `${ENCODE}TransformerStack/Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1`,
+  headKernel: 'module/Encoder_en/hidden_layers/tanh_layer_0/weights',
+  headBias: 'module/Encoder_en/hidden_layers/tanh_layer_0/bias',
+  layerNormEpsilon: `${ENCODE}TransformerStack/Layer_1/TransformerLayer/FFN/layer_prepostprocess/layer_norm/Cast/x`,
+  l2Epsilon: 'module_apply_default/Encoder_en/hidden_layers/l2_normalize/Maximum/y',
+} satisfies Record<Exclude<keyof UseLiteWeights, 'layers'>, string>;
+
+/** The graph stores the attention kernels as 1×1 convolutions, [1, 1, in, out]. */
+const CONV_KERNELS: ReadonlySet<keyof LayerWeights> = new Set(['qkvKernel', 'outputKernel']);
+
 function pickWeights(named: tf.NamedTensorMap): UseLiteWeights {
   const take = <R extends tf.Rank>(name: string, shape: number[]): tf.Tensor<R> => {
     const tensor = named[name];
@@ -134,39 +176,162 @@ function pickWeights(named: tf.NamedTensorMap): UseLiteWeights {
   const layer = (l: number): LayerWeights => {
     const d = l === 0 ? 256 : 512; // width of the layer's input
     const a = l === 0 ? 256 : 512; // attention width
-    const v = `${ENCODE}Layer_${l}/TransformerLayer/`;
-    const stack = `${ENCODE}TransformerStack/Layer_${l}/TransformerLayer/`;
+    const n = layerNames(l);
     const kernel = (name: string, shape: [number, number]) =>
       tf.reshape(take<tf.Rank.R4>(name, [1, 1, ...shape]), shape) as tf.Tensor2D;
     const weights: LayerWeights = {
-      attentionNormScale: take(`${v}layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`, [d]),
-      attentionNormBias: take(`${v}layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`, [d]),
-      qkvKernel: kernel(`${VARS}Layer_${l}/TransformerLayer/MultiheadAttention/qkv_transform_single/kernel/part_0`, [d, 3 * a]),
-      qkvBias: take(`${v}MultiheadAttention/qkv_transform_single/bias/ConcatPartitions/concat`, [3 * a]),
-      queryScale: scalar(`${stack}MultiheadAttention/mul/y`),
-      outputKernel: kernel(`${VARS}Layer_${l}/TransformerLayer/MultiheadAttention/output_transform_single/kernel/part_0`, [a, 512]),
-      outputBias: take(`${v}MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat`, [512]),
-      ffnNormScale: take(`${v}FFN/layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`, [512]),
-      ffnNormBias: take(`${v}FFN/layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`, [512]),
-      ffnInKernel: take(`${stack}FFN/conv1/Tensordot/Reshape_1`, [512, 1536]),
-      ffnInBias: take(`${v}FFN/conv1/bias/ConcatPartitions/concat`, [1536]),
-      ffnOutKernel: take(`${stack}FFN/conv2/Tensordot/Reshape_1`, [1536, 512]),
-      ffnOutBias: take(`${v}FFN/conv2/bias/ConcatPartitions/concat`, [512]),
+      attentionNormScale: take(n.attentionNormScale, [d]),
+      attentionNormBias: take(n.attentionNormBias, [d]),
+      qkvKernel: kernel(n.qkvKernel, [d, 3 * a]),
+      qkvBias: take(n.qkvBias, [3 * a]),
+      queryScale: scalar(n.queryScale),
+      outputKernel: kernel(n.outputKernel, [a, 512]),
+      outputBias: take(n.outputBias, [512]),
+      ffnNormScale: take(n.ffnNormScale, [512]),
+      ffnNormBias: take(n.ffnNormBias, [512]),
+      ffnInKernel: take(n.ffnInKernel, [512, 1536]),
+      ffnInBias: take(n.ffnInBias, [1536]),
+      ffnOutKernel: take(n.ffnOutKernel, [1536, 512]),
+      ffnOutBias: take(n.ffnOutBias, [512]),
     };
     if (l === 0) {
-      weights.residualKernel = take(`${v}dense/kernel/ConcatPartitions/concat`, [256, 512]);
-      weights.residualBias = take(`${v}dense/bias/ConcatPartitions/concat`, [512]);
+      weights.residualKernel = take(n.residualKernel, [256, 512]);
+      weights.residualBias = take(n.residualBias, [512]);
     }
     return weights;
   };
 
   return {
-    tokenEmbeddings: take('module/Embeddings_en', [8002, 256]),
-    inverseTimescales: take(`${ENCODE}TransformerStack/Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1`, [1, 128]),
+    tokenEmbeddings: take(TOP_NAMES.tokenEmbeddings, [8002, 256]),
+    inverseTimescales: take(TOP_NAMES.inverseTimescales, [1, 128]),
     layers: [layer(0), layer(1)],
-    headKernel: take('module/Encoder_en/hidden_layers/tanh_layer_0/weights', [512, 512]),
-    headBias: take('module/Encoder_en/hidden_layers/tanh_layer_0/bias', [512]),
-    layerNormEpsilon: scalar(`${ENCODE}TransformerStack/Layer_1/TransformerLayer/FFN/layer_prepostprocess/layer_norm/Cast/x`),
-    l2Epsilon: scalar('module_apply_default/Encoder_en/hidden_layers/l2_normalize/Maximum/y'),
+    headKernel: take(TOP_NAMES.headKernel, [512, 512]),
+    headBias: take(TOP_NAMES.headBias, [512]),
+    layerNormEpsilon: scalar(TOP_NAMES.layerNormEpsilon),
+    l2Epsilon: scalar(TOP_NAMES.l2Epsilon),
   };
+}
+
+/** Weights as the graph names them, in the shapes loadUseLiteArtifacts checks. */
+function namedWeights(weights: UseLiteWeights): Array<{ name: string; tensor: tf.Tensor }> {
+  const out: Array<{ name: string; tensor: tf.Tensor }> = [];
+  const add = (name: string, value: tf.Tensor | number | undefined, conv = false) => {
+    if (value === undefined) return;
+    if (typeof value === 'number') out.push({ name, tensor: tf.scalar(value, 'float32') });
+    else out.push({ name, tensor: conv ? tf.reshape(value, [1, 1, ...value.shape]) : value });
+  };
+  const { layers, ...top } = weights;
+  for (const key of Object.keys(TOP_NAMES) as Array<keyof typeof TOP_NAMES>) add(TOP_NAMES[key], top[key]);
+  layers.forEach((layer, l) => {
+    const names = layerNames(l);
+    for (const key of Object.keys(names) as Array<keyof LayerWeights>) add(names[key], layer[key], CONV_KERNELS.has(key));
+  });
+  return out;
+}
+
+export interface WeightFilesOptions {
+  /**
+   * Store matrices (not biases, norms or scalars) as float16: half the bytes, and
+   * TF.js decodes them back to float32 on load. The model is then defined by the
+   * rounded weights.
+   */
+  float16?: boolean;
+  /** Bytes per shard file (the original uses 4 MiB). */
+  shardBytes?: number;
+  /** Extra top-level fields for model.json (provenance); the loader ignores them. */
+  metadata?: Record<string, unknown>;
+}
+
+export interface WeightFiles {
+  /** model.json's bytes. */
+  modelJson: Uint8Array;
+  shards: Array<{ name: string; data: Uint8Array }>;
+}
+
+/** Smallest tensor worth rounding to float16; smaller ones are biases and norms, kept exact. */
+const FLOAT16_MIN_SIZE = 4096;
+
+/**
+ * Writes weights in the format loadUseLiteArtifacts reads (model.json with a
+ * weightsManifest, group1-shardNofM files), so a variant such as the exact model
+ * loads exactly like the bundled one. The vocabulary is not written: it is shared.
+ */
+export async function encodeUseLiteWeights(weights: UseLiteWeights, options: WeightFilesOptions = {}): Promise<WeightFiles> {
+  const named = namedWeights(weights);
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const parts: Uint8Array[] = [];
+  try {
+    for (const { name, tensor } of named) {
+      const values = (await tensor.data()) as Float32Array;
+      const spec: tf.io.WeightsManifestEntry = { name, shape: tensor.shape, dtype: 'float32' };
+      if (options.float16 && values.length >= FLOAT16_MIN_SIZE) {
+        spec.quantization = { dtype: 'float16' };
+        parts.push(new Uint8Array(toFloat16(values).buffer));
+      } else {
+        parts.push(new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength)));
+      }
+      specs.push(spec);
+    }
+  } finally {
+    // Scalars and reshaped views were made here; the weights' own tensors are the caller's.
+    const own = new Set(weightTensors(weights));
+    for (const { tensor } of named) if (!own.has(tensor)) tensor.dispose();
+  }
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.byteLength;
+  }
+  const shardBytes = options.shardBytes ?? 4 * 1024 * 1024;
+  const count = Math.max(1, Math.ceil(total / shardBytes));
+  const shards = Array.from({ length: count }, (_, k) => ({
+    name: `group1-shard${k + 1}of${count}`,
+    data: all.slice(k * shardBytes, Math.min(total, (k + 1) * shardBytes)),
+  }));
+  const manifest = { ...options.metadata, weightsManifest: [{ paths: shards.map((s) => s.name), weights: specs }] };
+  return { modelJson: new TextEncoder().encode(JSON.stringify(manifest, null, 1)), shards };
+}
+
+/** IEEE 754 half precision bits of each value, rounded to nearest even (TF.js has a decoder only). */
+export function toFloat16(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length);
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  for (let i = 0; i < values.length; i++) {
+    f32[0] = values[i];
+    const x = u32[0];
+    const sign = (x >>> 16) & 0x8000;
+    const exponent = (x >>> 23) & 0xff;
+    let mantissa = x & 0x7fffff;
+    if (exponent === 0xff) {
+      out[i] = sign | 0x7c00 | (mantissa ? 0x200 : 0); // Inf, or a quiet NaN
+      continue;
+    }
+    const e = exponent - 127 + 15;
+    if (e >= 0x1f) {
+      out[i] = sign | 0x7c00; // too large: Inf
+    } else if (e <= 0) {
+      // Subnormal half (or zero): shift the mantissa, with its implicit 1, into place.
+      if (e < -10) {
+        out[i] = sign;
+        continue;
+      }
+      mantissa |= 0x800000;
+      const shift = 14 - e;
+      let half = mantissa >>> shift;
+      const rest = mantissa & ((1 << shift) - 1);
+      const halfway = 1 << (shift - 1);
+      if (rest > halfway || (rest === halfway && half & 1)) half++;
+      out[i] = sign | half;
+    } else {
+      let half = (e << 10) | (mantissa >>> 13);
+      const rest = mantissa & 0x1fff;
+      // Round to nearest even; a carry into the exponent is the correct rounding too.
+      if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
+      out[i] = sign | half;
+    }
+  }
+  return out;
 }

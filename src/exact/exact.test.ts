@@ -1,0 +1,219 @@
+/**
+ * The exact variant's building blocks: the shift maps the reference to exactly 0,
+ * fine-tuning lowers the distillation loss (tiny model, CPU backend), cancelling and
+ * bad input leave the original untouched, pairs are reproducible and span every kind,
+ * and weights survive a save → load round trip through the bundled model's loader.
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelFileError, type ModelFiles } from '../model/files.ts';
+import { loadBundledModel } from '../model/node-models.ts';
+import { UseLite } from '../model/use-lite/model.ts';
+import { encodeUseLiteWeights, loadUseLiteArtifacts, toFloat16, weightTensors } from '../model/use-lite/weights.ts';
+import { buildPairSplit, buildPairs, CorpusError, negate, PAIR_KINDS, sentenceDocuments, splitSentences } from './corpus.ts';
+import { seededRandom } from './random.ts';
+import { embedMany, pairCosines, type TokenPair } from './shifted.ts';
+import { ranks, spearman } from './stats.ts';
+import { TINY_REFERENCE_ID, tinyUseLite } from './tiny-model.ts';
+import { DistillAbortedError, DistillError, distill, evaluateLoss, type DistillSettings } from './train.ts';
+import { trainableUseLite } from './use-lite.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function randomPairs(n: number, seed: number): TokenPair[] {
+  const random = seededRandom(seed);
+  const ids = () => Array.from({ length: 2 + Math.floor(random() * 5) }, () => 7 + Math.floor(random() * 17));
+  return Array.from({ length: n }, () => ({ a: ids(), b: ids() }));
+}
+
+const SETTINGS: DistillSettings = { epochs: 6, batchPairs: 8, learningRate: 3e-3, warmup: 0.1, seed: 3, referenceId: TINY_REFERENCE_ID };
+
+async function snapshot(model: UseLite): Promise<Float32Array[]> {
+  return Promise.all(weightTensors(model.weights).map(async (t) => (await t.data()) as Float32Array));
+}
+
+describe('the shifted model', () => {
+  it('maps the reference to exactly zero at every length (use-lite, "▁" repeated)', async () => {
+    const model = (await loadBundledModel('use-lite')) as UseLite;
+    try {
+      const lengths = [1, 2, 5, 13, 40];
+      const refs = lengths.map((n) => new Array<number>(n).fill(30));
+      // Alone and batched with an ordinary text of the same length.
+      const e = embedMany(model, [...refs, ...lengths.map((n) => Array.from({ length: n }, (_, i) => 100 + i))], 30);
+      const values = await e.data();
+      e.dispose();
+      const d = model.outputSize;
+      for (let k = 0; k < lengths.length; k++) expect(values.subarray(k * d, (k + 1) * d).every((v) => v === 0)).toBe(true);
+      expect(values.subarray(lengths.length * d).some((v) => v !== 0)).toBe(true);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('returns rows in input order whatever the length groups', async () => {
+    const model = tinyUseLite();
+    const lists = [[7, 8, 9], [10], [11, 12, 13], [14, 15]];
+    const together = await embedMany(model, lists).array();
+    for (let i = 0; i < lists.length; i++) {
+      const alone = await embedMany(model, [lists[i]]).array();
+      for (let k = 0; k < alone[0].length; k++) expect(together[i][k]).toBeCloseTo(alone[0][k], 6);
+    }
+    model.dispose();
+  });
+});
+
+describe('fine-tuning by self-distillation', () => {
+  it('lowers the distillation loss on a tiny model and leaves the original untouched', async () => {
+    const original = tinyUseLite(1);
+    const before = await snapshot(original);
+    const pairs = randomPairs(32, 5);
+    const targets = await pairCosines(original, pairs);
+    const student = trainableUseLite(original, 'tiny-exact', 'encoder');
+    const lossBefore = await evaluateLoss(student.model, pairs, targets, TINY_REFERENCE_ID);
+    const steps: number[] = [];
+    const result = await distill(student, pairs, targets, SETTINGS, { onProgress: (p) => steps.push(p.step) });
+    const lossAfter = await evaluateLoss(student.model, pairs, targets, TINY_REFERENCE_ID);
+    expect(result.steps).toBe(24);
+    expect(steps).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    expect(lossAfter).toBeLessThan(lossBefore * 0.5);
+    expect(student.model.id).toBe('tiny-exact');
+    expect(await snapshot(original)).toEqual(before);
+    student.model.dispose();
+    original.dispose();
+  });
+
+  it('is reproducible for a seed', async () => {
+    const original = tinyUseLite(2);
+    const pairs = randomPairs(16, 6);
+    const targets = await pairCosines(original, pairs);
+    const losses: number[][] = [];
+    for (let run = 0; run < 2; run++) {
+      const student = trainableUseLite(original, 'tiny-exact', 'top');
+      losses.push((await distill(student, pairs, targets, { ...SETTINGS, epochs: 2 })).epochLosses);
+      student.model.dispose();
+    }
+    expect(losses[1]).toEqual(losses[0]);
+    original.dispose();
+  });
+
+  it('stops on cancel and reports bad input clearly, the original still usable', async () => {
+    const original = tinyUseLite(3);
+    const before = await snapshot(original);
+    const pairs = randomPairs(16, 7);
+    const targets = await pairCosines(original, pairs);
+    const student = trainableUseLite(original, 'tiny-exact', 'encoder');
+    const controller = new AbortController();
+    const run = distill(student, pairs, targets, SETTINGS, { signal: controller.signal, onProgress: (p) => p.step === 2 && controller.abort() });
+    await expect(run).rejects.toBeInstanceOf(DistillAbortedError);
+    await expect(distill(student, pairs, targets.subarray(1), SETTINGS)).rejects.toBeInstanceOf(DistillError);
+    await expect(distill(student, [], new Float32Array(0), SETTINGS)).rejects.toThrow(/no training pairs/);
+    await expect(distill({ model: original, variables: [] }, pairs, targets, SETTINGS)).rejects.toThrow(/no trainable weights/);
+    await expect(distill(student, pairs, targets, { ...SETTINGS, learningRate: 1e9 })).rejects.toThrow(/loss became/);
+    student.model.dispose();
+    expect(await snapshot(original)).toEqual(before);
+    expect(Array.from(await pairCosines(original, pairs))).toEqual(Array.from(targets));
+    original.dispose();
+  });
+});
+
+describe('saving and loading', () => {
+  let model: UseLite;
+  beforeAll(async () => {
+    model = (await loadBundledModel('use-lite')) as UseLite;
+  });
+  afterAll(() => model?.dispose());
+
+  const memoryFiles = (files: Map<string, Uint8Array>): ModelFiles => ({
+    location: 'memory',
+    async read(name) {
+      const data = files.get(name);
+      if (!data) throw new ModelFileError(name, 'missing');
+      return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+    },
+  });
+
+  async function roundTrip(float16: boolean): Promise<number> {
+    const written = await encodeUseLiteWeights(model.weights, { float16 });
+    const files = new Map<string, Uint8Array>([['model.json', written.modelJson], ['vocab.json', new TextEncoder().encode(JSON.stringify(model.vocabulary))]]);
+    for (const s of written.shards) files.set(s.name, s.data);
+    const reloaded = new UseLite(await loadUseLiteArtifacts(memoryFiles(files)), { id: 'reloaded' });
+    const texts = ['The whale surfaced.', 'Congress shall act.', 'Call me Ishmael.'].map((t) => model.tokenize(t).ids);
+    const [a, b] = [embedMany(model, texts), embedMany(reloaded, texts)];
+    const diff = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+    tf.dispose([a, b]);
+    reloaded.dispose();
+    return diff;
+  }
+
+  it('float32: identical embeddings', async () => {
+    expect(await roundTrip(false)).toBe(0);
+  });
+
+  it('float16: embeddings within 1e-3 (measured 1.3e-4 to 2.1e-4 on trained variants)', async () => {
+    const diff = await roundTrip(true);
+    expect(diff).toBeGreaterThan(0);
+    expect(diff).toBeLessThan(1e-3);
+  });
+
+  it('encodes float16 like IEEE 754 half precision (round to nearest even)', () => {
+    const values = Float32Array.from([0, -0, 1, -2, 65504, 65520, 1e-8, 6.102e-5, 1 + 2 ** -11, 1 + 3 * 2 ** -11, Infinity, NaN]);
+    const bits = Array.from(toFloat16(values));
+    expect(bits.slice(0, 6)).toEqual([0x0000, 0x8000, 0x3c00, 0xc000, 0x7bff, 0x7c00]);
+    expect(bits[6]).toBe(0); // below half the smallest subnormal
+    expect(bits[7]).toBe(0x0400); // just below 2^-14, past the last subnormal's midpoint: rounds up to 2^-14
+    expect(toFloat16(Float32Array.from([6.1e-5]))[0]).toBe(0x03ff); // before that midpoint: the largest subnormal
+    expect(bits[8]).toBe(0x3c00); // tie: to even
+    expect(bits[9]).toBe(0x3c02); // tie: to even (up)
+    expect(bits[10]).toBe(0x7c00);
+    expect(bits[11] & 0x7c00).toBe(0x7c00);
+    expect(bits[11] & 0x3ff).not.toBe(0);
+  });
+});
+
+describe('corpus and pairs', () => {
+  const text = Array.from(
+    { length: 40 },
+    (_, i) => `The ship number ${i} sailed north at dawn. It was not a quiet morning for the crew. Whales were seen near the coast today!`,
+  ).join('\n');
+
+  it('splits prose into sentences, dropping headings and whitespace', () => {
+    expect(splitSentences('CHAPTER 1. Loomings.\n\nCall me Ishmael. Some years ago—never mind how long precisely—having little money, I sailed.')).toEqual([
+      'Some years ago—never mind how long precisely—having little money, I sailed.',
+    ]);
+    expect(negate('It was a quiet morning')).toBe('It was not a quiet morning');
+    expect(negate('It was not a quiet morning')).toBe('It was a quiet morning');
+  });
+
+  it('builds reproducible pairs of every kind from disjoint documents', () => {
+    const docs = sentenceDocuments(Array.from({ length: 10 }, (_, i) => ({ source: 'test', name: `d${i}`, text: text.replace(/ship/g, `ship${i}`) })));
+    const split = (seed: number) => buildPairSplit(docs, seededRandom(seed), { trainPairs: 80, heldOutPairs: 40, minSentences: 10 });
+    const first = split(1);
+    expect(split(1)).toEqual(first);
+    expect(split(2).train).not.toEqual(first.train);
+    expect(new Set(first.train.map((p) => p.kind))).toEqual(new Set(PAIR_KINDS));
+    expect(first.train).toHaveLength(80);
+    // Held-out documents are never used for training.
+    const numbers = (pairs: typeof first.train) => new Set(pairs.flatMap((p) => [...`${p.a} ${p.b}`.matchAll(/ship(\d+)/g)].map((m) => m[1])));
+    const heldOut = numbers(first.heldOut);
+    for (const n of numbers(first.train)) expect(heldOut.has(n)).toBe(false);
+  });
+
+  it('refuses a corpus too small, with a clear message', () => {
+    const tiny = sentenceDocuments([{ source: 'test', name: 'only', text: 'One short sentence here.' }]);
+    expect(() => buildPairSplit(tiny, seededRandom(1), { trainPairs: 10, heldOutPairs: 5 })).toThrow(CorpusError);
+    const two = sentenceDocuments([0, 1].map((i) => ({ source: 'test', name: `d${i}`, text: 'One short sentence here. Another short sentence there.' })));
+    expect(() => buildPairSplit(two, seededRandom(1), { trainPairs: 10, heldOutPairs: 5 })).toThrow(/at least 50 are needed/);
+    expect(() => buildPairs(two.slice(0, 1), seededRandom(1), 100)).toThrow(/distinct pairs/);
+  });
+});
+
+describe('statistics', () => {
+  it('ranks ties by their mean rank, and Spearman follows', () => {
+    expect(Array.from(ranks([10, 20, 20, 5]))).toEqual([2, 3.5, 3.5, 1]);
+    expect(spearman([1, 2, 3, 4], [10, 20, 30, 40])).toBeCloseTo(1, 12);
+    expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 12);
+  });
+});

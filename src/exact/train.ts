@@ -1,0 +1,205 @@
+/**
+ * Self-distillation of a shifted encoder (method.md, "Exact and approximate"): the
+ * shifted model ẽ(x) = f(x) − f(r_x) is fine-tuned so that cos(ẽ(a), ẽ(b)) matches
+ * the original model's cos(f(a), f(b)) on unlabelled pairs. Loss: mean squared
+ * difference. The student's reference maps to zero by construction, whatever its
+ * weights, so the fine-tuned model stays exact.
+ *
+ * No Node APIs: the browser worker can run this too. Progress goes to a callback;
+ * an AbortSignal stops it between steps.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { SentenceEncoder } from '../model/encoder.ts';
+import { loadTrainingGradients } from './gradients.ts';
+import { seededRandom, shuffle } from './random.ts';
+import { embedMany, rowCosines, type TokenPair } from './shifted.ts';
+
+/** A model whose forward pass reads `variables`, which training updates in place. */
+export interface TrainableEncoder {
+  model: SentenceEncoder;
+  variables: tf.Variable[];
+}
+
+export interface DistillSettings {
+  epochs: number;
+  /** Pairs per optimiser step. */
+  batchPairs: number;
+  /** Peak Adam learning rate; warms up linearly, then decays linearly to 0. */
+  learningRate: number;
+  /** Share of the steps spent warming up. */
+  warmup: number;
+  seed: number;
+  /** Token repeated to a text's length to make its reference (use-lite: 30, "▁"). */
+  referenceId: number;
+}
+
+export interface DistillProgress {
+  step: number;
+  steps: number;
+  epoch: number;
+  /** This step's batch loss. */
+  loss: number;
+  /** Mean batch loss over the current epoch so far. */
+  epochLoss: number;
+  learningRate: number;
+  elapsedMs: number;
+}
+
+export interface DistillResult {
+  steps: number;
+  /** Mean batch loss of each epoch. */
+  epochLosses: number[];
+  ms: number;
+}
+
+export interface DistillOptions {
+  onProgress?: (p: DistillProgress) => void;
+  signal?: AbortSignal;
+}
+
+export class DistillAbortedError extends Error {
+  constructor() {
+    super('fine-tuning was cancelled');
+    this.name = 'AbortError';
+  }
+}
+
+export class DistillError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DistillError';
+  }
+}
+
+/** Adam whose learning rate can follow a schedule (the stock one fixes it at construction). */
+class ScheduledAdam extends tf.AdamOptimizer {
+  setLearningRate(rate: number): void {
+    this.learningRate = rate;
+  }
+}
+
+/** Warm-up then linear decay, by step (0-based) of `steps`. */
+export function scheduledRate(settings: Pick<DistillSettings, 'learningRate' | 'warmup'>, step: number, steps: number): number {
+  const warm = Math.max(1, Math.round(steps * settings.warmup));
+  if (step < warm) return (settings.learningRate * (step + 1)) / warm;
+  return settings.learningRate * Math.max(0, (steps - step) / Math.max(1, steps - warm));
+}
+
+/** The distillation loss of a batch: mean (cos(ẽa, ẽb) − target)². */
+export function distillLoss(model: SentenceEncoder, pairs: readonly TokenPair[], targets: tf.Tensor1D, referenceId: number): tf.Scalar {
+  return tf.tidy(() => {
+    const n = pairs.length;
+    const e = embedMany(model, [...pairs.map((p) => p.a), ...pairs.map((p) => p.b)], referenceId);
+    const cos = rowCosines(tf.slice(e, [0, 0], [n, -1]), tf.slice(e, [n, 0], [n, -1]));
+    return tf.mean(tf.squaredDifference(cos, targets)) as tf.Scalar;
+  });
+}
+
+/**
+ * Batches of pairs for one epoch. Texts in a batch are run per length, so pairs are
+ * sorted by length within pools of 32 batches (fewer, fuller length groups) and
+ * the batches then shuffled: cheaper steps, order still random.
+ */
+export function epochBatches(pairs: readonly TokenPair[], batchPairs: number, random: () => number, pool = 32): number[][] {
+  const order = shuffle(random, Array.from({ length: pairs.length }, (_, i) => i));
+  const batches: number[][] = [];
+  const poolSize = batchPairs * pool;
+  for (let start = 0; start < order.length; start += poolSize) {
+    const chunk = order.slice(start, start + poolSize);
+    const key = (i: number) => {
+      const [short, long] = [pairs[i].a.length, pairs[i].b.length].sort((x, y) => x - y);
+      return short * 1000 + long;
+    };
+    chunk.sort((i, j) => key(i) - key(j));
+    for (let k = 0; k < chunk.length; k += batchPairs) batches.push(chunk.slice(k, k + batchPairs));
+  }
+  return shuffle(random, batches);
+}
+
+export async function distill(
+  student: TrainableEncoder,
+  pairs: readonly TokenPair[],
+  targets: Float32Array,
+  settings: DistillSettings,
+  options: DistillOptions = {},
+): Promise<DistillResult> {
+  const { onProgress, signal } = options;
+  if (pairs.length === 0) throw new DistillError('no training pairs');
+  if (targets.length !== pairs.length) throw new DistillError(`${targets.length} targets for ${pairs.length} pairs`);
+  if (student.variables.length === 0) throw new DistillError(`model "${student.model.id}" has no trainable weights`);
+  if (!(settings.epochs >= 1 && settings.batchPairs >= 1 && settings.learningRate > 0)) {
+    throw new DistillError('epochs and batch size must be ≥ 1 and the learning rate > 0');
+  }
+  await loadTrainingGradients();
+
+  const started = performance.now();
+  const random = seededRandom(settings.seed);
+  const perEpoch = Math.ceil(pairs.length / settings.batchPairs);
+  const steps = perEpoch * settings.epochs;
+  const optimizer = new ScheduledAdam(settings.learningRate, 0.9, 0.999, 1e-7);
+  const epochLosses: number[] = [];
+  let step = 0;
+  try {
+    for (let epoch = 0; epoch < settings.epochs; epoch++) {
+      let sum = 0;
+      let count = 0;
+      // Draw the epoch's order from the seeded generator only: reproducible runs.
+      const batches = epochBatches(pairs, settings.batchPairs, random);
+      for (const batch of batches) {
+        // Hosts (a worker's "cancel" message) need a turn between steps to abort.
+        if (signal) await new Promise((resolve) => setTimeout(resolve, 0));
+        if (signal?.aborted) throw new DistillAbortedError();
+        const rate = scheduledRate(settings, step, steps);
+        optimizer.setLearningRate(rate);
+        const batchPairs = batch.map((i) => pairs[i]);
+        const batchTargets = tf.tensor1d(batch.map((i) => targets[i]));
+        const lossTensor = optimizer.minimize(
+          () => distillLoss(student.model, batchPairs, batchTargets, settings.referenceId),
+          true,
+          student.variables,
+        );
+        batchTargets.dispose();
+        const loss = lossTensor ? (await lossTensor.data())[0] : NaN;
+        lossTensor?.dispose();
+        if (!Number.isFinite(loss)) {
+          throw new DistillError(`the loss became ${loss} at step ${step + 1}; try a lower learning rate`);
+        }
+        sum += loss;
+        count++;
+        step++;
+        onProgress?.({
+          step,
+          steps,
+          epoch: epoch + 1,
+          loss,
+          epochLoss: sum / count,
+          learningRate: rate,
+          elapsedMs: performance.now() - started,
+        });
+      }
+      epochLosses.push(sum / Math.max(1, count));
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return { steps, epochLosses, ms: performance.now() - started };
+}
+
+/** Mean distillation loss over `pairs` without training (for before/after figures). */
+export async function evaluateLoss(
+  model: SentenceEncoder,
+  pairs: readonly TokenPair[],
+  targets: Float32Array,
+  referenceId: number,
+  batchPairs = 64,
+): Promise<number> {
+  let total = 0;
+  for (let start = 0; start < pairs.length; start += batchPairs) {
+    const batch = pairs.slice(start, start + batchPairs);
+    const t = tf.tensor1d(targets.subarray(start, start + batch.length));
+    const loss = distillLoss(model, batch, t, referenceId);
+    total += (await loss.data())[0] * batch.length;
+    tf.dispose([t, loss]);
+  }
+  return total / pairs.length;
+}
