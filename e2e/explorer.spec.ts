@@ -34,6 +34,7 @@ test('a link restores texts, layer, mode and steps; reload reproduces the view',
   await expect(page.getByLabel('Similarity')).toHaveValue('dot');
   await expect(page.getByRole('radio', { name: 'Exact' })).toBeChecked();
   await waitForFinal(page);
+  await expect(page.getByTestId('explained-model')).toContainText('use-lite-exact');
   const sum = await page.getByTestId('diag-Σ A').textContent();
 
   await page.reload();

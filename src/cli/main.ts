@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DEFAULT_MODEL } from '../model/catalog.ts';
+import { DEFAULT_MODEL, exactVariantOf } from '../model/catalog.ts';
 import { encodeFrom } from '../model/encoder.ts';
 import { loadBundledModel } from '../model/node-models.ts';
 import { AttributionEngine, type AttributionRequest } from '../attribution/engine.ts';
@@ -37,7 +37,9 @@ Options:
   --a, --b TEXT      the two texts to compare (attribute)
   --layer L          attribute the input of layer L; 0 = the embedding output (default: last layer)
   --steps N          integration steps, a power of two from 8 to 1024 (default: 64)
-  --mode MODE        exact (reference shifted to zero) or approx (the unmodified model; default)
+  --mode MODE        approx (the unmodified model; default) or exact (the model's fine-tuned
+                     exact variant, e.g. use-lite-exact; else the model shifted so its
+                     reference maps to zero)
   --sim SIM          cos (default) or dot
   --method METHOD    jvp (forward mode, default) or vjp (one backward pass per output dimension)
   --rule RULE        quadrature: midpoint (default) or right (the papers' right Riemann sum)
@@ -141,7 +143,10 @@ async function attributeCommand(args: string[]): Promise<void> {
 
   const backend = await startNodeBackend(parseBackend(values.backend));
   const model = await loadBundledModel(values.model);
-  const engine = new AttributionEngine(model);
+  // Exact mode explains the model's fine-tuned exact variant when it has one.
+  const variant = partial.mode === 'exact' ? exactVariantOf(model.id) : undefined;
+  const exactModel = variant ? await loadBundledModel(variant) : undefined;
+  const engine = new AttributionEngine(model, { exactModel });
   try {
     const request: AttributionRequest = { ...partial, layer: layerFlag ?? model.numLayers - 1 };
     const result = await engine.attribute(request);
@@ -150,6 +155,7 @@ async function attributeCommand(args: string[]): Promise<void> {
   } finally {
     engine.clearCache();
     model.dispose();
+    exactModel?.dispose();
   }
 }
 

@@ -21,6 +21,10 @@ export interface AttributionReport {
   sum: number;
   integrationError: number;
   ms: number;
+  /** Model whose attributions these are (the exact variant in exact mode, when there is one). */
+  attributionModel: string;
+  /** Exact mode: 'fine-tuned' (exact variant) or 'shifted' (original shifted, not fine-tuned); else null. */
+  exactModel: AttributionResult['exactModel'];
 }
 
 export function matrixRows(result: Pick<AttributionResult, 'matrix' | 'rows' | 'cols'>): number[][] {
@@ -45,6 +49,8 @@ export function attributionReport(modelId: string, result: AttributionResult): A
     sum: result.sum,
     integrationError: result.integrationError,
     ms: result.ms,
+    attributionModel: result.attributionModel,
+    exactModel: result.exactModel,
   };
 }
 
@@ -52,7 +58,8 @@ export function attributionReport(modelId: string, result: AttributionResult): A
 export function attributionTable(report: AttributionReport): string {
   const cell = (s: string) => (s.length > 10 ? `${s.slice(0, 9)}…` : s).padStart(10);
   const lines = [
-    `${report.model}, layer ${report.layer}, ${report.steps} steps, ${report.mode}, ${report.sim}, ${report.method}`,
+    `${report.model}, layer ${report.layer}, ${report.steps} steps, ${report.mode}, ${report.sim}, ${report.method}` +
+      (report.exactModel ? ` (attributing ${report.attributionModel}${report.exactModel === 'shifted' ? ', shifted, not fine-tuned' : ', exact variant'})` : ''),
     ['', ...report.tokensB].map(cell).join(' '),
     ...report.matrix.map((row, i) => [report.tokensA[i], ...row.map((v) => v.toFixed(4))].map(cell).join(' ')),
     '',

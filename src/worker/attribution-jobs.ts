@@ -16,8 +16,9 @@ export class AttributionJobs {
   constructor(
     model: SentenceEncoder,
     private readonly post: Post,
+    exactModel?: SentenceEncoder,
   ) {
-    this.engine = new AttributionEngine(model);
+    this.engine = new AttributionEngine(model, { exactModel });
   }
 
   start(jobId: number, request: AttributionRequest): void {

@@ -6,15 +6,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { encodeFrom } from '../model/encoder.ts';
-import { httpFiles, ModelFileError } from '../model/files.ts';
-import { modelInfo } from '../model/catalog.ts';
-import { loadModel } from '../model/registry.ts';
+import { httpFiles, ModelFileError, type ModelFiles } from '../model/files.ts';
+import { exactVariantOf } from '../model/catalog.ts';
+import { loadModel, modelFiles } from '../model/registry.ts';
 import { AttributionJobs } from './attribution-jobs.ts';
 import { chooseBackend, whenGpuDeviceLost } from './backend.ts';
 import type { EmbeddedText, WorkerEvent, WorkerRequest } from './protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let model: SentenceEncoder | null = null;
+let exactModel: SentenceEncoder | null = null;
 let jobs: AttributionJobs | null = null;
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
@@ -26,18 +27,36 @@ async function init(request: Extract<WorkerRequest, { type: 'init' }>): Promise<
     const chosen = await chooseBackend(new URL('tfjs-wasm/', request.baseUrl).href, request.backend);
     post({ type: 'backend', ...chosen });
     whenGpuDeviceLost()?.then((message) => post({ type: 'device-lost', message }));
-    const files = httpFiles(new URL(modelInfo(request.modelId).servedAt, request.baseUrl).href);
+    const open = (id: string) => modelFiles(id, (info) => httpFiles(new URL(info.servedAt, request.baseUrl).href));
     jobs?.dispose();
     model?.dispose();
-    model = await loadModel(request.modelId, files, (p) => post({ type: 'load-progress', ...p }));
-    jobs = new AttributionJobs(model, post);
-    post({ type: 'ready', modelId: model.id, numLayers: model.numLayers, maxTokens: model.maxTokens });
+    exactModel?.dispose();
+    exactModel = null;
+    model = await loadModel(request.modelId, open(request.modelId), (p) => post({ type: 'load-progress', ...p }));
+    exactModel = await loadExactVariant(request.modelId, open);
+    jobs = new AttributionJobs(model, post, exactModel ?? undefined);
+    post({ type: 'ready', modelId: model.id, numLayers: model.numLayers, maxTokens: model.maxTokens, exactVariant: exactModel?.id ?? null });
   } catch (error) {
     const message =
       error instanceof ModelFileError
         ? `The model could not be loaded: ${error.message}`
         : `The model could not be loaded: ${(error as Error).message}`;
     post({ type: 'error', message, fatal: true });
+  }
+}
+
+/**
+ * The model's exact variant, when it has one. A variant that fails to load is not
+ * fatal: Exact mode then shifts the original, and the UI says so.
+ */
+async function loadExactVariant(modelId: string, open: (id: string) => ModelFiles): Promise<SentenceEncoder | null> {
+  const variant = exactVariantOf(modelId);
+  if (!variant) return null;
+  try {
+    return await loadModel(variant, open(variant), (p) => post({ type: 'load-progress', ...p, file: `${variant}/${p.file}` }));
+  } catch (error) {
+    post({ type: 'error', message: `The exact variant ${variant} could not be loaded (${(error as Error).message}); Exact mode shifts the original instead.`, fatal: false });
+    return null;
   }
 }
 

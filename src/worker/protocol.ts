@@ -28,7 +28,7 @@ export type WorkerRequest =
 export type WorkerEvent =
   | { type: 'backend'; backend: BackendName; detail: string }
   | { type: 'load-progress'; file: string; loadedBytes: number; totalBytes: number }
-  | { type: 'ready'; modelId: string; numLayers: number; maxTokens: number }
+  | { type: 'ready'; modelId: string; numLayers: number; maxTokens: number; exactVariant: string | null }
   | { type: 'embedded'; jobId: number; items: EmbeddedText[]; ms: number }
   /** A partial (stepsDone < steps) or final attribution; `matrix` is transferred, not copied. */
   | { type: 'attribution'; jobId: number; result: AttributionResult; final: boolean }

@@ -2,11 +2,18 @@ import type { AttributionResult } from '../../worker/protocol.ts';
 
 const fmt = (v: number) => (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(4));
 
+/** Which model the attributions explain, in words (the engine's own helper would pull TF.js into the UI). */
+export function explainedModel(result: Pick<AttributionResult, 'exactModel' | 'attributionModel'>): string {
+  if (result.exactModel === 'fine-tuned') return `${result.attributionModel}: the exact variant, shifted and fine-tuned`;
+  if (result.exactModel === 'shifted') return `${result.attributionModel} shifted, not fine-tuned`;
+  return `${result.attributionModel}, unmodified`;
+}
+
 export function Diagnostics({ result }: { result: AttributionResult }) {
   const exact = result.mode === 'exact';
   const rows: Array<[string, number, string]> = [
     ['Prediction', result.prediction, 'similarity of the unmodified model'],
-    ['Shifted prediction', result.shiftedPrediction, 'similarity of the model shifted so the reference maps to zero (shifted, not fine-tuned)'],
+    ['Shifted prediction', result.shiftedPrediction, exact ? `similarity of ${explainedModel(result)}` : 'similarity of this model shifted so the reference maps to zero (not fine-tuned)'],
     ['Σ A', result.sum, 'sum of all cells of the matrix'],
     ['a·R(b)', result.referenceTerms.aRb, 'reference term: text A against the reference of B'],
     ['R(a)·b', result.referenceTerms.rAb, 'reference term: the reference of A against text B'],
@@ -17,6 +24,9 @@ export function Diagnostics({ result }: { result: AttributionResult }) {
   return (
     <section className="diagnostics" aria-labelledby="diagnostics-title">
       <h2 id="diagnostics-title">Diagnostics</h2>
+      <p>
+        Explaining <strong data-testid="explained-model">{explainedModel(result)}</strong>
+      </p>
       <table>
         <tbody>
           {rows.map(([name, value, title]) => (
@@ -29,7 +39,7 @@ export function Diagnostics({ result }: { result: AttributionResult }) {
       </table>
       <p className="muted">
         {exact
-          ? 'Exact: the model is shifted so the reference input maps to zero; the cells then sum to its similarity, up to the integration error.'
+          ? 'Exact: a model shifted so the reference input maps to zero (and, where the model has an exact variant, fine-tuned to keep the original\'s similarities); the cells sum to its similarity, up to the integration error.'
           : 'Approximate: the unmodified model; the cells sum to its similarity minus the reference terms, so they explain most, not all, of the score.'}
       </p>
     </section>
