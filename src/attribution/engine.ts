@@ -409,7 +409,10 @@ export class AttributionEngine {
   private defaultChunkSize(req: FullRequest, tokens: TokenizedText[]): number {
     if (req.method === 'vjp') return Math.min(req.steps, 4);
     const s = Math.max(tokens[0].ids.length, tokens[1].ids.length);
-    return Math.max(1, Math.min(16, req.steps, Math.floor(this.rowBudget / (s * s))));
+    // At most steps/16 points a chunk, so the first partial heatmap arrives within ~6% of
+    // the run (bench: chunks of 4 instead of 16 at N = 64 cost 1.00–1.07× in total on WASM).
+    const firstPartialCap = Math.max(1, Math.floor(req.steps / 16));
+    return Math.max(1, Math.min(16, firstPartialCap, Math.floor(this.rowBudget / (s * s))));
   }
 
   private cacheKey(text: string, req: FullRequest): string {

@@ -1,0 +1,111 @@
+/**
+ * Matmul FLOP counts for use-lite's forward pass and its tangent (JVP), following the
+ * batching of routes.ts's jvpChunk exactly, so "achieved GFLOP/s" divides the work the
+ * tangent route really did by the time it took. See bench/README.md for the formula.
+ *
+ * Only matrix products are counted (2 FLOPs per multiply-add): LayerNorm, softmax,
+ * ReLU, tanh, the tangent rules' element-wise products, reshapes and transposes are
+ * left out, so the achieved rate is a slight underestimate of all arithmetic done.
+ */
+import { DEFAULT_ROW_BUDGET } from '../src/attribution/routes.ts';
+
+/** use-lite's widths (use-lite.md, "Weights"). */
+export interface LayerDims {
+  /** Width of the layer's input (256 for layer 0, 512 for layer 1). */
+  hIn: number;
+  /** Attention width a: Q, K, V are each a wide (4 heads). */
+  attn: number;
+  /** Output width of the layer (512). */
+  hOut: number;
+  /** FFN inner width (1536). */
+  ffn: number;
+  /** Whether the residual branch is a dense projection hIn → hOut (layer 0). */
+  denseResidual: boolean;
+}
+
+export const USE_LITE_LAYERS: readonly LayerDims[] = [
+  { hIn: 256, attn: 256, hOut: 512, ffn: 1536, denseResidual: true },
+  { hIn: 512, attn: 512, hOut: 512, ffn: 1536, denseResidual: false },
+];
+/** Dense tanh head, 512 → 512. */
+export const USE_LITE_HEAD = 512;
+
+/** Multiply-adds per token of the layer's dense (position-wise) matmuls. */
+function denseMacsPerToken(d: LayerDims): number {
+  return (
+    (d.denseResidual ? d.hIn * d.hOut : 0) + // residual projection (layer 0)
+    d.hIn * 3 * d.attn + // fused Q|K|V
+    d.attn * d.hOut + // attention output transform
+    d.hOut * d.ffn + // FFN in
+    d.ffn * d.hOut // FFN out
+  );
+}
+
+/** Forward matmul FLOPs of layer `l` for `b` sequences of `s` tokens. */
+export function layerForwardFlops(l: number, b: number, s: number): number {
+  const d = USE_LITE_LAYERS[l];
+  // Q·Kᵀ and P·V over all heads: 2 products of s × s × attn MACs each.
+  return 2 * b * (s * denseMacsPerToken(d) + 2 * s * s * d.attn);
+}
+
+/**
+ * Tangent matmul FLOPs of layer `l` for `r` tangent sequences (α points × directions)
+ * of `s` tokens: every dense product once per tangent row (ẋW), and four attention
+ * products (Q̇Kᵀ, K̇Qᵀ, ṖV, PV̇) instead of the forward's two.
+ */
+export function layerTangentFlops(l: number, r: number, s: number): number {
+  const d = USE_LITE_LAYERS[l];
+  return 2 * r * (s * denseMacsPerToken(d) + 4 * s * s * d.attn);
+}
+
+/** g_L's forward matmul FLOPs (layers L..1 and the head) for b sequences. */
+export function encodeFromFlops(layer: number, b: number, s: number): number {
+  let f = 2 * b * USE_LITE_HEAD * USE_LITE_HEAD;
+  for (let l = layer; l < USE_LITE_LAYERS.length; l++) f += layerForwardFlops(l, b, s);
+  return f;
+}
+
+/** g_L's forward + tangent FLOPs for b primal sequences carrying t directions each. */
+export function encodeFromJvpFlops(layer: number, b: number, t: number, s: number): number {
+  let f = encodeFromFlops(layer, b, s) + 2 * b * t * USE_LITE_HEAD * USE_LITE_HEAD;
+  for (let l = layer; l < USE_LITE_LAYERS.length; l++) f += layerTangentFlops(l, b * t, s);
+  return f;
+}
+
+/** FLOPs of one jvpChunk call on `points` α points for a text of s tokens (same batching as routes.ts). */
+export function jvpChunkFlops(layer: number, s: number, points: number, rowBudget = DEFAULT_ROW_BUDGET): number {
+  const alphaBatch = Math.max(1, Math.min(points, Math.floor(rowBudget / (s * s))));
+  const directionBatch = Math.max(1, Math.min(s, Math.floor(rowBudget / (alphaBatch * s))));
+  let f = 0;
+  for (let a0 = 0; a0 < points; a0 += alphaBatch) {
+    const n = Math.min(points, a0 + alphaBatch) - a0;
+    // The primal is recomputed for every group of directions.
+    for (let t0 = 0; t0 < s; t0 += directionBatch) f += encodeFromJvpFlops(layer, n, Math.min(s, t0 + directionBatch) - t0, s);
+  }
+  return f;
+}
+
+/** The engine's default tangent chunk size (engine.ts defaultChunkSize). */
+export function engineJvpChunkSize(steps: number, sMax: number, rowBudget = DEFAULT_ROW_BUDGET): number {
+  return Math.max(1, Math.min(16, steps, Math.floor(rowBudget / (sMax * sMax))));
+}
+
+/**
+ * FLOPs of one text's P by the tangent route inside AttributionEngine.attribute:
+ * the path (hidden states of text and reference up to layer L), f(x) and f(r), then
+ * every chunk of α points.
+ */
+export function textJvpFlops(layer: number, s: number, steps: number, chunkSize: number, rowBudget = DEFAULT_ROW_BUDGET): number {
+  let f = 0;
+  for (let l = 0; l < layer; l++) f += 2 * layerForwardFlops(l, 1, s); // hiddenAt for x and r
+  f += encodeFromFlops(layer, 2, s); // f(x), f(r)
+  for (let start = 0; start < steps; start += chunkSize) {
+    f += jvpChunkFlops(layer, s, Math.min(steps, start + chunkSize) - start, rowBudget);
+  }
+  return f;
+}
+
+/** The FLOPs the tangent route does for one text and one α point, ignoring batching (for the README's formula). */
+export function idealJvpFlopsPerPoint(layer: number, s: number): number {
+  return encodeFromJvpFlops(layer, 1, s, s);
+}

@@ -1,0 +1,45 @@
+/** The Node part: the attribution suite on TF.js WASM, with the machine it ran on. */
+import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { startNodeBackend } from '../src/cli/node-backend.ts';
+import { loadBundledModel } from '../src/model/node-models.ts';
+import { nodePlan, type BenchMode } from './plans.ts';
+import { runSuite, type Log, type SuiteResult } from './suite.ts';
+
+export interface NodeRun {
+  backend: 'wasm';
+  host: 'node';
+  wasm: { threads: number; simd: boolean; multithreadSupport: boolean };
+  modelLoadMs: number;
+  suite: SuiteResult;
+  totalMs: number;
+}
+
+export async function runNode(mode: BenchMode, log: Log): Promise<NodeRun> {
+  const started = performance.now();
+  await startNodeBackend('wasm');
+  const t0 = performance.now();
+  const model = await loadBundledModel('use-lite');
+  const probe = tf.tidy(() => model.normalize(model.head(model.pool(model.layer(1, model.layer(0, model.embed([30, 31])))))));
+  await probe.data();
+  probe.dispose();
+  const modelLoadMs = performance.now() - t0;
+  log(`model loaded in ${modelLoadMs.toFixed(0)} ms`);
+  try {
+    const suite = await runSuite(model, nodePlan(mode), log);
+    return {
+      backend: 'wasm',
+      host: 'node',
+      wasm: {
+        threads: getThreadsCount(),
+        simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+        multithreadSupport: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
+      },
+      modelLoadMs,
+      suite,
+      totalMs: performance.now() - started,
+    };
+  } finally {
+    model.dispose();
+  }
+}

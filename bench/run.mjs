@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// `npm run bench`: runs the TypeScript benchmark directly (tsx compiles on the fly),
+// the same way bin/pairlens.mjs runs the CLI, with the resolve hook that lets Node load
+// TF.js's per-file ESM build (where the gradients live, needed by the reverse route).
+import { register as registerHooks } from 'node:module';
+import { register } from 'tsx/esm/api';
+
+register();
+registerHooks('../bin/extensionless-esm.mjs', import.meta.url);
+const script = process.env.PAIRLENS_BENCH_SCRIPT ?? './main.ts';
+const { main } = await import(script);
+process.exitCode = await main(process.argv.slice(2));
