@@ -8,6 +8,7 @@
  * left out, so the achieved rate is a slight underestimate of all arithmetic done.
  */
 import { DEFAULT_ROW_BUDGET } from '../src/attribution/routes.ts';
+import { defaultJvpChunkSize } from '../src/attribution/engine.ts';
 
 /** use-lite's widths (use-lite.md, "Weights"). */
 export interface LayerDims {
@@ -85,10 +86,8 @@ export function jvpChunkFlops(layer: number, s: number, points: number, rowBudge
   return f;
 }
 
-/** The engine's default tangent chunk size (engine.ts defaultChunkSize). */
-export function engineJvpChunkSize(steps: number, sMax: number, rowBudget = DEFAULT_ROW_BUDGET): number {
-  return Math.max(1, Math.min(16, steps, Math.floor(rowBudget / (sMax * sMax))));
-}
+/** The engine's default tangent chunk size: the engine's own function, so the two never drift. */
+export const engineJvpChunkSize = defaultJvpChunkSize;
 
 /**
  * FLOPs of one text's P by the tangent route inside AttributionEngine.attribute:

@@ -29,9 +29,12 @@ test('a link restores texts, layer, mode and steps; reload reproduces the view',
   await page.goto(`./?${WASM}&a=${encodeURIComponent('The soup is hot.')}&b=${encodeURIComponent('The soup is cold.')}&layer=0&mode=exact&steps=16&sim=dot`);
   await expect(page.getByLabel('Sentence A')).toHaveValue('The soup is hot.');
   await expect(page.getByLabel('Sentence B')).toHaveValue('The soup is cold.');
-  await expect(page.getByLabel('Layer')).toHaveValue('0');
-  await expect(page.getByLabel('Steps')).toHaveValue('16');
-  await expect(page.getByLabel('Similarity')).toHaveValue('dot');
+  // Exact accessible names (design.md's contract), not substrings.
+  await expect(page.getByRole('combobox', { name: 'Layer', exact: true })).toHaveValue('0');
+  await expect(page.getByRole('combobox', { name: 'Steps', exact: true })).toHaveValue('16');
+  await expect(page.getByRole('combobox', { name: 'Similarity', exact: true })).toHaveValue('dot');
+  await expect(page.getByRole('combobox', { name: 'Model', exact: true })).toHaveValue('use-lite');
+  await expect(page.getByRole('radiogroup', { name: 'Mode', exact: true })).toBeVisible();
   await expect(page.getByRole('radio', { name: 'Exact' })).toBeChecked();
   await waitForFinal(page);
   await expect(page.getByTestId('explained-model')).toContainText('use-lite-exact');

@@ -206,7 +206,13 @@ function StatusArea({ status, onRetry }: { status: ModelStatus; onRetry: () => v
           · Loading model <progress aria-label="Loading progress" max={100} value={percent} /> {percent}%
         </span>
       )}
-      {status.phase === 'ready' && <span> · Model: use-lite ready</span>}
+      {status.phase === 'ready' && (
+        <span>
+          {' '}
+          · Model: {status.modelId} ready
+          {status.exactVariant ? ` (exact variant: ${status.exactVariant})` : ' (no exact variant: Exact mode shifts it, not fine-tuned)'}
+        </span>
+      )}
       {status.phase === 'failed' && (
         <span className="error">
           {' '}

@@ -16,6 +16,8 @@ export interface ModelStatus {
   notice: string | null;
   numLayers: number;
   maxTokens: number;
+  modelId: string | null;
+  exactVariant: string | null;
 }
 
 const INITIAL: ModelStatus = {
@@ -27,6 +29,8 @@ const INITIAL: ModelStatus = {
   notice: null,
   numLayers: 0,
   maxTokens: 0,
+  modelId: null,
+  exactVariant: null,
 };
 
 /** A test-only switch: `?backend=wasm` forces a backend. */
@@ -51,7 +55,15 @@ export function useModelWorker(modelId: string): { client: ModelWorkerClient; st
           setStatus((s) => ({ ...s, loadedBytes: event.loadedBytes, totalBytes: event.totalBytes }));
           break;
         case 'ready':
-          setStatus((s) => ({ ...s, phase: 'ready', error: null, numLayers: event.numLayers, maxTokens: event.maxTokens }));
+          setStatus((s) => ({
+            ...s,
+            phase: 'ready',
+            error: null,
+            numLayers: event.numLayers,
+            maxTokens: event.maxTokens,
+            modelId: event.modelId,
+            exactVariant: event.exactVariant,
+          }));
           break;
         case 'device-lost':
           backend = 'wasm';
@@ -60,6 +72,7 @@ export function useModelWorker(modelId: string): { client: ModelWorkerClient; st
           break;
         case 'error':
           if (event.fatal) setStatus((s) => ({ ...s, phase: 'failed', error: event.message }));
+          else if (!('jobId' in event) || event.jobId === undefined) setStatus((s) => ({ ...s, notice: event.message }));
           break;
       }
     });

@@ -64,6 +64,17 @@ import {
 
 export type { AttributionMethod, PairMode, QuadratureRule, Reference, ReferenceTerms, Similarity };
 
+/**
+ * α points per chunk on the tangent route for texts of up to `sMax` tokens: as many as
+ * the row budget allows, but at most steps/16, so the first partial heatmap arrives
+ * within ~6% of the run (bench: chunks of 4 instead of 16 at N = 64 cost 0.94–1.15× in
+ * total on WASM). The benchmark counts FLOPs with this same function.
+ */
+export function defaultJvpChunkSize(steps: number, sMax: number, rowBudget: number = DEFAULT_ROW_BUDGET): number {
+  const firstPartialCap = Math.max(1, Math.floor(steps / 16));
+  return Math.max(1, Math.min(16, firstPartialCap, Math.floor(rowBudget / (sMax * sMax))));
+}
+
 /** Lets pending events (messages, timers) run before the next chunk. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -408,11 +419,7 @@ export class AttributionEngine {
    */
   private defaultChunkSize(req: FullRequest, tokens: TokenizedText[]): number {
     if (req.method === 'vjp') return Math.min(req.steps, 4);
-    const s = Math.max(tokens[0].ids.length, tokens[1].ids.length);
-    // At most steps/16 points a chunk, so the first partial heatmap arrives within ~6% of
-    // the run (bench: chunks of 4 instead of 16 at N = 64 cost 1.00–1.07× in total on WASM).
-    const firstPartialCap = Math.max(1, Math.floor(req.steps / 16));
-    return Math.max(1, Math.min(16, firstPartialCap, Math.floor(this.rowBudget / (s * s))));
+    return defaultJvpChunkSize(req.steps, Math.max(tokens[0].ids.length, tokens[1].ids.length), this.rowBudget);
   }
 
   private cacheKey(text: string, req: FullRequest): string {

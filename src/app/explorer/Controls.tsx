@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { BUNDLED_MODELS } from '../../model/catalog.ts';
 import type { Mode, Sim, ViewState } from '../url-state.ts';
 import { MAX_STEPS, MIN_STEPS } from '../url-state.ts';
@@ -8,6 +9,16 @@ for (let n = MIN_STEPS; n <= MAX_STEPS; n *= 2) STEP_CHOICES.push(n);
 /** "embeddings" for the input of layer 0, else "after layer L" (1-based, as people count). */
 export function layerName(layer: number): string {
   return layer === 0 ? 'embeddings' : `after layer ${layer}`;
+}
+
+/** A label beside (not around) its control, so the control's accessible name is the label alone. */
+function Labelled({ id, label, children }: { id: string; label: string; children: ReactNode }) {
+  return (
+    <div className="control">
+      <label htmlFor={id}>{label}</label>
+      {children}
+    </div>
+  );
 }
 
 export interface ControlsProps {
@@ -21,26 +32,24 @@ export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
   return (
     <fieldset className="controls">
       <legend className="visually-hidden">Attribution settings</legend>
-      <label>
-        Model
-        <select value={view.model} onChange={(e) => onChange({ model: e.target.value })}>
+      <Labelled id="control-model" label="Model">
+        <select id="control-model" value={view.model} onChange={(e) => onChange({ model: e.target.value })}>
           {BUNDLED_MODELS.map((m) => (
             <option key={m.id} value={m.id}>
               {m.label}
             </option>
           ))}
         </select>
-      </label>
-      <label>
-        Layer
-        <select value={layer} onChange={(e) => onChange({ layer: Number(e.target.value) })}>
+      </Labelled>
+      <Labelled id="control-layer" label="Layer">
+        <select id="control-layer" value={layer} onChange={(e) => onChange({ layer: Number(e.target.value) })}>
           {Array.from({ length: numLayers }, (_, l) => (
             <option key={l} value={l}>
               {layerName(l)}
             </option>
           ))}
         </select>
-      </label>
+      </Labelled>
       <div role="radiogroup" aria-label="Mode" className="mode">
         {(['exact', 'approx'] as Mode[]).map((mode) => (
           <label key={mode}>
@@ -49,23 +58,21 @@ export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
           </label>
         ))}
       </div>
-      <label>
-        Steps
-        <select value={view.steps} onChange={(e) => onChange({ steps: Number(e.target.value) })}>
+      <Labelled id="control-steps" label="Steps">
+        <select id="control-steps" value={view.steps} onChange={(e) => onChange({ steps: Number(e.target.value) })}>
           {STEP_CHOICES.map((n) => (
             <option key={n} value={n}>
               {n}
             </option>
           ))}
         </select>
-      </label>
-      <label>
-        Similarity
-        <select value={view.sim} onChange={(e) => onChange({ sim: e.target.value as Sim })}>
+      </Labelled>
+      <Labelled id="control-similarity" label="Similarity">
+        <select id="control-similarity" value={view.sim} onChange={(e) => onChange({ sim: e.target.value as Sim })}>
           <option value="cos">cosine</option>
           <option value="dot">dot product</option>
         </select>
-      </label>
+      </Labelled>
     </fieldset>
   );
 }
