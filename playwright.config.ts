@@ -1,8 +1,5 @@
 import { defineConfig } from '@playwright/test';
-
-// The system Chromium (Debian's package, or CHROMIUM_PATH); Playwright's own browser
-// downloads are not available on our machines.
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.ts';
 const port = Number(process.env.E2E_PORT || 4173);
 
 export default defineConfig({
@@ -19,16 +16,8 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${port}/`,
     launchOptions: {
-      executablePath,
-      args: [
-        '--enable-unsafe-webgpu',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-        '--no-first-run',
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
     },
   },
   webServer: {

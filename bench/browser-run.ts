@@ -12,17 +12,10 @@ import type { BrowserResult } from './browser/main.ts';
 import type { BrowserConfig } from './plans.ts';
 import type { Log } from './suite.ts';
 import viteConfig from './vite.bench.config.ts';
+import { CHROMIUM_ARGS } from '../scripts/chromium.ts';
 
 /** Flags for this machine's Chromium (SwiftShader WebGPU); see README for a real GPU. */
-export const DEFAULT_CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
+export const DEFAULT_CHROMIUM_ARGS = CHROMIUM_ARGS;
 
 export interface BrowserRun extends BrowserResult {
   chromiumVersion: string;

@@ -13,6 +13,7 @@
  *
  * Writes the JSON and prints a table. Targets are reported, never asserted.
  */
+import { CHROMIUM_PATH } from '../scripts/chromium.ts';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -42,7 +43,7 @@ function parseArgs(argv: string[]): Options {
     browser: true,
     browserBackend: 'webgpu',
     browserPlan: 'auto',
-    chromium: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    chromium: CHROMIUM_PATH,
     chromiumArgs: [],
     headless: true,
     out: '',

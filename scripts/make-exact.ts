@@ -23,7 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNodeBackend, type NodeBackend } from '../src/cli/node-backend.ts';
 import { buildPairSplit, sentenceDocuments, PAIR_KINDS, type CorpusDocument, type PairKind, type TextPair } from '../src/exact/corpus.ts';
-import { seededRandom } from '../src/exact/random.ts';
+import { seededRandom } from '../src/shared/random.ts';
 import { embedMany, pairCosines, type TokenPair } from '../src/exact/shifted.ts';
 import { agreement, maxAbsDiff, type Agreement } from '../src/exact/stats.ts';
 import { distill, type DistillSettings } from '../src/exact/train.ts';

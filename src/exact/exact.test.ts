@@ -12,7 +12,7 @@ import { loadBundledModel } from '../model/node-models.ts';
 import { UseLite } from '../model/use-lite/model.ts';
 import { encodeUseLiteWeights, loadUseLiteArtifacts, toFloat16, weightTensors } from '../model/use-lite/weights.ts';
 import { buildPairSplit, buildPairs, CorpusError, negate, PAIR_KINDS, sentenceDocuments, splitSentences } from './corpus.ts';
-import { seededRandom } from './random.ts';
+import { seededRandom } from '../shared/random.ts';
 import { embedMany, pairCosines, type TokenPair } from './shifted.ts';
 import { ranks, spearman } from './stats.ts';
 import { TINY_REFERENCE_ID, tinyUseLite } from './tiny-model.ts';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UseLite } from '../model/use-lite/model.ts';
 import type { Vocabulary } from '../model/use-lite/tokenizer.ts';
 import type { LayerWeights } from '../model/use-lite/weights.ts';
-import { seededRandom } from './random.ts';
+import { seededRandom } from '../shared/random.ts';
 
 /** "▁" in the tiny vocabulary: the reference token, as id 30 is in use-lite's. */
 export const TINY_REFERENCE_ID = 6;

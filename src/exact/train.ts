@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { loadTrainingGradients } from './gradients.ts';
-import { seededRandom, shuffle } from './random.ts';
+import { seededRandom, shuffle } from '../shared/random.ts';
 import { embedMany, rowCosines, type TokenPair } from './shifted.ts';
 
 /** A model whose forward pass reads `variables`, which training updates in place. */

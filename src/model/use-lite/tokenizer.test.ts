@@ -7,6 +7,7 @@ import { EmbeddingsModel } from '@energetic-ai/embeddings';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../shared/random.ts';
 import { bundledModelFolder } from '../node-models.ts';
 import { FIDELITY_TEXTS } from './test-texts.ts';
 import { UseLiteTokenizer, type Vocabulary } from './tokenizer.ts';
@@ -19,16 +20,6 @@ const maintained = new EmbeddingsModel({
   model: null as unknown as EmbeddingsModel['model'],
 }).tokenizer;
 
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ODD = [' ', '  ', '\t', '\n', ':', '::', ':)', '😀', '👍🏽', 'é', 'e\u0301', 'ß', 'İ', 'ﬁ', '①', '\u00a0', '\u200b', '中', '日本', '—', '…', '""', "'", '\ud800', '0', '42', '.', '!?'];
 
