@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { startNodeBackend } from '../src/cli/node-backend.ts';
+import { encodeFrom } from '../src/model/encoder.ts';
 import { loadBundledModel } from '../src/model/node-models.ts';
 import { nodePlan, type BenchMode } from './plans.ts';
 import { runSuite, type Log, type SuiteResult } from './suite.ts';
@@ -20,7 +21,7 @@ export async function runNode(mode: BenchMode, log: Log): Promise<NodeRun> {
   await startNodeBackend('wasm');
   const t0 = performance.now();
   const model = await loadBundledModel('use-lite');
-  const probe = tf.tidy(() => model.normalize(model.head(model.pool(model.layer(1, model.layer(0, model.embed([30, 31])))))));
+  const probe = tf.tidy(() => encodeFrom(model, 0, model.embed([30, 31])));
   await probe.data();
   probe.dispose();
   const modelLoadMs = performance.now() - t0;

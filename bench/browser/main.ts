@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { HeatmapView, type HeatmapData } from '../../src/app/heatmap/heatmap.ts';
 import '../../src/app/heatmap/heatmap.css';
+import { encodeFrom } from '../../src/model/encoder.ts';
 import { httpFiles } from '../../src/model/files.ts';
 import { loadModel } from '../../src/model/registry.ts';
 import { browserPlan, type BrowserBackend, type BrowserConfig, type BrowserPlanKind } from '../plans.ts';
@@ -167,7 +168,7 @@ async function runBench(config: BrowserConfig): Promise<BrowserResult> {
   const t0 = performance.now();
   const model = await loadModel('use-lite', httpFiles(new URL('models/use-lite/', location.href).href));
   // Weights are uploaded lazily on WebGPU: include one embedding so "loaded" means usable.
-  const probe = tf.tidy(() => model.normalize(model.head(model.pool(model.layer(1, model.layer(0, model.embed([30, 31])))))));
+  const probe = tf.tidy(() => encodeFrom(model, 0, model.embed([30, 31])));
   await probe.data();
   probe.dispose();
   const modelLoadMs = performance.now() - t0;

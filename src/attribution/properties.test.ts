@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { loadBundledModel } from '../model/node-models.ts';
 import { AttributionEngine, type AttributionRequest, type PairMode } from './engine.ts';
+import { relativeDifference as relative } from '../shared/vector.ts';
 
 const TEXTS = ['A man sings.', 'Someone sings.', 'Stocks fell.', 'I hate rain.', 'Not bad at all.'];
 const PAIRS: Array<[string, string]> = TEXTS.flatMap((a, i) => TEXTS.slice(i + 1).map((b) => [a, b] as [string, string]));
@@ -37,16 +38,6 @@ afterAll(() => model?.dispose());
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 describe.each([0, 1])('layer %i over 10 pairs', (layer) => {

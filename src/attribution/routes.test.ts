@@ -11,6 +11,7 @@ import { loadBundledModel } from '../model/node-models.ts';
 import type { UseLite } from '../model/use-lite/model.ts';
 import { UseLiteTangent } from '../model/use-lite/tangent.ts';
 import { jvpChunk, loadGradients, pathTensors, vjpChunk } from './routes.ts';
+import { relativeDifference as relativeDiff } from '../shared/vector.ts';
 
 let model: UseLite;
 let tangent: UseLiteTangent;
@@ -23,17 +24,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => model?.dispose());
-
-/** Relative Frobenius difference ‖a − b‖ / ‖b‖. */
-function relativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 describe('P by the tangent route equals P by the reverse route (CPU)', () => {
   // 24 of the 512 output dimensions, spread over the range.

@@ -18,6 +18,7 @@ import { loadBundledModel } from '../node-models.ts';
 import { encodeFromJvp } from '../tangent.ts';
 import type { UseLite } from './model.ts';
 import { UseLiteTangent } from './tangent.ts';
+import { relativeDifference as relative } from '../../shared/vector.ts';
 
 const T = 3;
 let model: UseLite;
@@ -103,16 +104,6 @@ const STAGES: Stage[] = [
     fdTolerance: 3e-2,
   },
 ];
-
-function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 function maxAbs(t: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]);
