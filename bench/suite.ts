@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AttributionEngine, type AttributionResult } from '../src/attribution/engine.ts';
-import { tangentEncoderFor, defaultReferenceTokenId } from '../src/attribution/encoders.ts';
+import { tangentEncoderFor, defaultReference } from '../src/attribution/encoders.ts';
 import { quadraturePoints } from '../src/attribution/quadrature.ts';
 import {
   DEFAULT_ROW_BUDGET,
@@ -510,8 +510,7 @@ function fmtMs(ms: number): string {
 
 export async function runSuite(model: SentenceEncoder, plan: SuitePlan, log: Log): Promise<SuiteResult> {
   const engine = new AttributionEngine(model);
-  const id = defaultReferenceTokenId(model);
-  const reference: Reference = id === undefined ? { kind: 'zeros' } : { kind: 'token', id };
+  const reference: Reference = defaultReference(model);
 
   log('matmul peak');
   const matmulPeak = await measureMatmulPeak(plan.matmul, log);

@@ -13,6 +13,10 @@
  *   bert-sharded/  the same weights in two shards + index, names prefixed "bert."
  *   roberta/       RoBERTa, byte-level BPE, gelu_new, CLS pooling, no Normalize
  *   mpnet/         MPNet, WordPiece, mean pooling + Dense(32→16, tanh) + Normalize
+ *   bert-maxmean/  the BERT weights with max and mean pooling concatenated (64 wide)
+ *   mpnet-exact/   an exact checkpoint as the papers' reference code saves one: its
+ *                  Transformer module is xsbert's ShiftingReferenceTransformer, then
+ *                  mean pooling (other weights than mpnet/)
  */
 import { seededRandom } from '../src/shared/random.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -186,12 +190,12 @@ function byteLevelTokenizer() {
   return { json, size: Object.keys(vocab).length };
 }
 
-function pooling(mode: 'mean' | 'cls' | 'max') {
+function pooling(...modes: Array<'mean' | 'cls' | 'max'>) {
   return {
     word_embedding_dimension: HIDDEN,
-    pooling_mode_cls_token: mode === 'cls',
-    pooling_mode_mean_tokens: mode === 'mean',
-    pooling_mode_max_tokens: mode === 'max',
+    pooling_mode_cls_token: modes.includes('cls'),
+    pooling_mode_mean_tokens: modes.includes('mean'),
+    pooling_mode_max_tokens: modes.includes('max'),
     pooling_mode_mean_sqrt_len_tokens: false,
     pooling_mode_weightedmean_tokens: false,
     pooling_mode_lasttoken: false,
@@ -199,9 +203,9 @@ function pooling(mode: 'mean' | 'cls' | 'max') {
   };
 }
 
-function modules(extra: Array<'Dense' | 'Normalize'>) {
+function modules(extra: Array<'Dense' | 'Normalize'>, transformer = 'sentence_transformers.models.Transformer') {
   const list = [
-    { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
+    { idx: 0, name: '0', path: '', type: transformer },
     { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
   ];
   extra.forEach((kind, i) => {
@@ -256,6 +260,12 @@ function makeTinyModels(out: string): void {
   };
   writeFolder(join(out, 'bert'), { ...bertCommon, 'model.safetensors': safetensors(bertWeights, 'F32') });
   writeFolder(join(out, 'bert-fp16'), { ...bertCommon, 'model.safetensors': safetensors(bertWeights, 'F16') });
+  writeFolder(join(out, 'bert-maxmean'), {
+    ...bertCommon,
+    'modules.json': modules([]),
+    '1_Pooling/config.json': pooling('max', 'mean'),
+    'model.safetensors': safetensors(bertWeights, 'F32'),
+  });
 
   const names = Object.keys(bertWeights);
   const half = Math.ceil(names.length / 2);
@@ -310,7 +320,7 @@ function makeTinyModels(out: string): void {
     ['<s>', '<pad>', '</s>', '<unk>'],
   );
   const dense = { 'linear.weight': { shape: [16, HIDDEN], data: normals(generator(4), 16 * HIDDEN, 0.25) }, 'linear.bias': { shape: [16], data: normals(generator(5), 16, 0.1) } };
-  writeFolder(join(out, 'mpnet'), {
+  const mpnetCommon = {
     'config.json': {
       architectures: ['MPNetModel'],
       model_type: 'mpnet',
@@ -333,11 +343,20 @@ function makeTinyModels(out: string): void {
     'tokenizer.json': mpnetTok.json,
     'tokenizer_config.json': { tokenizer_class: 'MPNetTokenizer', do_lower_case: true, model_max_length: 64, bos_token: '<s>', eos_token: '</s>', cls_token: '<s>', sep_token: '</s>', pad_token: '<pad>', unk_token: '<unk>', mask_token: '<mask>' },
     'sentence_bert_config.json': { max_seq_length: 64, do_lower_case: false },
-    'modules.json': modules(['Dense', 'Normalize']),
     '1_Pooling/config.json': pooling('mean'),
+  };
+  writeFolder(join(out, 'mpnet'), {
+    ...mpnetCommon,
+    'modules.json': modules(['Dense', 'Normalize']),
     '2_Dense/config.json': { in_features: HIDDEN, out_features: 16, bias: true, activation_function: 'torch.nn.modules.activation.Tanh' },
     '2_Dense/model.safetensors': safetensors(dense, 'F32'),
     'model.safetensors': safetensors(encoderTensors('mpnet', mpnetTok.size, 66, 3), 'F32'),
+  });
+  // The papers' exact checkpoints (xs_mpnet, xs_distilroberta): the shifting Transformer, then mean pooling only.
+  writeFolder(join(out, 'mpnet-exact'), {
+    ...mpnetCommon,
+    'modules.json': modules([], 'xsbert.models.ShiftingReferenceTransformer'),
+    'model.safetensors': safetensors(encoderTensors('mpnet', mpnetTok.size, 66, 6), 'F32'),
   });
 }
 

@@ -2,8 +2,10 @@
 """Ground truth for PairLens's Hugging Face models, from the reference implementations.
 
 Loads the tiny Hub-layout folders that `npx tsx scripts/make-tiny-models.ts` writes
-(test-models/<name>/) with sentence-transformers and transformers (PyTorch, CPU,
-float32), and records for a few fixed texts:
+(test-models/<name>/) with sentence-transformers and transformers (PyTorch, CPU), and
+records two kinds of fixture.
+
+Model fixtures, test-models/fixtures/<name>.json (float32; float16 weights upcast):
 
   * the token ids the reference tokenizer produces (after its truncation),
   * the hidden states at the input of every layer and after the last one
@@ -14,18 +16,28 @@ float32), and records for a few fixed texts:
     with an all-ones attention mask as the papers' code does. For RoBERTa and MPNet
     this checks the position ids of padding tokens (they sit at padding_idx).
 
-Output: test-models/fixtures/<name>.json, read by src/model/hf/reference-fixtures.test.ts
-(which is skipped while the files are absent).
+Attribution fixtures, test-models/fixtures/<name>.attribution.json (float64): for a
+few sentence pairs and every layer L, the per-text factor P (method.md) computed
+the papers' way, independently of PairLens's engine: the sentence-transformers
+pipeline run on the interpolated hidden states r + α(x − r) (fed to layer L by a
+forward pre-hook), one autograd backward pass per output dimension, right Riemann
+sum α = k/N, k = 1..N. Also f(x) and f(r) of each text.
+
+The papers' exact checkpoints (modules.json names xsbert's ShiftingReferenceTransformer)
+cannot be loaded without the xsbert package; for them the script applies the shift by
+its definition: token states of the text minus those of the reference ids
+[0] + [1]·(S−2) + [2], then the Pooling module.
 
 Needs: python3 with torch, transformers and sentence-transformers; no network
 (HF_HUB_OFFLINE is set, so nothing is fetched).
 
-    python3 scripts/reference-fixtures.py [--models test-models] [--out test-models/fixtures]
+    python3 scripts/reference-fixtures.py [--models test-models] [--out test-models/fixtures] [names...]
 """
 import argparse
 import json
 import os
 import sys
+import traceback
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -33,12 +45,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import torch  # noqa: E402
 import transformers  # noqa: E402
 import sentence_transformers  # noqa: E402
-from sentence_transformers import SentenceTransformer  # noqa: E402
+from sentence_transformers import SentenceTransformer, models  # noqa: E402
 
-NAMES = ["bert", "bert-fp16", "bert-sharded", "roberta", "mpnet"]
+NAMES = ["bert", "bert-fp16", "bert-sharded", "bert-maxmean", "roberta", "mpnet", "mpnet-exact"]
+ATTRIBUTION_NAMES = ["bert", "bert-maxmean", "roberta", "mpnet", "mpnet-exact"]
 
-# Keep in step with src/model/hf/reference-fixtures.test.ts (it reads the texts from the
-# fixture, so changing them here only needs the fixtures regenerated).
+# src/model/hf/reference-fixtures.test.ts reads the texts from the fixtures, so
+# changing them here only needs the fixtures regenerated.
 TEXTS = [
     "The cat sat on the mat.",
     "A man is playing the guitar outside today, unbelievable!",
@@ -46,41 +59,115 @@ TEXTS = [
     "",
     " ".join(["the quick brown fox is playing in the park"] * 8),  # longer than every limit
 ]
+PAIRS = [
+    ("The cat sat on the mat.", "A dog is playing in the park today."),
+    ("zebra café is not bad", "Unbelievable, the quick brown fox!"),
+]
+ATTRIBUTION_STEPS = 16
 
 
-def rounded(tensor):
-    """Nested lists of Python floats (float32 values printed exactly enough to round-trip)."""
-    return tensor.detach().to(torch.float32).cpu().numpy().tolist()
+def as_lists(tensor):
+    return tensor.detach().cpu().numpy().tolist()
 
 
-def run(model, features):
-    """Hidden states of the Transformer module and the sentence embedding of the full stack."""
+def is_exact_folder(folder):
+    path = os.path.join(folder, "modules.json")
+    if not os.path.exists(path):
+        return False
+    with open(path, encoding="utf-8") as f:
+        return any(str(m.get("type", "")).endswith("ShiftingReferenceTransformer") for m in json.load(f))
+
+
+def load(folder):
+    """
+    The folder as sentence-transformers runs it, computing in float32 (transformers 5
+    would keep float16 weights in float16; PairLens upcasts them, so the fixture
+    does too). Exact folders are rebuilt from plain modules.
+    """
+    if not is_exact_folder(folder):
+        return SentenceTransformer(folder, device="cpu").to(torch.float32)
+    with open(os.path.join(folder, "sentence_bert_config.json"), encoding="utf-8") as f:
+        max_seq_length = json.load(f)["max_seq_length"]
+    transformer = models.Transformer(folder, max_seq_length=max_seq_length)
+    with open(os.path.join(folder, "1_Pooling", "config.json"), encoding="utf-8") as f:
+        pooling_config = json.load(f)
+    pooling = models.Pooling(**pooling_config)
+    return SentenceTransformer(modules=[transformer, pooling], device="cpu").to(torch.float32)
+
+
+def shift_ids(length):
+    """The reference ids the papers' ShiftingReferenceTransformer subtracts."""
+    return [0] + [1] * (length - 2) + [2]
+
+
+def transformer_inputs(features):
+    return {k: v for k, v in features.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
+
+
+def with_ids(features, ids_rows):
+    """Features for these id rows (same length), all attended."""
+    ids = torch.tensor(ids_rows, dtype=features["input_ids"].dtype)
+    out = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+    if "token_type_ids" in features:
+        out["token_type_ids"] = torch.zeros_like(ids)
+    return out
+
+
+def shift_states(model, features):
+    """Token states of the reference ids an exact folder subtracts (a constant of the length)."""
+    s = features["input_ids"].shape[1]
+    return model[0].forward(with_ids(features, [shift_ids(s)]))["token_embeddings"]
+
+
+def sentence_embedding(model, features, exact, reference=None):
+    """
+    The full pipeline's embedding; for exact folders the token states are shifted
+    first, by `reference` when given (computed beforehand, outside any hook).
+    """
+    if not exact:
+        return model.forward(dict(features))["sentence_embedding"]
+    s = features["input_ids"].shape[1]
+    rows = features["input_ids"].shape[0]
+    token_states = model[0].forward(dict(features))["token_embeddings"]
+    if reference is None:
+        reference = shift_states(model, features)
+    shifted = {"token_embeddings": token_states - reference, "attention_mask": torch.ones((rows, s), dtype=torch.long)}
+    return model[1].forward(shifted)["sentence_embedding"]
+
+
+def run(model, features, exact):
+    """Hidden states of the Transformer module and the sentence embedding."""
     transformer = model[0].auto_model
     with torch.no_grad():
-        inputs = {k: v for k, v in features.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
-        out = transformer(**inputs, output_hidden_states=True)
-        pipeline = model.forward(dict(features))
-    return [rounded(h[0]) for h in out.hidden_states], rounded(pipeline["sentence_embedding"][0])
+        out = transformer(**transformer_inputs(features), output_hidden_states=True)
+        embedding = sentence_embedding(model, features, exact)
+    return [as_lists(h[0]) for h in out.hidden_states], as_lists(embedding[0])
+
+
+def frame_ids(tokenizer):
+    return set(tokenizer("", add_special_tokens=True)["input_ids"])
+
+
+def reference_ids(model, ids, exact):
+    if exact:
+        return shift_ids(len(ids))
+    pad = model[0].auto_model.config.pad_token_id
+    frame = frame_ids(model.tokenizer)
+    return [i if i in frame else pad for i in ids]
 
 
 def fixture_for(folder):
-    model = SentenceTransformer(folder, device="cpu")
+    model = load(folder)
     model.eval()
+    exact = is_exact_folder(folder)
     tokenizer = model.tokenizer
-    pad = model[0].auto_model.config.pad_token_id
-    frame = set(tokenizer("", add_special_tokens=True)["input_ids"])
     items = []
     for text in TEXTS:
         features = model.tokenize([text])
         ids = features["input_ids"][0].tolist()
-        hidden, embedding = run(model, features)
-
-        ref_ids = [i if i in frame else pad for i in ids]
-        ref_features = {k: v.clone() for k, v in features.items()}
-        ref_features["input_ids"] = torch.tensor([ref_ids], dtype=features["input_ids"].dtype)
-        ref_features["attention_mask"] = torch.ones_like(features["attention_mask"])
-        ref_hidden, ref_embedding = run(model, ref_features)
-
+        hidden, embedding = run(model, features, exact)
+        ref_ids = reference_ids(model, ids, exact)
+        ref_hidden, ref_embedding = run(model, with_ids(features, [ref_ids]), exact)
         items.append(
             {
                 "text": text,
@@ -95,14 +182,102 @@ def fixture_for(folder):
         )
     return {
         "model": os.path.basename(os.path.normpath(folder)),
+        "exact": exact,
         "maxSeqLength": model.max_seq_length,
-        "versions": {
-            "torch": torch.__version__,
-            "transformers": transformers.__version__,
-            "sentence_transformers": sentence_transformers.__version__,
-        },
+        "versions": versions(),
         "items": items,
     }
+
+
+def layer_input(model, features, layer):
+    out = model[0].auto_model(**transformer_inputs(features), output_hidden_states=True)
+    return out.hidden_states[layer]
+
+
+def integrated_p(model, features, ref_ids, layer, steps, exact):
+    """P[d, i] = (1/N) Σ_k Σ_h ∂e_d/∂x[i, h] (r + α_k Δ) · Δ[i, h], α_k = k/N, by autograd."""
+    ids = features["input_ids"][0].tolist()
+    s = len(ids)
+    with torch.no_grad():
+        x = layer_input(model, with_ids(features, [ids]), layer)
+        r = layer_input(model, with_ids(features, [ref_ids]), layer)
+        e_x = sentence_embedding(model, with_ids(features, [ids]), exact)[0]
+        e_r = sentence_embedding(model, with_ids(features, [ref_ids]), exact)[0]
+    delta = x - r
+    alphas = torch.arange(1, steps + 1, dtype=x.dtype) / steps
+    points = (r + alphas.view(-1, 1, 1) * delta).detach().requires_grad_(True)
+
+    def feed_points(module, args, kwargs):
+        if args:
+            return (points,) + tuple(args[1:]), kwargs
+        kwargs = dict(kwargs)
+        kwargs["hidden_states"] = points
+        return args, kwargs
+
+    with torch.no_grad():
+        shift = shift_states(model, features) if exact else None
+    handle = model[0].auto_model.encoder.layer[layer].register_forward_pre_hook(feed_points, with_kwargs=True)
+    try:
+        embeddings = sentence_embedding(model, with_ids(features, [ids] * steps), exact, shift)
+    finally:
+        handle.remove()
+    d_out = embeddings.shape[1]
+    rows = []
+    for d in range(d_out):
+        (grad,) = torch.autograd.grad(embeddings[:, d].sum(), points, retain_graph=d < d_out - 1)
+        rows.append((grad * delta).sum(dim=-1).sum(dim=0) / steps)
+    p = torch.stack(rows)  # [D, S]
+    assert p.shape == (d_out, s)
+    return p, e_x, e_r
+
+
+def attribution_fixture_for(folder):
+    model = load(folder)
+    model.eval()
+    model.to(torch.float64)
+    exact = is_exact_folder(folder)
+    cases = []
+    for a, b in PAIRS:
+        for layer in range(model[0].auto_model.config.num_hidden_layers):
+            sides = []
+            for text in (a, b):
+                features = model.tokenize([text])
+                ids = features["input_ids"][0].tolist()
+                ref = reference_ids(model, ids, exact)
+                p, e_x, e_r = integrated_p(model, features, ref, layer, ATTRIBUTION_STEPS, exact)
+                sides.append(
+                    {
+                        "text": text,
+                        "ids": ids,
+                        "referenceIds": ref,
+                        "P": as_lists(p),
+                        "embedding": as_lists(e_x),
+                        "referenceEmbedding": as_lists(e_r),
+                    }
+                )
+            cases.append({"layer": layer, "a": sides[0], "b": sides[1]})
+    return {
+        "model": os.path.basename(os.path.normpath(folder)),
+        "exact": exact,
+        "steps": ATTRIBUTION_STEPS,
+        "rule": "right",
+        "dtype": "float64",
+        "versions": versions(),
+        "cases": cases,
+    }
+
+
+def versions():
+    return {
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "sentence_transformers": sentence_transformers.__version__,
+    }
+
+
+def write(path, value):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(value, f, ensure_ascii=False)
 
 
 def main():
@@ -113,15 +288,24 @@ def main():
     args = parser.parse_args()
     torch.manual_seed(0)
     os.makedirs(args.out, exist_ok=True)
+    failures = 0
     for name in args.names:
         folder = os.path.join(args.models, name)
         if not os.path.isdir(folder):
             sys.exit(f"{folder} is missing: run `npx tsx scripts/make-tiny-models.ts` first")
-        fixture = fixture_for(folder)
-        path = os.path.join(args.out, f"{name}.json")
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(fixture, f, ensure_ascii=False)
-        print(f"{path}: {len(fixture['items'])} texts")
+        jobs = [(f"{name}.json", fixture_for)]
+        if name in ATTRIBUTION_NAMES:
+            jobs.append((f"{name}.attribution.json", attribution_fixture_for))
+        for file_name, make in jobs:
+            try:
+                path = os.path.join(args.out, file_name)
+                write(path, make(folder))
+                print(f"{path}: written", flush=True)
+            except Exception:  # keep going: one broken model should not hide the others' results
+                failures += 1
+                print(f"{file_name}: FAILED", flush=True)
+                traceback.print_exc()
+    sys.exit(1 if failures else 0)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 /** Which encoders have tangent rules: the engine's view of a loaded SentenceEncoder. */
 import type { SentenceEncoder } from '../model/encoder.ts';
 import type { TangentEncoder } from '../model/tangent.ts';
+import type { Reference } from './routes.ts';
 import { isUseLite, UseLiteTangent } from '../model/use-lite/tangent.ts';
 
 export function hasTangentRules(model: SentenceEncoder): model is TangentEncoder {
@@ -14,9 +15,14 @@ export function tangentEncoderFor(model: SentenceEncoder): TangentEncoder | unde
   return undefined;
 }
 
-/** Token the default reference repeats (method.md: padding token, or a neutral piece). */
-export function defaultReferenceTokenId(model: SentenceEncoder): number | undefined {
-  // use-lite has no padding token; "▁" (id 30) is the neutral piece use-lite.md chose.
-  // Its exact variant was made with the same reference, so it uses it too.
-  return model.id === 'use-lite' || isUseLite(model) ? 30 : undefined;
+/**
+ * The reference a model's attributions use unless the user picks another (method.md,
+ * "Reference"): the model's own padding reference where it has one; for use-lite,
+ * which has no padding token, "▁" (id 30) repeated, the neutral piece use-lite.md
+ * chose (its exact variant was made with the same reference); else zeros.
+ */
+export function defaultReference(model: SentenceEncoder): Reference {
+  if (isUseLite(model)) return { kind: 'token', id: 30 };
+  if (model.referenceIds) return { kind: 'padding' };
+  return { kind: 'zeros' };
 }

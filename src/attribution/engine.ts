@@ -47,7 +47,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { encodeFrom, type SentenceEncoder, type TokenizedText } from '../model/encoder.ts';
 import type { TangentEncoder } from '../model/tangent.ts';
-import { defaultReferenceTokenId, tangentEncoderFor } from './encoders.ts';
+import { defaultReference, tangentEncoderFor } from './encoders.ts';
 import { AttributionAbortedError, AttributionInputError } from './errors.ts';
 import { pairValues, type PairMode, type ReferenceTerms, type SideValues, type Similarity } from './pairing.ts';
 import { isPowerOfTwo, quadraturePoints, type QuadratureRule } from './quadrature.ts';
@@ -488,12 +488,14 @@ export class AttributionEngine {
   }
 
   private validReference(reference: Reference | undefined, fail: (message: string) => never): Reference {
-    if (reference === undefined) {
-      const id = defaultReferenceTokenId(this.model);
-      return id === undefined ? { kind: 'zeros' } : { kind: 'token', id };
-    }
+    if (reference === undefined) return defaultReference(this.model);
     if (reference.kind === 'zeros') return { kind: 'zeros' };
-    if (reference.kind !== 'token') return fail(`reference must be a token or zeros`);
+    if (reference.kind === 'padding') {
+      const without = [this.model, this.exactModel].find((m) => m && !m.referenceIds);
+      if (without) fail(`model "${without.id}" has no padding token; use a token id or zeros as the reference`);
+      return { kind: 'padding' };
+    }
+    if (reference.kind !== 'token') return fail(`reference must be a token id, padding or zeros`);
     const vocab = this.tangent?.vocabSize ?? Number.MAX_SAFE_INTEGER;
     if (!isInteger(reference.id) || reference.id < 0 || reference.id >= vocab) {
       fail(`reference token id must be an integer from 0 to ${vocab - 1}, got ${String(reference.id)}`);

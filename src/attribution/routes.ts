@@ -15,7 +15,12 @@ import { encodeFromJvp, type TangentEncoder } from '../model/tangent.ts';
 
 export type AttributionMethod = 'jvp' | 'vjp';
 
-export type Reference = { kind: 'token'; id: number } | { kind: 'zeros' };
+/**
+ * The reference input r: one token id repeated to the text's length, zeros at the
+ * chosen layer, or the model's own reference ids ('padding': frame tokens kept,
+ * the rest the padding token; only for models that define referenceIds).
+ */
+export type Reference = { kind: 'token'; id: number } | { kind: 'zeros' } | { kind: 'padding' };
 
 /**
  * Rows of the widest activation ([rows, 1536] in use-lite's FFN) one batched op may
@@ -35,12 +40,15 @@ export interface PathTensors {
 export function pathTensors(model: SentenceEncoder, ids: readonly number[], layer: number, reference: Reference): PathTensors {
   return tf.tidy(() => {
     const x = hiddenAt(model, ids, layer);
-    const r =
-      reference.kind === 'zeros'
-        ? (tf.zerosLike(x) as tf.Tensor3D)
-        : hiddenAt(model, new Array<number>(ids.length).fill(reference.id), layer);
+    const r = reference.kind === 'zeros' ? (tf.zerosLike(x) as tf.Tensor3D) : hiddenAt(model, referenceIdsFor(model, ids, reference), layer);
     return { x, r, delta: tf.sub(x, r) as tf.Tensor3D };
   });
+}
+
+function referenceIdsFor(model: SentenceEncoder, ids: readonly number[], reference: Exclude<Reference, { kind: 'zeros' }>): number[] {
+  if (reference.kind === 'token') return new Array<number>(ids.length).fill(reference.id);
+  if (!model.referenceIds) throw new Error(`model "${model.id}" has no padding reference`);
+  return model.referenceIds(ids);
 }
 
 /** Points r + αΔ for a batch of α: [n, S, H]. */

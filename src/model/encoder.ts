@@ -35,6 +35,13 @@ export interface SentenceEncoder {
   /** Final normalisation (identity where the model has none). */
   normalize(e: tf.Tensor2D): tf.Tensor2D;
 
+  /**
+   * The model's own attribution reference for these ids (method.md, "Reference"):
+   * the special tokens that frame every text kept, every other token the padding
+   * token. Absent for models without a padding token (use-lite).
+   */
+  referenceIds?(ids: readonly number[]): number[];
+
   dispose(): void;
 }
 

@@ -51,7 +51,11 @@ export class HfEncoder implements TangentEncoder {
   readonly maxTokens: number;
   readonly outputSize: number;
   readonly vocabSize: number;
-  /** The checkpoint is the papers' shifted (exact) model: use exact mode with `referenceIds`. */
+  /**
+   * The checkpoint is the papers' shifted (exact) model: as their code does, pooling
+   * sees the token states minus those of the reference ids `referenceIds` gives, so
+   * the embedding is ẽ(x) and the reference maps to 0 (for linear pooling modes).
+   */
   readonly exact: boolean;
   readonly config: EncoderConfig;
   /** Padding token: what ordinary tokens become in the attribution reference. */
@@ -208,11 +212,26 @@ export class HfEncoder implements TangentEncoder {
   }
 
   pool(x: tf.Tensor3D): tf.Tensor2D {
-    return pool(this.checkpoint.pooling, x);
+    return tf.tidy(() => pool(this.checkpoint.pooling, this.shifted(x)));
   }
 
   poolJvp(d: Dual3): Dual2 {
-    return poolJvp(this.checkpoint.pooling, d);
+    // The shift is a constant of the input length, so the tangents pass unchanged.
+    return tf.tidy(() => poolJvp(this.checkpoint.pooling, { x: this.shifted(d.x), dx: d.dx }));
+  }
+
+  /**
+   * Exact checkpoints: token states after the last layer minus the reference's
+   * ([0] + [1]·(S−2) + [2] through every layer; recomputed per call, one short
+   * sequence, so nothing is kept between calls). Other models: x itself.
+   */
+  private shifted(x: tf.Tensor3D): tf.Tensor3D {
+    if (!this.exact) return x;
+    return tf.tidy(() => {
+      let r = this.embed(this.referenceIds(new Array<number>(x.shape[1]).fill(0)));
+      for (let l = 0; l < this.numLayers; l++) r = this.layer(l, r);
+      return tf.sub(x, r) as tf.Tensor3D;
+    });
   }
 
   head(pooled: tf.Tensor2D): tf.Tensor2D {
