@@ -1,6 +1,8 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { DEFAULT_MODEL } from '../model/catalog.ts';
+import { localModelId, parseModelId } from '../model/model-id.ts';
 import { wordLevel } from '../attribution/words.ts';
-import type { AttributionRequest, AttributionResult } from '../worker/protocol.ts';
+import type { AttributionRequest, AttributionResult, PickedFolder } from '../worker/protocol.ts';
 import { EXAMPLES } from './examples.ts';
 import { Controls } from './explorer/Controls.tsx';
 import { Convergence } from './explorer/Convergence.tsx';
@@ -9,10 +11,12 @@ import { ExportBar } from './explorer/ExportBar.tsx';
 import { HowItWorks } from './explorer/HowItWorks.tsx';
 import { LayerStrip } from './explorer/LayerStrip.tsx';
 import { TopPairs } from './explorer/TopPairs.tsx';
+import { loadSettings, recentModels, rememberModel, saveSettings, type ModelSettings } from './model-settings.ts';
+import { ModelPicker } from './models/ModelPicker.tsx';
 import { Heatmap } from './heatmap/Heatmap.tsx';
 import type { HeatmapData, HeatmapView } from './heatmap/heatmap.ts';
 import { useAttribution } from './use-attribution.ts';
-import { useModelWorker, type ModelStatus } from './use-model-worker.ts';
+import { useModelWorker, type LoadFailure, type ModelStatus } from './use-model-worker.ts';
 import { isBlank, useSimilarity } from './use-similarity.ts';
 import { useUrlView } from './use-url-view.ts';
 
@@ -39,14 +43,49 @@ function heatmapData(result: AttributionResult, level: 'token' | 'word', hideSpe
 
 export function App() {
   const { view, notices, update, dismissNotices } = useUrlView();
-  const { client, status, retry } = useModelWorker(view.model);
-  const ready = status.phase === 'ready';
+  const [settings, setSettings] = useState<ModelSettings>(loadSettings);
+  const [recent, setRecent] = useState<string[]>(recentModels);
+  const [modelError, setModelError] = useState<string | null>(null);
+  // Folders opened from disk in this tab, by their local: id (a link cannot carry files).
+  const folders = useRef(new Map<string, PickedFolder>());
+
+  const onReady = useCallback((modelId: string) => {
+    if (parseModelId(modelId)?.kind === 'hub') {
+      rememberModel(modelId);
+      setRecent(recentModels());
+    }
+  }, []);
+  const onLoadFailed = useCallback(
+    (failure: LoadFailure) => {
+      // Keep working on the model still served (or the bundled one), and say why.
+      const fallback = failure.current ?? (failure.modelId === DEFAULT_MODEL ? null : DEFAULT_MODEL);
+      setModelError(`${failure.message}${fallback ? ` Showing ${fallback} instead.` : ''}`);
+      if (fallback) update({ model: fallback, layer: null }, 'replace');
+    },
+    [update],
+  );
+  const source = useMemo(() => ({ settings, folderOf: (id: string) => folders.current.get(id), onReady, onLoadFailed }), [settings, onReady, onLoadFailed]);
+  const { client, status, retry } = useModelWorker(view.model, source);
+  const ready = status.phase === 'ready' && status.modelId === view.model;
+
+  const loadModelId = (id: string) => {
+    setModelError(null);
+    update({ model: id, layer: null }, 'push');
+  };
+  const openFolder = (folder: PickedFolder) => {
+    // Each opening gets its own id, so opening a folder again (after editing it) loads it again.
+    let id = localModelId(folder.name);
+    for (let n = 2; folders.current.has(id); n++) id = localModelId(`${folder.name} (${n})`);
+    folders.current.set(id, folder);
+    setModelError(null);
+    update({ model: id, layer: null }, 'push');
+  };
   const similarity = useSimilarity(client, ready, view.a, view.b);
 
   const layerValid = view.layer === null || view.layer < status.numLayers;
   const layer = view.layer !== null && layerValid ? view.layer : status.numLayers - 1;
   const layerNotice =
-    ready && !layerValid ? `The link asks for layer ${view.layer}, but ${view.model} has ${status.numLayers}; showing the last.` : null;
+    ready && !layerValid ? `The link asks for layer ${view.layer}, but ${view.model} has ${status.numLayers} layers; showing the last.` : null;
 
   const request: AttributionRequest | null = useMemo(
     () =>
@@ -93,9 +132,24 @@ export function App() {
         ))}
       </nav>
 
+      <ModelPicker
+        current={view.model}
+        status={status}
+        failure={modelError}
+        recent={recent}
+        settings={settings}
+        onLoad={loadModelId}
+        onFolder={openFolder}
+        onSettings={(next) => {
+          saveSettings(next);
+          setSettings(next);
+        }}
+        onForgetDownloads={() => client.clearDownloadCache()}
+      />
+
       <section className="inputs">
-        <SentenceBox label="Sentence A" value={view.a} onChange={(a) => update({ a }, 'replace')} dropped={similarity.result?.droppedA ?? 0} />
-        <SentenceBox label="Sentence B" value={view.b} onChange={(b) => update({ b }, 'replace')} dropped={similarity.result?.droppedB ?? 0} />
+        <SentenceBox label="Sentence A" value={view.a} onChange={(a) => update({ a }, 'replace')} dropped={similarity.result?.droppedA ?? 0} maxTokens={status.maxTokens} />
+        <SentenceBox label="Sentence B" value={view.b} onChange={(b) => update({ b }, 'replace')} dropped={similarity.result?.droppedB ?? 0} maxTokens={status.maxTokens} />
       </section>
 
       <section className="result" aria-live="polite">
@@ -176,7 +230,7 @@ export function App() {
   );
 }
 
-function SentenceBox(props: { label: string; value: string; onChange: (v: string) => void; dropped: number }) {
+function SentenceBox(props: { label: string; value: string; onChange: (v: string) => void; dropped: number; maxTokens: number }) {
   const id = props.label.replace(/\s+/g, '-').toLowerCase();
   return (
     <div className="sentence">
@@ -185,7 +239,7 @@ function SentenceBox(props: { label: string; value: string; onChange: (v: string
       {props.dropped > 0 && (
         <p className="notice" role="note">
           Too long: the last {props.dropped} token{props.dropped === 1 ? ' was' : 's were'} dropped (the model reads at
-          most 128).
+          most {props.maxTokens}).
         </p>
       )}
     </div>
@@ -193,24 +247,30 @@ function SentenceBox(props: { label: string; value: string; onChange: (v: string
 }
 
 function StatusArea({ status, onRetry }: { status: ModelStatus; onRetry: () => void }) {
-  const percent = status.totalBytes > 0 ? Math.round((100 * status.loadedBytes) / status.totalBytes) : 0;
+  const progress = status.progress;
+  const percent = progress && progress.totalBytes > 0 ? Math.round((100 * progress.loadedBytes) / progress.totalBytes) : 0;
+  const exact = status.exactVariant;
   return (
     <footer className="status" role="status" aria-label="Status">
       {status.notice && <p className="notice">{status.notice}</p>}
       <span>
         Backend: <strong data-testid="backend">{status.backend ?? 'starting…'}</strong>
       </span>
-      {status.phase === 'loading' && (
+      {status.loadingId !== null && status.phase !== 'failed' && (
         <span>
           {' '}
-          · Loading model <progress aria-label="Loading progress" max={100} value={percent} /> {percent}%
+          · Loading {status.loadingId} <progress aria-label="Loading progress" max={100} value={percent} /> {percent}%
         </span>
       )}
-      {status.phase === 'ready' && (
+      {status.phase === 'ready' && status.loadingId === null && (
         <span>
           {' '}
           · Model: {status.modelId} ready
-          {status.exactVariant ? ` (exact variant: ${status.exactVariant})` : ' (no exact variant: Exact mode shifts it, not fine-tuned)'}
+          {exact?.kind === 'checkpoint'
+            ? ' (an exact checkpoint: Exact mode attributes it as it is)'
+            : exact
+              ? ` (exact variant: ${exact.id})`
+              : ' (no exact variant: Exact mode shifts it, not fine-tuned)'}
         </span>
       )}
       {status.phase === 'failed' && (

@@ -5,6 +5,7 @@
  * data (text boxes, numbers), never rendered as HTML.
  */
 import { DEFAULT_MODEL } from '../model/catalog.ts';
+import { parseModelId } from '../model/model-id.ts';
 
 export type Mode = 'exact' | 'approx';
 export type Sim = 'cos' | 'dot';
@@ -39,8 +40,6 @@ export const DEFAULT_VIEW: ViewState = {
 
 /** Longest text a link may carry; longer ones are cut (the model reads 128 tokens anyway). */
 export const MAX_TEXT_LENGTH = 20_000;
-/** Hugging Face ids look like "owner/name"; the bundled ones are plain names. */
-const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?$/;
 /** Layer indices a link may name before the model is known; the model checks its own range. */
 export const MAX_LAYER_PARAM = 127;
 
@@ -62,7 +61,7 @@ const text = (raw: string) => raw.slice(0, MAX_TEXT_LENGTH);
 const PARAMS: { [K in keyof ViewState]: Param<K> } = {
   a: { key: 'a', parse: text, describe: 'any text' },
   b: { key: 'b', parse: text, describe: 'any text' },
-  model: { key: 'model', parse: (raw) => (MODEL_ID.test(raw) ? raw : undefined), describe: 'a model id' },
+  model: { key: 'model', parse: (raw) => parseModelId(raw)?.id, describe: 'a model id (use-lite, a Hugging Face id, or local:folder)' },
   layer: {
     key: 'layer',
     parse: (raw) => {

@@ -1,37 +1,78 @@
 /**
- * Starts the model worker for the page and tracks its state: which backend runs,
- * how far the model has loaded, whether it failed. A lost GPU device restarts the
- * worker on WASM, keeping everything the user typed.
+ * Starts the model worker for the page, keeps it serving the model the view asks
+ * for, and tracks its state: which backend runs, which model is served, how far a
+ * new one has loaded, why a load failed. A failed load leaves the previous model
+ * served (the worker only switches once the new one is ready). A lost GPU device
+ * restarts the worker on WASM and reloads the model, keeping everything typed.
  */
-import { useEffect, useMemo, useState } from 'react';
-import { BACKENDS, type BackendName } from '../worker/protocol.ts';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { BACKENDS, type BackendName, type ExactVariantInfo, type PickedFolder } from '../worker/protocol.ts';
+import type { ModelSettings } from './model-settings.ts';
 import { ModelWorkerClient } from './worker-client.ts';
 
-export interface ModelStatus {
-  phase: 'starting' | 'loading' | 'ready' | 'failed';
-  backend: string | null;
+export interface LoadProgress {
+  file: string;
   loadedBytes: number;
   totalBytes: number;
+  cached: boolean;
+}
+
+export interface LoadFailure {
+  modelId: string;
+  message: string;
+  /** The model still served, or null when none is. */
+  current: string | null;
+}
+
+export interface ModelStatus {
+  /** 'failed': nothing can run (no backend, the worker crashed); a failed model load is `loadFailure`. */
+  phase: 'starting' | 'loading' | 'ready' | 'failed';
+  backend: string | null;
+  /** The model the worker serves. */
+  modelId: string | null;
+  /** The model being loaded, while phase is 'loading'. */
+  loadingId: string | null;
+  progress: LoadProgress | null;
+  loadFailure: LoadFailure | null;
   error: string | null;
   notice: string | null;
   numLayers: number;
   maxTokens: number;
-  modelId: string | null;
-  exactVariant: string | null;
+  exactVariant: ExactVariantInfo | null;
+  /** TF.js tensors alive in the worker after the last switch. */
+  numTensors: number;
 }
 
-const INITIAL: ModelStatus = {
-  phase: 'starting',
-  backend: null,
-  loadedBytes: 0,
-  totalBytes: 0,
-  error: null,
-  notice: null,
-  numLayers: 0,
-  maxTokens: 0,
-  modelId: null,
-  exactVariant: null,
-};
+/** What the worker has told us; the status the UI sees is derived from it and the model asked for. */
+interface WorkerState {
+  backend: string | null;
+  served: Pick<ModelStatus, 'modelId' | 'numLayers' | 'maxTokens' | 'exactVariant' | 'numTensors'> | null;
+  progress: (LoadProgress & { modelId: string }) | null;
+  loadFailure: LoadFailure | null;
+  error: string | null;
+  notice: string | null;
+}
+
+const INITIAL: WorkerState = { backend: null, served: null, progress: null, loadFailure: null, error: null, notice: null };
+
+function deriveStatus(state: WorkerState, wanted: string): ModelStatus {
+  const served = state.served;
+  const phase = state.error ? 'failed' : served?.modelId === wanted ? 'ready' : state.backend ? 'loading' : 'starting';
+  return {
+    phase,
+    backend: state.backend,
+    modelId: served?.modelId ?? null,
+    loadingId: phase === 'loading' ? wanted : null,
+    progress: state.progress?.modelId === wanted ? state.progress : null,
+    loadFailure: state.loadFailure,
+    error: state.error,
+    notice: state.notice,
+    numLayers: served?.numLayers ?? 0,
+    maxTokens: served?.maxTokens ?? 0,
+    exactVariant: served?.exactVariant ?? null,
+    numTensors: served?.numTensors ?? 0,
+  };
+}
 
 /** A test-only switch: `?backend=wasm` forces a backend. */
 function forcedBackend(): BackendName | undefined {
@@ -39,53 +80,95 @@ function forcedBackend(): BackendName | undefined {
   return BACKENDS.find((b) => b === value);
 }
 
-export function useModelWorker(modelId: string): { client: ModelWorkerClient; status: ModelStatus; retry: () => void } {
+export interface ModelSource {
+  settings: ModelSettings;
+  /** The files of a `local:` model, when this tab has them. */
+  folderOf: (modelId: string) => PickedFolder | undefined;
+  onReady?: (modelId: string) => void;
+  /** A model asked for could not be loaded (the worker still serves `failure.current`). */
+  onLoadFailed?: (failure: LoadFailure) => void;
+}
+
+export function useModelWorker(
+  wanted: string,
+  source: ModelSource,
+): { client: ModelWorkerClient; status: ModelStatus; retry: () => void } {
   const client = useMemo(() => new ModelWorkerClient(), []);
-  const [status, setStatus] = useState<ModelStatus>(INITIAL);
+  const [state, setState] = useState<WorkerState>(INITIAL);
   const [attempt, setAttempt] = useState(0);
+  const sourceRef = useRef(source);
+  const wantedRef = useRef(wanted);
+  /** The model last asked of the current worker (after a failure: the one it still serves). */
+  const requestedRef = useRef<string | null>(null);
+
+  useEffect(() => {
+    sourceRef.current = source;
+    wantedRef.current = wanted;
+  }, [source, wanted]);
+
+  const request = useCallback(
+    (modelId: string) => {
+      requestedRef.current = modelId;
+      const { settings, folderOf } = sourceRef.current;
+      client.loadModel({ modelId, hubUrl: settings.hubUrl, maxBytes: settings.maxMegabytes * 1e6, folder: folderOf(modelId) });
+    },
+    [client],
+  );
 
   useEffect(() => {
     let backend = forcedBackend();
     const unsubscribe = client.subscribe((event) => {
       switch (event.type) {
         case 'backend':
-          setStatus((s) => ({ ...s, phase: 'loading', backend: event.detail }));
+          setState((s) => ({ ...s, backend: event.detail }));
           break;
         case 'load-progress':
-          setStatus((s) => ({ ...s, loadedBytes: event.loadedBytes, totalBytes: event.totalBytes }));
+          setState((s) => ({ ...s, progress: { modelId: event.modelId, file: event.file, loadedBytes: event.loadedBytes, totalBytes: event.totalBytes, cached: event.cached } }));
           break;
-        case 'ready':
-          setStatus((s) => ({
-            ...s,
-            phase: 'ready',
-            error: null,
-            numLayers: event.numLayers,
-            maxTokens: event.maxTokens,
-            modelId: event.modelId,
-            exactVariant: event.exactVariant,
-          }));
+        case 'ready': {
+          const { modelId, numLayers, maxTokens, exactVariant, numTensors } = event;
+          sourceRef.current.onReady?.(modelId);
+          setState((s) => ({ ...s, served: { modelId, numLayers, maxTokens, exactVariant, numTensors }, progress: null, loadFailure: null }));
           break;
+        }
+        case 'load-failed': {
+          if (event.modelId !== requestedRef.current) return; // an older request
+          requestedRef.current = event.current;
+          const failure = { modelId: event.modelId, message: event.message, current: event.current };
+          setState((s) => ({ ...s, progress: null, loadFailure: failure }));
+          sourceRef.current.onLoadFailed?.(failure);
+          break;
+        }
         case 'device-lost':
           backend = 'wasm';
-          setStatus({ ...INITIAL, notice: `The GPU was lost (${event.message}); continuing on WASM.` });
-          client.start(modelId, backend);
+          setState({ ...INITIAL, notice: `The GPU was lost (${event.message}); continuing on WASM.` });
+          client.start(backend);
+          request(wantedRef.current);
           break;
         case 'error':
-          if (event.fatal) setStatus((s) => ({ ...s, phase: 'failed', error: event.message }));
-          else if (!('jobId' in event) || event.jobId === undefined) setStatus((s) => ({ ...s, notice: event.message }));
+          if (event.fatal) setState((s) => ({ ...s, error: event.message }));
+          else if (event.jobId === undefined) setState((s) => ({ ...s, notice: event.message }));
+          break;
+        case 'download-cache-cleared':
+          setState((s) => ({ ...s, notice: event.message }));
           break;
       }
     });
-    client.start(modelId, backend);
+    client.start(backend);
+    request(wantedRef.current);
     return () => {
       unsubscribe();
       client.stop();
     };
-  }, [client, modelId, attempt]);
+  }, [client, attempt, request]);
+
+  useEffect(() => {
+    if (requestedRef.current !== wanted) request(wanted);
+  }, [wanted, request]);
 
   const retry = () => {
-    setStatus(INITIAL);
+    setState(INITIAL);
     setAttempt((n) => n + 1);
   };
-  return { client, status, retry };
+  return { client, status: deriveStatus(state, wanted), retry };
 }

@@ -2,7 +2,7 @@
  * The UI's handle on the model worker: starts it, forwards its events, and numbers
  * jobs so that the UI can tell a current answer from a stale one.
  */
-import type { AttributionRequest, AttributionResult, BackendName, WorkerEvent, WorkerRequest } from '../worker/protocol.ts';
+import type { AttributionRequest, AttributionResult, BackendName, LoadModelRequest, WorkerEvent, WorkerRequest } from '../worker/protocol.ts';
 
 export type WorkerListener = (event: WorkerEvent) => void;
 
@@ -11,13 +11,25 @@ export class ModelWorkerClient {
   private nextJobId = 1;
   private readonly listeners = new Set<WorkerListener>();
 
-  start(modelId: string, backend?: BackendName): void {
+  /** Starts a fresh worker on `backend` (default: the fastest available); models are loaded with loadModel. */
+  start(backend?: BackendName): void {
     this.worker?.terminate();
     this.worker = new Worker(new URL('../worker/model-worker.ts', import.meta.url), { type: 'module' });
     this.worker.onmessage = (message: MessageEvent<WorkerEvent>) => this.emit(message.data);
     this.worker.onerror = (event) =>
       this.emit({ type: 'error', message: `The model worker failed: ${event.message || 'unknown error'}`, fatal: true });
-    this.send({ type: 'init', modelId, baseUrl: new URL('./', document.baseURI).href, backend });
+    this.send({ type: 'init', baseUrl: new URL('./', document.baseURI).href, backend });
+  }
+
+  /** Asks the worker to switch to a model; progress, 'ready' or 'load-failed' events carry the returned id. */
+  loadModel(request: Omit<LoadModelRequest, 'type' | 'loadId'>): number {
+    const loadId = this.nextJobId++;
+    this.send({ type: 'load-model', loadId, ...request });
+    return loadId;
+  }
+
+  clearDownloadCache(): void {
+    this.send({ type: 'clear-download-cache' });
   }
 
   subscribe(listener: WorkerListener): () => void {

@@ -133,14 +133,12 @@ export interface AttributionResult {
   exactModel: ExactModelKind | null;
 }
 
-export type ExactModelKind = 'fine-tuned' | 'shifted';
-
-/** How a UI or the CLI names the model behind exact attributions. */
-export function exactModelLabel(result: Pick<AttributionResult, 'exactModel' | 'attributionModel'>): string {
-  if (result.exactModel === 'fine-tuned') return `${result.attributionModel} (exact variant, fine-tuned)`;
-  if (result.exactModel === 'shifted') return `${result.attributionModel} shifted, not fine-tuned`;
-  return `${result.attributionModel} (unmodified)`;
-}
+/**
+ * 'fine-tuned': the model's exact variant (shifted and fine-tuned); 'checkpoint': the
+ * model is itself an exact checkpoint (the papers' shifted model), so it is attributed
+ * as it is; 'shifted': the model shifted by its reference, not fine-tuned.
+ */
+export type ExactModelKind = 'fine-tuned' | 'checkpoint' | 'shifted';
 
 /** One text's attributions P (as Pᵀ, [S, D] row-major), with f(x) and f(r). */
 export interface TextAttribution extends SideValues {
@@ -320,7 +318,7 @@ export class AttributionEngine {
     const tokens = [attributed.tokenize(req.a), attributed.tokenize(req.b)];
     // With an exact variant, "prediction" still comes from the unmodified model.
     const unmodified = attributed === this.model ? undefined : await this.embeddings(this.model, tokens);
-    const exactModel: ExactModelKind | null = req.mode === 'approx' ? null : attributed === this.model ? 'shifted' : 'fine-tuned';
+    const exactModel = req.mode === 'approx' ? null : this.exactKind(attributed);
     const keys = [this.cacheKey(req.a, req), this.cacheKey(req.b, req)];
     const entries = keys.map((k) => this.cacheGet(k));
     const points = quadraturePoints(req.steps, req.rule);
@@ -394,6 +392,11 @@ export class AttributionEngine {
     if (req.method === 'vjp') return vjpChunk(this.attributedModel(req), req.layer, path, alphas, this.rowBudget);
     // validate() has made sure a tangent view exists for the jvp method.
     return jvpChunk((exact ? this.exactTangent : this.tangent)!, req.layer, path, alphas, this.rowBudget);
+  }
+
+  private exactKind(attributed: SentenceEncoder): ExactModelKind {
+    if (attributed !== this.model) return 'fine-tuned';
+    return this.model.exact ? 'checkpoint' : 'shifted';
   }
 
   /** The model whose P a request shows: the exact variant in exact mode, when there is one. */

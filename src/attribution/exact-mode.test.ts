@@ -11,7 +11,8 @@ import { exactVariantOf } from '../model/catalog.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { loadBundledModel } from '../model/node-models.ts';
 import { pairCosines } from '../exact/shifted.ts';
-import { AttributionEngine, exactModelLabel, type AttributionRequest } from './engine.ts';
+import { exactModelLabel } from '../shared/report.ts';
+import { AttributionEngine, type AttributionRequest } from './engine.ts';
 import { AttributionInputError } from './errors.ts';
 
 let model: SentenceEncoder;

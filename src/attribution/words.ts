@@ -17,10 +17,20 @@ function wordCount(words: readonly number[]): number {
   return words.length === 0 ? 0 : Math.max(...words) + 1;
 }
 
-/** Display text of each word: its pieces joined, without the word-start marker. */
+/** WordPiece (BERT, MPNet) marks a piece that continues a word with this prefix. */
+const CONTINUATION = '##';
+
+/**
+ * Display text of each word: its pieces joined, without the word-start marker
+ * (SentencePiece "▁") or the continuation marker (WordPiece "##").
+ */
 export function wordLabels(tokens: readonly string[], words: readonly number[]): string[] {
   const labels = new Array<string>(wordCount(words)).fill('');
-  tokens.forEach((piece, i) => (labels[words[i]] += piece));
+  tokens.forEach((piece, i) => {
+    const w = words[i];
+    const continues = labels[w] !== '' && piece.startsWith(CONTINUATION) && piece.length > CONTINUATION.length;
+    labels[w] += continues ? piece.slice(CONTINUATION.length) : piece;
+  });
   return labels.map((w) => w.split(WORD_START).join('') || WORD_START);
 }
 

@@ -6,7 +6,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_MODEL, exactVariantOf } from '../model/catalog.ts';
 import { encodeFrom } from '../model/encoder.ts';
-import { loadBundledModel } from '../model/node-models.ts';
+import { loadBundledModel, loadNodeModel } from '../model/node-models.ts';
+import { DEFAULT_HUB_URL, validHubUrl } from '../model/hub.ts';
+import type { SentenceEncoder } from '../model/encoder.ts';
 import { AttributionEngine, type AttributionRequest } from '../attribution/engine.ts';
 import { attributionReport, attributionTable } from '../shared/report.ts';
 import { startNodeBackend, type NodeBackend } from './node-backend.ts';
@@ -14,13 +16,13 @@ import { startNodeBackend, type NodeBackend } from './node-backend.ts';
 export const HELP = `pairlens: token-pair attributions for Siamese sentence encoders
 
 Usage:
-  pairlens embed [--model ID] [--backend wasm|cpu] TEXT...
+  pairlens embed [--model ID|FOLDER] [--backend wasm|cpu] TEXT...
       Embed each TEXT; prints JSON {"model", "backend", "dim",
       "items": [{"text", "tokens", "droppedTokens", "embedding"}]}.
 
-  pairlens attribute --a TEXT --b TEXT [--model ID] [--layer L] [--steps N]
+  pairlens attribute --a TEXT --b TEXT [--model ID|FOLDER] [--layer L] [--steps N]
                      [--mode exact|approx] [--sim cos|dot] [--method jvp|vjp]
-                     [--rule midpoint|right] [--reference TOKEN_ID|zeros]
+                     [--rule midpoint|right] [--reference TOKEN_ID|padding|zeros]
                      [--backend wasm|cpu] [--json]
       Token-pair attributions (integrated Jacobians) of the similarity of A and B.
       A readable table, or with --json: {"model", "layer", "steps", "mode", "sim",
@@ -32,7 +34,12 @@ Usage:
       Show this help.
 
 Options:
-  --model ID         model to use (default: ${DEFAULT_MODEL}, the bundled Universal Sentence Encoder lite)
+  --model ID|FOLDER  model to use (default: ${DEFAULT_MODEL}, the bundled Universal Sentence Encoder lite):
+                     a folder holding a sentence-transformers model (Hugging Face layout), or
+                     a Hugging Face id such as sentence-transformers/all-MiniLM-L6-v2[@revision],
+                     downloaded once and kept in $PAIRLENS_CACHE (default ~/.cache/pairlens/hub)
+  --hub-url URL      Hub or mirror to download from (default: $PAIRLENS_HUB_URL or ${DEFAULT_HUB_URL})
+  --max-mb N         refuse models larger than N MB (default: 600)
   --backend NAME     TF.js backend: wasm (default) or cpu
   --a, --b TEXT      the two texts to compare (attribute)
   --layer L          attribute the input of layer L; 0 = the embedding output (default: last layer)
@@ -43,7 +50,9 @@ Options:
   --sim SIM          cos (default) or dot
   --method METHOD    jvp (forward mode, default) or vjp (one backward pass per output dimension)
   --rule RULE        quadrature: midpoint (default) or right (the papers' right Riemann sum)
-  --reference REF    reference token id (default: the model's neutral token) or zeros
+  --reference REF    padding (the model's padding token, its special tokens kept; the default for
+                     Hugging Face models), a token id repeated (use-lite's default: 30, "▁"), or
+                     zeros at the chosen layer
   --json             print JSON instead of a table
   -h, --help         show this help
 `;
@@ -52,6 +61,8 @@ export class UsageError extends Error {}
 
 const COMMON_OPTIONS = {
   model: { type: 'string', default: DEFAULT_MODEL },
+  'hub-url': { type: 'string' },
+  'max-mb': { type: 'string', default: '600' },
   backend: { type: 'string', default: 'wasm' },
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies ParseArgsConfig['options'];
@@ -72,7 +83,7 @@ async function embedCommand(args: string[]): Promise<void> {
   if (empty >= 0) throw new UsageError(`TEXT ${empty + 1} is empty`);
 
   const backend = await startNodeBackend(parseBackend(values.backend));
-  const model = await loadBundledModel(values.model);
+  const model = await loadCliModel(values);
   try {
     const items = [];
     for (const text of positionals) {
@@ -88,6 +99,16 @@ async function embedCommand(args: string[]): Promise<void> {
   }
 }
 
+/** --model and the options that say where its files come from. */
+function loadCliModel(values: { model: string; 'hub-url'?: string; 'max-mb': string }): Promise<SentenceEncoder> {
+  const rawHub = values['hub-url'] ?? process.env.PAIRLENS_HUB_URL ?? DEFAULT_HUB_URL;
+  const hubUrl = validHubUrl(rawHub);
+  if (!hubUrl) throw new UsageError(`--hub-url must be an http(s) address, not "${rawHub}"`);
+  const maxMb = Number(values['max-mb']);
+  if (!(maxMb > 0)) throw new UsageError(`--max-mb must be a number of MB, not "${values['max-mb']}"`);
+  return loadNodeModel(values.model, { hubUrl, maxBytes: maxMb * 1e6 });
+}
+
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`--${flag} must be ${allowed.join(' or ')}, not "${value}"`);
@@ -101,6 +122,7 @@ function integer(flag: string, value: string): number {
 function parseReference(value: string | undefined): AttributionRequest['reference'] {
   if (value === undefined) return undefined;
   if (value === 'zeros') return { kind: 'zeros' };
+  if (value === 'padding') return { kind: 'padding' };
   return { kind: 'token', id: integer('reference', value) };
 }
 
@@ -142,7 +164,7 @@ async function attributeCommand(args: string[]): Promise<void> {
   const layerFlag = values.layer === undefined ? undefined : integer('layer', values.layer);
 
   const backend = await startNodeBackend(parseBackend(values.backend));
-  const model = await loadBundledModel(values.model);
+  const model = await loadCliModel(values);
   // Exact mode explains the model's fine-tuned exact variant when it has one.
   const variant = partial.mode === 'exact' ? exactVariantOf(model.id) : undefined;
   const exactModel = variant ? await loadBundledModel(variant) : undefined;

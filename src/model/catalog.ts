@@ -33,7 +33,10 @@ export const EXACT_VARIANTS: readonly (ModelInfo & { variantOf: string })[] = [
 
 export class UnknownModelError extends Error {
   constructor(id: string) {
-    super(`unknown model "${id}" (known: ${[...BUNDLED_MODELS, ...EXACT_VARIANTS].map((m) => m.id).join(', ')})`);
+    super(
+      `unknown model "${id}": expected a bundled model (${[...BUNDLED_MODELS, ...EXACT_VARIANTS].map((m) => m.id).join(', ')}), ` +
+        'a Hugging Face id such as sentence-transformers/all-MiniLM-L6-v2, or a model folder',
+    );
     this.name = 'UnknownModelError';
   }
 }

@@ -21,6 +21,11 @@ export interface SentenceEncoder {
   readonly maxTokens: number;
   /** Width of the embedding the model returns. */
   readonly outputSize: number;
+  /**
+   * The model is itself an exact model (a checkpoint of the papers' shifted model):
+   * its reference maps to zero by construction.
+   */
+  readonly exact?: boolean;
 
   tokenize(text: string): TokenizedText;
 

@@ -66,3 +66,22 @@ export function overlayFiles(primary: ModelFiles, borrowed: Readonly<Record<stri
     },
   };
 }
+
+/**
+ * Files the user picked or dropped (a model folder opened from disk), by path
+ * relative to the folder: "config.json", "1_Pooling/config.json".
+ */
+export function blobFiles(folderName: string, files: ReadonlyMap<string, Blob>): ModelFiles {
+  return {
+    location: `folder "${folderName}"`,
+    async read(name) {
+      const file = files.get(name);
+      if (!file) throw new ModelFileError(name, `is not in the folder "${folderName}"`);
+      try {
+        return await file.arrayBuffer();
+      } catch (error) {
+        throw new ModelFileError(name, `could not be read (${(error as Error).message})`);
+      }
+    },
+  };
+}

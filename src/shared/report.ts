@@ -59,7 +59,7 @@ export function attributionTable(report: AttributionReport): string {
   const cell = (s: string) => (s.length > 10 ? `${s.slice(0, 9)}…` : s).padStart(10);
   const lines = [
     `${report.model}, layer ${report.layer}, ${report.steps} steps, ${report.mode}, ${report.sim}, ${report.method}` +
-      (report.exactModel ? ` (attributing ${report.attributionModel}${report.exactModel === 'shifted' ? ', shifted, not fine-tuned' : ', exact variant'})` : ''),
+      (report.exactModel ? ` (attributing ${exactModelLabel(report)})` : ''),
     ['', ...report.tokensB].map(cell).join(' '),
     ...report.matrix.map((row, i) => [report.tokensA[i], ...row.map((v) => v.toFixed(4))].map(cell).join(' ')),
     '',
@@ -72,4 +72,12 @@ export function attributionTable(report: AttributionReport): string {
     `time               ${report.ms.toFixed(0)} ms`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** How a UI or the CLI names the model behind exact attributions. */
+export function exactModelLabel(result: Pick<AttributionResult, 'exactModel' | 'attributionModel'>): string {
+  if (result.exactModel === 'fine-tuned') return `${result.attributionModel} (exact variant, fine-tuned)`;
+  if (result.exactModel === 'checkpoint') return `${result.attributionModel} (an exact checkpoint)`;
+  if (result.exactModel === 'shifted') return `${result.attributionModel} shifted, not fine-tuned`;
+  return `${result.attributionModel} (unmodified)`;
 }

@@ -4,59 +4,115 @@
  * Nothing here touches the DOM; the UI never imports TF.js.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { exactVariantOf } from '../model/catalog.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { encodeFrom } from '../model/encoder.ts';
-import { httpFiles, ModelFileError, type ModelFiles } from '../model/files.ts';
-import { exactVariantOf } from '../model/catalog.ts';
+import { blobFiles, httpFiles, type FileProgress, type ModelFiles } from '../model/files.ts';
+import { hubFiles } from '../model/hub.ts';
+import { parseModelId, type ModelRef } from '../model/model-id.ts';
 import { loadModel, modelFiles } from '../model/registry.ts';
-import { AttributionJobs } from './attribution-jobs.ts';
 import { chooseBackend, whenGpuDeviceLost } from './backend.ts';
-import type { EmbeddedText, WorkerEvent, WorkerRequest } from './protocol.ts';
+import { clearDownloadCache, downloadCache } from './download-cache.ts';
+import { ModelHost, StaleLoadError, type LoadedModels } from './model-host.ts';
+import type { EmbeddedText, ExactVariantInfo, LoadModelRequest, WorkerEvent, WorkerRequest } from './protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-let model: SentenceEncoder | null = null;
-let exactModel: SentenceEncoder | null = null;
-let jobs: AttributionJobs | null = null;
+let appBaseUrl = '';
+/** Resolves once a backend runs (true) or none could start (false); model loads wait for it. */
+let backendReady: Promise<boolean> = Promise.resolve(false);
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
 }
 
+const host = new ModelHost(post);
+
 async function init(request: Extract<WorkerRequest, { type: 'init' }>): Promise<void> {
-  try {
-    const chosen = await chooseBackend(new URL('tfjs-wasm/', request.baseUrl).href, request.backend);
-    post({ type: 'backend', ...chosen });
-    whenGpuDeviceLost()?.then((message) => post({ type: 'device-lost', message }));
-    const open = (id: string) => modelFiles(id, (info) => httpFiles(new URL(info.servedAt, request.baseUrl).href));
-    jobs?.dispose();
-    model?.dispose();
-    exactModel?.dispose();
-    exactModel = null;
-    model = await loadModel(request.modelId, open(request.modelId), (p) => post({ type: 'load-progress', ...p }));
-    exactModel = await loadExactVariant(request.modelId, open);
-    jobs = new AttributionJobs(model, post, exactModel ?? undefined);
-    post({ type: 'ready', modelId: model.id, numLayers: model.numLayers, maxTokens: model.maxTokens, exactVariant: exactModel?.id ?? null });
-  } catch (error) {
-    const message =
-      error instanceof ModelFileError
-        ? `The model could not be loaded: ${error.message}`
-        : `The model could not be loaded: ${(error as Error).message}`;
-    post({ type: 'error', message, fatal: true });
+  appBaseUrl = request.baseUrl;
+  const chosen = await chooseBackend(new URL('tfjs-wasm/', request.baseUrl).href, request.backend);
+  post({ type: 'backend', ...chosen });
+  whenGpuDeviceLost()?.then((message) => post({ type: 'device-lost', message }));
+}
+
+/** A bundled model's files, served by our own build. */
+function servedFiles(id: string): ModelFiles {
+  return modelFiles(id, (info) => httpFiles(new URL(info.servedAt, appBaseUrl).href));
+}
+
+/** The files of a model and the load's progress reporter. */
+function filesOf(ref: ModelRef, request: LoadModelRequest, signal: AbortSignal): ModelFiles {
+  const progress = (p: FileProgress, cached = false) => post({ type: 'load-progress', loadId: request.loadId, modelId: ref.id, ...p, cached });
+  switch (ref.kind) {
+    case 'bundled':
+      return servedFiles(ref.id);
+    case 'hub':
+      return hubFiles(ref, {
+        baseUrl: request.hubUrl,
+        cache: downloadCache(),
+        maxFileBytes: request.maxBytes,
+        signal,
+        onProgress: (p) => progress(p, p.cached),
+      });
+    case 'local':
+      if (!request.folder) throw new Error(`${ref.id} is a folder opened from disk in another session: open the folder again`);
+      return blobFiles(request.folder.name, new Map(request.folder.files));
   }
 }
 
+async function loadModels(ref: ModelRef, request: LoadModelRequest, signal: AbortSignal): Promise<LoadedModels> {
+  const files = filesOf(ref, request, signal);
+  // Hub downloads report progress as bytes arrive; other sources as files are read.
+  const onProgress = ref.kind === 'hub' ? undefined : (p: FileProgress) => post({ type: 'load-progress', loadId: request.loadId, modelId: ref.id, ...p, cached: false });
+  const model = await loadModel(ref.id, files, { maxBytes: request.maxBytes, onProgress });
+  if (signal.aborted) return { model, exactModel: null };
+  return { model, exactModel: await loadBundledVariant(model.id, request.loadId) };
+}
+
 /**
- * The model's exact variant, when it has one. A variant that fails to load is not
- * fatal: Exact mode then shifts the original, and the UI says so.
+ * The model's bundled exact variant, when it has one. A variant that fails to load is
+ * not fatal: Exact mode then shifts the original, and the UI says so.
  */
-async function loadExactVariant(modelId: string, open: (id: string) => ModelFiles): Promise<SentenceEncoder | null> {
+async function loadBundledVariant(modelId: string, loadId: number): Promise<SentenceEncoder | null> {
   const variant = exactVariantOf(modelId);
   if (!variant) return null;
   try {
-    return await loadModel(variant, open(variant), (p) => post({ type: 'load-progress', ...p, file: `${variant}/${p.file}` }));
+    return await loadModel(variant, servedFiles(variant), {
+      onProgress: (p) => post({ type: 'load-progress', loadId, modelId, ...p, file: `${variant}/${p.file}`, cached: false }),
+    });
   } catch (error) {
     post({ type: 'error', message: `The exact variant ${variant} could not be loaded (${(error as Error).message}); Exact mode shifts the original instead.`, fatal: false });
     return null;
+  }
+}
+
+function exactVariantInfo(loaded: LoadedModels): ExactVariantInfo | null {
+  if (loaded.exactModel) return { id: loaded.exactModel.id, kind: 'bundled' };
+  if (loaded.model.exact) return { id: loaded.model.id, kind: 'checkpoint' };
+  return null;
+}
+
+async function loadRequested(request: LoadModelRequest): Promise<void> {
+  const fail = (message: string) => post({ type: 'load-failed', loadId: request.loadId, modelId: request.modelId, message, current: host.id });
+  const ref = parseModelId(request.modelId);
+  if (!ref) {
+    fail(`"${request.modelId}" is not a model id.`);
+    return;
+  }
+  try {
+    if (!(await backendReady)) return; // the fatal error is already reported
+    const loaded = await host.load(ref.id, (signal) => loadModels(ref, request, signal));
+    post({
+      type: 'ready',
+      loadId: request.loadId,
+      modelId: ref.id,
+      numLayers: loaded.model.numLayers,
+      maxTokens: loaded.model.maxTokens,
+      exactVariant: exactVariantInfo(loaded),
+      numTensors: tf.memory().numTensors,
+    });
+  } catch (error) {
+    if (error instanceof StaleLoadError) return;
+    fail(`${ref.id} could not be loaded: ${(error as Error).message}`);
   }
 }
 
@@ -77,31 +133,48 @@ async function embed(jobId: number, texts: string[], encoder: SentenceEncoder): 
   );
 }
 
+function notLoaded(jobId: number): void {
+  post({ type: 'error', jobId, message: 'The model is not loaded yet.', fatal: false });
+}
+
 scope.onmessage = (message: MessageEvent<WorkerRequest>) => {
   const request = message.data;
   switch (request.type) {
     case 'init':
-      void init(request);
+      backendReady = init(request).then(
+        () => true,
+        (error: Error) => {
+          post({ type: 'error', message: `No TF.js backend could start: ${error.message}`, fatal: true });
+          return false;
+        },
+      );
       break;
-    case 'embed':
-      if (!model) {
-        post({ type: 'error', jobId: request.jobId, message: 'The model is not loaded yet.', fatal: false });
-        return;
-      }
+    case 'load-model':
+      void loadRequested(request);
+      break;
+    case 'embed': {
+      const model = host.model;
+      if (!model) return notLoaded(request.jobId);
       embed(request.jobId, request.texts, model).catch((error: Error) =>
         post({ type: 'error', jobId: request.jobId, message: error.message, fatal: false }),
       );
       break;
-    case 'attribute':
-      if (!jobs) {
-        post({ type: 'error', jobId: request.jobId, message: 'The model is not loaded yet.', fatal: false });
-        return;
-      }
+    }
+    case 'attribute': {
+      const jobs = host.jobs;
+      if (!jobs) return notLoaded(request.jobId);
       jobs.start(request.jobId, request.request);
       break;
+    }
     case 'cancel':
       // Embedding jobs are short and run to the end; attribution jobs stop between chunks.
-      jobs?.cancel(request.jobId);
+      host.jobs?.cancel(request.jobId);
+      break;
+    case 'clear-download-cache':
+      clearDownloadCache().then(
+        (n) => post({ type: 'download-cache-cleared', message: `Forgot ${n} downloaded file${n === 1 ? '' : 's'}.` }),
+        (error: Error) => post({ type: 'error', message: `The download cache could not be cleared: ${error.message}`, fatal: false }),
+      );
       break;
   }
 };

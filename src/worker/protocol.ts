@@ -18,20 +18,62 @@ export interface EmbeddedText {
   embedding: Float32Array;
 }
 
+/** A model folder the user opened from disk: files by path relative to the folder. */
+export interface PickedFolder {
+  name: string;
+  files: Array<[path: string, file: File]>;
+}
+
+export interface LoadModelRequest {
+  type: 'load-model';
+  loadId: number;
+  modelId: string;
+  /** Hub or mirror root for Hub ids. */
+  hubUrl: string;
+  /** Largest model accepted, in bytes. */
+  maxBytes: number;
+  /** The files of a `local:` model. */
+  folder?: PickedFolder;
+}
+
+/** How Exact mode explains the served model: its exact variant's kind, or null (shifted, not fine-tuned). */
+export type ExactVariantKind = 'bundled' | 'made-here' | 'checkpoint';
+
+export interface ExactVariantInfo {
+  id: string;
+  kind: ExactVariantKind;
+}
+
 export type WorkerRequest =
-  | { type: 'init'; modelId: string; baseUrl: string; backend?: BackendName }
+  | { type: 'init'; baseUrl: string; backend?: BackendName }
+  /** Loads a model beside the current one and switches to it once ready; a failure keeps the current one. */
+  | LoadModelRequest
   | { type: 'embed'; jobId: number; texts: string[] }
   /** Starts an attribution; a running one is cancelled first (new input makes old work stale). */
   | { type: 'attribute'; jobId: number; request: AttributionRequest }
-  | { type: 'cancel'; jobId: number };
+  | { type: 'cancel'; jobId: number }
+  /** Forgets every model file downloaded from the Hub. */
+  | { type: 'clear-download-cache' };
 
 export type WorkerEvent =
   | { type: 'backend'; backend: BackendName; detail: string }
-  | { type: 'load-progress'; file: string; loadedBytes: number; totalBytes: number }
-  | { type: 'ready'; modelId: string; numLayers: number; maxTokens: number; exactVariant: string | null }
+  | { type: 'load-progress'; loadId: number; modelId: string; file: string; loadedBytes: number; totalBytes: number; cached: boolean }
+  | {
+      type: 'ready';
+      loadId: number;
+      modelId: string;
+      numLayers: number;
+      maxTokens: number;
+      exactVariant: ExactVariantInfo | null;
+      /** TF.js tensors alive after the switch (tests check that switching frees the old model). */
+      numTensors: number;
+    }
+  /** The load failed; `current` is the model still served (null when none is). */
+  | { type: 'load-failed'; loadId: number; modelId: string; message: string; current: string | null }
   | { type: 'embedded'; jobId: number; items: EmbeddedText[]; ms: number }
   /** A partial (stepsDone < steps) or final attribution; `matrix` is transferred, not copied. */
   | { type: 'attribution'; jobId: number; result: AttributionResult; final: boolean }
   | { type: 'cancelled'; jobId: number }
+  | { type: 'download-cache-cleared'; message: string }
   | { type: 'device-lost'; message: string }
   | { type: 'error'; jobId?: number; message: string; fatal: boolean };

@@ -1,5 +1,4 @@
 import type { ReactNode } from 'react';
-import { BUNDLED_MODELS } from '../../model/catalog.ts';
 import type { Mode, Sim, ViewState } from '../url-state.ts';
 import { MAX_STEPS, MIN_STEPS } from '../url-state.ts';
 
@@ -32,15 +31,6 @@ export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
   return (
     <fieldset className="controls">
       <legend className="visually-hidden">Attribution settings</legend>
-      <Labelled id="control-model" label="Model">
-        <select id="control-model" value={view.model} onChange={(e) => onChange({ model: e.target.value })}>
-          {BUNDLED_MODELS.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.label}
-            </option>
-          ))}
-        </select>
-      </Labelled>
       <Labelled id="control-layer" label="Layer">
         <select id="control-layer" value={layer} onChange={(e) => onChange({ layer: Number(e.target.value) })}>
           {Array.from({ length: numLayers }, (_, l) => (

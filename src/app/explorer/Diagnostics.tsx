@@ -1,13 +1,8 @@
+import { exactModelLabel as explainedModel } from '../../shared/report.ts';
 import type { AttributionResult } from '../../worker/protocol.ts';
 
 const fmt = (v: number) => (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(4));
 
-/** Which model the attributions explain, in words (the engine's own helper would pull TF.js into the UI). */
-export function explainedModel(result: Pick<AttributionResult, 'exactModel' | 'attributionModel'>): string {
-  if (result.exactModel === 'fine-tuned') return `${result.attributionModel}: the exact variant, shifted and fine-tuned`;
-  if (result.exactModel === 'shifted') return `${result.attributionModel} shifted, not fine-tuned`;
-  return `${result.attributionModel}, unmodified`;
-}
 
 export function Diagnostics({ result }: { result: AttributionResult }) {
   const exact = result.mode === 'exact';

@@ -15,6 +15,7 @@
  * of their folder is wrong.
  */
 import { ModelFileError, parseJsonFile, type ModelFiles } from '../files.ts';
+import { formatBytes } from '../format.ts';
 
 export type Architecture = 'bert' | 'roberta' | 'mpnet';
 export type Activation = 'gelu' | 'gelu_tanh' | 'relu';
@@ -117,7 +118,7 @@ export async function readCheckpoint(files: ModelFiles, options: CheckpointOptio
   if (bytes > maxBytes) {
     throw new ModelFileError(
       `${t}config.json`,
-      `describes a model of about ${(bytes / 1e6).toFixed(0)} MB (float32), over the ${(maxBytes / 1e6).toFixed(0)} MB limit`,
+      `describes a model of about ${formatBytes(bytes)} (float32), over the ${formatBytes(maxBytes)} limit`,
     );
   }
 

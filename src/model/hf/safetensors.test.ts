@@ -138,6 +138,6 @@ describe('opening a checkpoint', () => {
     const big = withFiles(emptyFiles, { 'model.safetensors': encodeSafetensors({ a }) });
     await expect(openSafetensors(big, { maxBytes: 16 })).rejects.toThrow(/over the 16 bytes limit/);
     const sharded = withFiles(emptyFiles, { 'model.safetensors.index.json': { metadata: { total_size: 5e9 }, weight_map: { a: 'never-read.safetensors' } } });
-    await expect(openSafetensors(sharded, { maxBytes: 1e9 })).rejects.toThrow(/^model\.safetensors\.index\.json: the model is 5000\.0 MB, over the 1000\.0 MB limit/);
+    await expect(openSafetensors(sharded, { maxBytes: 1e9 })).rejects.toThrow(/^model\.safetensors\.index\.json: the model is 5\.00 GB, over the 1\.00 GB limit/);
   });
 });

@@ -8,6 +8,7 @@
  * Sharded checkpoints add `model.safetensors.index.json`, mapping each tensor name
  * to the shard that holds it.
  */
+import { formatBytes } from '../format.ts';
 import { ModelFileError, parseJsonFile, type FileProgress, type ModelFiles } from '../files.ts';
 
 /** Element sizes of the dtypes the format defines; only the float ones can become weights. */
@@ -291,10 +292,6 @@ function checkSize(file: string, bytes: number, maxBytes: number): void {
   if (bytes > maxBytes) {
     throw new ModelFileError(file, `the model is ${formatBytes(bytes)}, over the ${formatBytes(maxBytes)} limit`);
   }
-}
-
-export function formatBytes(bytes: number): string {
-  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${bytes} bytes`;
 }
 
 /** Writes a safetensors file (used by the tiny-model script and the tests). */

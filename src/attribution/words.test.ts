@@ -1,0 +1,27 @@
+/** Word labels for the tokenizers we meet: SentencePiece "▁", WordPiece "##", byte-level pieces. */
+import { describe, expect, it } from 'vitest';
+import { sumWordBlocks, wordLabels } from './words.ts';
+
+describe('word labels', () => {
+  it('drops the SentencePiece word-start marker', () => {
+    expect(wordLabels(['▁un', 'believ', 'able', '▁day'], [0, 0, 0, 1])).toEqual(['unbelievable', 'day']);
+  });
+
+  it('joins WordPiece continuations without their "##"', () => {
+    expect(wordLabels(['[CLS]', 'un', '##believ', '##able', '!', '[SEP]'], [0, 1, 1, 1, 2, 3])).toEqual([
+      '[CLS]',
+      'unbelievable',
+      '!',
+      '[SEP]',
+    ]);
+  });
+
+  it('keeps a word that is only "##" or starts a word with it', () => {
+    expect(wordLabels(['##', 'a', '##'], [0, 1, 1])).toEqual(['##', 'a##']);
+  });
+
+  it('keeps the total when summing blocks', () => {
+    const m = sumWordBlocks([1, 2, 3, 4, 5, 6], 2, 3, [0, 0], [0, 1, 1]);
+    expect(Array.from(m)).toEqual([5, 16]);
+  });
+});

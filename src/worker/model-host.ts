@@ -1,0 +1,111 @@
+/**
+ * The model the worker serves, and the switch to another one. A new model is loaded
+ * beside the current one and swapped in only once it is ready, so a load that fails
+ * (missing file, network, too big) leaves the current model in use; the old model's
+ * tensors are freed at the swap. A newer load request makes an older one stale: its
+ * downloads are aborted and whatever it loaded is freed.
+ *
+ * No DOM: Node tests drive it with models from disk.
+ */
+import type { SentenceEncoder } from '../model/encoder.ts';
+import { AttributionJobs } from './attribution-jobs.ts';
+import type { WorkerEvent } from './protocol.ts';
+
+type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
+export interface LoadedModels {
+  model: SentenceEncoder;
+  /** Its exact variant, when it has one (Exact mode attributes it). */
+  exactModel: SentenceEncoder | null;
+}
+
+/** Loads a model; `signal` fires when a newer load makes this one stale. */
+export type ModelLoader = (signal: AbortSignal) => Promise<LoadedModels>;
+
+export class StaleLoadError extends Error {
+  constructor() {
+    super('a newer model was asked for');
+    this.name = 'AbortError';
+  }
+}
+
+interface Serving extends LoadedModels {
+  id: string;
+  jobs: AttributionJobs;
+}
+
+export class ModelHost {
+  private serving: Serving | null = null;
+  private loading: AbortController | null = null;
+
+  constructor(private readonly post: Post) {}
+
+  get id(): string | null {
+    return this.serving?.id ?? null;
+  }
+
+  get model(): SentenceEncoder | null {
+    return this.serving?.model ?? null;
+  }
+
+  get exactModel(): SentenceEncoder | null {
+    return this.serving?.exactModel ?? null;
+  }
+
+  get jobs(): AttributionJobs | null {
+    return this.serving?.jobs ?? null;
+  }
+
+  /**
+   * Loads `id` with `loader` and serves it. Rejects with the loader's error (the
+   * current model stays) or with StaleLoadError when a newer load began meanwhile.
+   */
+  async load(id: string, loader: ModelLoader): Promise<LoadedModels> {
+    this.loading?.abort();
+    const controller = new AbortController();
+    this.loading = controller;
+    let loaded: LoadedModels;
+    try {
+      loaded = await loader(controller.signal);
+    } catch (error) {
+      if (this.loading === controller) this.loading = null;
+      throw controller.signal.aborted ? new StaleLoadError() : error;
+    }
+    if (controller.signal.aborted) {
+      disposeAll(loaded);
+      throw new StaleLoadError();
+    }
+    this.loading = null;
+    this.retire();
+    this.serving = { id, ...loaded, jobs: new AttributionJobs(loaded.model, this.post, loaded.exactModel ?? undefined) };
+    return loaded;
+  }
+
+  /** Replaces the served model's exact variant (one made or restored in the browser); frees the old one. */
+  setExactModel(exactModel: SentenceEncoder | null): void {
+    const serving = this.serving;
+    if (!serving) throw new Error('no model is loaded');
+    serving.jobs.dispose();
+    if (serving.exactModel !== exactModel) serving.exactModel?.dispose();
+    this.serving = { ...serving, exactModel, jobs: new AttributionJobs(serving.model, this.post, exactModel ?? undefined) };
+  }
+
+  /** Stops any load in progress and frees the served model. */
+  dispose(): void {
+    this.loading?.abort();
+    this.loading = null;
+    this.retire();
+  }
+
+  private retire(): void {
+    if (!this.serving) return;
+    this.serving.jobs.dispose();
+    disposeAll(this.serving);
+    this.serving = null;
+  }
+}
+
+function disposeAll({ model, exactModel }: LoadedModels): void {
+  model.dispose();
+  exactModel?.dispose();
+}
