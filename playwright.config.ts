@@ -1,6 +1,8 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.ts';
 const port = Number(process.env.E2E_PORT || 4173);
+/** The test Hub's port; e2e/hub.ts reads the same variable. */
+const hubPort = Number(process.env.E2E_HUB_PORT || 4180);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -20,11 +22,20 @@ export default defineConfig({
       args: CHROMIUM_ARGS,
     },
   },
-  webServer: {
-    // Tests run against the production build, as users get it.
-    command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
-    url: `http://127.0.0.1:${port}/`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 60_000,
-  },
+  webServer: [
+    {
+      // Tests run against the production build, as users get it.
+      command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
+      url: `http://127.0.0.1:${port}/`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+    {
+      // A stand-in for the Hugging Face Hub serving test-models/ (another origin, as the real Hub is).
+      command: `npx tsx scripts/hub-server.ts --port ${hubPort}`,
+      url: `http://127.0.0.1:${hubPort}/__stats`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+  ],
 });

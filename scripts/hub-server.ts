@@ -7,6 +7,8 @@
  *       (.safetensors files answer with a redirect to /cdn/…, as the Hub does for
  *       large files; every answer carries CORS headers, the page being elsewhere)
  *   GET /pairlens-test/cut-download/…    the bert model, whose weights stop halfway
+ *   GET /pairlens-test/unknown-architecture/…  the bert model, with model_type "gpt2"
+ *   GET /pairlens-test/slow-<name>/…     <name>, its weights sent in small pieces over about 2 s
  *   GET /__stats                         {"requests": {path: count}}
  *   POST /__offline?on=1|0               refuse every model request (a dead network)
  *   POST /__reset                        forget the counts, go back online
@@ -23,6 +25,10 @@ const MODELS = fileURLToPath(new URL('../test-models/', import.meta.url));
 export const TEST_ORG = 'pairlens-test';
 /** Served like bert, but its weights are cut off halfway: a network failure mid-download. */
 const CUT_DOWNLOAD = 'cut-download';
+/** Served like bert, but config.json names an architecture we do not run. */
+const UNKNOWN_ARCHITECTURE = 'unknown-architecture';
+/** "slow-<name>": <name> with its weights trickling in. */
+const SLOW = 'slow-';
 
 export interface HubServer {
   url: string;
@@ -33,6 +39,24 @@ function cors(res: ServerResponse): void {
   res.setHeader('Access-Control-Allow-Origin', '*');
   res.setHeader('Access-Control-Expose-Headers', 'Content-Length');
   res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+}
+
+/** Twenty pieces, 100 ms apart: slow enough for a test to watch the progress bar move. */
+function sendSlowly(res: ServerResponse, bytes: Buffer): void {
+  const pieces = 20;
+  const size = Math.ceil(bytes.length / pieces);
+  let sent = 0;
+  const next = () => {
+    if (res.destroyed) return;
+    if (sent >= bytes.length) {
+      res.end();
+      return;
+    }
+    res.write(bytes.subarray(sent, sent + size));
+    sent += size;
+    setTimeout(next, 100);
+  };
+  next();
 }
 
 /** test-models/<name>/<path>, or undefined when it does not exist or leaves the folder. */
@@ -82,7 +106,9 @@ export function startHubServer(port = 0): Promise<HubServer> {
       return;
     }
     const cut = name === CUT_DOWNLOAD;
-    const onDisk = modelFile(cut ? 'bert' : name, file);
+    const unknown = name === UNKNOWN_ARCHITECTURE;
+    const slow = name.startsWith(SLOW);
+    const onDisk = modelFile(cut || unknown ? 'bert' : slow ? name.slice(SLOW.length) : name, file);
     if (!onDisk) {
       res.statusCode = 404;
       res.end('Entry not found');
@@ -94,12 +120,22 @@ export function startHubServer(port = 0): Promise<HubServer> {
       res.end();
       return;
     }
+    if (unknown && file === 'config.json') {
+      const config = { ...JSON.parse(readFileSync(onDisk, 'utf8')), model_type: 'gpt2', architectures: ['GPT2Model'] };
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify(config));
+      return;
+    }
     const size = statSync(onDisk).size;
     res.setHeader('Content-Length', String(size));
     res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
     if (cut && file.endsWith('.safetensors')) {
       // Half the bytes, then the connection drops.
       res.write(readFileSync(onDisk).subarray(0, Math.floor(size / 2)), () => setTimeout(() => req.socket.destroy(), 50));
+      return;
+    }
+    if (slow && file.endsWith('.safetensors')) {
+      sendSlowly(res, readFileSync(onDisk));
       return;
     }
     createReadStream(onDisk).pipe(res);

@@ -271,6 +271,10 @@ function StatusArea({ status, onRetry }: { status: ModelStatus; onRetry: () => v
             : exact
               ? ` (exact variant: ${exact.id})`
               : ' (no exact variant: Exact mode shifts it, not fine-tuned)'}
+          <span className="muted">
+            {' '}
+            · <span data-testid="tensors">{status.numTensors}</span> TF.js tensors
+          </span>
         </span>
       )}
       {status.phase === 'failed' && (
