@@ -45,8 +45,9 @@ Options:
   --layer L          attribute the input of layer L; 0 = the embedding output (default: last layer)
   --steps N          integration steps, a power of two from 8 to 1024 (default: 64)
   --mode MODE        approx (the unmodified model; default) or exact (the model's fine-tuned
-                     exact variant, e.g. use-lite-exact; else the model shifted so its
-                     reference maps to zero)
+                     exact variant, e.g. use-lite-exact; an exact checkpoint made by the
+                     papers' code as it is; else the model shifted so its reference maps
+                     to zero, not fine-tuned)
   --sim SIM          cos (default) or dot
   --method METHOD    jvp (forward mode, default) or vjp (one backward pass per output dimension)
   --rule RULE        quadrature: midpoint (default) or right (the papers' right Riemann sum)
