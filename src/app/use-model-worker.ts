@@ -6,7 +6,7 @@
  * restarts the worker on WASM and reloads the model, keeping everything typed.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { BACKENDS, type BackendName, type ExactVariantInfo, type PickedFolder } from '../worker/protocol.ts';
+import { BACKENDS, type BackendName, type ExactVariantInfo, type PickedFolder, type VariantRecord } from '../worker/protocol.ts';
 import type { ModelSettings } from './model-settings.ts';
 import { ModelWorkerClient } from './worker-client.ts';
 
@@ -39,6 +39,8 @@ export interface ModelStatus {
   numLayers: number;
   maxTokens: number;
   exactVariant: ExactVariantInfo | null;
+  /** An exact variant of the served model stored in this browser (offered, or in use). */
+  storedVariant: VariantRecord | null;
   /** TF.js tensors alive in the worker after the last switch. */
   numTensors: number;
 }
@@ -46,7 +48,7 @@ export interface ModelStatus {
 /** What the worker has told us; the status the UI sees is derived from it and the model asked for. */
 interface WorkerState {
   backend: string | null;
-  served: Pick<ModelStatus, 'modelId' | 'numLayers' | 'maxTokens' | 'exactVariant' | 'numTensors'> | null;
+  served: Pick<ModelStatus, 'modelId' | 'numLayers' | 'maxTokens' | 'exactVariant' | 'storedVariant' | 'numTensors'> | null;
   progress: (LoadProgress & { modelId: string }) | null;
   loadFailure: LoadFailure | null;
   error: string | null;
@@ -57,7 +59,10 @@ const INITIAL: WorkerState = { backend: null, served: null, progress: null, load
 
 function deriveStatus(state: WorkerState, wanted: string): ModelStatus {
   const served = state.served;
-  const phase = state.error ? 'failed' : served?.modelId === wanted ? 'ready' : state.backend ? 'loading' : 'starting';
+  // Nothing to fall back on: the model asked for failed and no other is served.
+  const stranded = state.loadFailure?.modelId === wanted && state.loadFailure.current === null ? state.loadFailure.message : null;
+  const error = state.error ?? stranded;
+  const phase = error ? 'failed' : served?.modelId === wanted ? 'ready' : state.backend ? 'loading' : 'starting';
   return {
     phase,
     backend: state.backend,
@@ -65,11 +70,12 @@ function deriveStatus(state: WorkerState, wanted: string): ModelStatus {
     loadingId: phase === 'loading' ? wanted : null,
     progress: state.progress?.modelId === wanted ? state.progress : null,
     loadFailure: state.loadFailure,
-    error: state.error,
+    error,
     notice: state.notice,
     numLayers: served?.numLayers ?? 0,
     maxTokens: served?.maxTokens ?? 0,
     exactVariant: served?.exactVariant ?? null,
+    storedVariant: served?.storedVariant ?? null,
     numTensors: served?.numTensors ?? 0,
   };
 }
@@ -126,11 +132,21 @@ export function useModelWorker(
           setState((s) => ({ ...s, progress: { modelId: event.modelId, file: event.file, loadedBytes: event.loadedBytes, totalBytes: event.totalBytes, cached: event.cached } }));
           break;
         case 'ready': {
-          const { modelId, numLayers, maxTokens, exactVariant, numTensors } = event;
+          const { modelId, numLayers, maxTokens, exactVariant, storedVariant, numTensors } = event;
           sourceRef.current.onReady?.(modelId);
-          setState((s) => ({ ...s, served: { modelId, numLayers, maxTokens, exactVariant, numTensors }, progress: null, loadFailure: null }));
+          setState((s) => ({ ...s, served: { modelId, numLayers, maxTokens, exactVariant, storedVariant, numTensors }, progress: null, loadFailure: null }));
           break;
         }
+        case 'exact-done':
+          setState((s) => (s.served ? { ...s, served: { ...s.served, exactVariant: event.exactVariant, storedVariant: event.note ? s.served.storedVariant : event.record } } : s));
+          break;
+        case 'exact-variant':
+          setState((s) =>
+            s.served?.modelId === event.modelId
+              ? { ...s, served: { ...s.served, storedVariant: event.stored, ...(event.exactVariant !== undefined ? { exactVariant: event.exactVariant } : {}) } }
+              : s,
+          );
+          break;
         case 'load-failed': {
           if (event.modelId !== requestedRef.current) return; // an older request
           requestedRef.current = event.current;

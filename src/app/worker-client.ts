@@ -2,7 +2,15 @@
  * The UI's handle on the model worker: starts it, forwards its events, and numbers
  * jobs so that the UI can tell a current answer from a stale one.
  */
-import type { AttributionRequest, AttributionResult, BackendName, LoadModelRequest, WorkerEvent, WorkerRequest } from '../worker/protocol.ts';
+import type {
+  AttributionRequest,
+  AttributionResult,
+  BackendName,
+  LoadModelRequest,
+  MakeExactSettings,
+  WorkerEvent,
+  WorkerRequest,
+} from '../worker/protocol.ts';
 
 export type WorkerListener = (event: WorkerEvent) => void;
 
@@ -30,6 +38,25 @@ export class ModelWorkerClient {
 
   clearDownloadCache(): void {
     this.send({ type: 'clear-download-cache' });
+  }
+
+  /** Starts fine-tuning the served model's exact variant; returns the job id its events carry. */
+  makeExact(settings: MakeExactSettings): number {
+    const jobId = this.nextJobId++;
+    this.send({ type: 'make-exact', jobId, settings });
+    return jobId;
+  }
+
+  cancelExact(jobId: number): void {
+    this.send({ type: 'cancel-exact', jobId });
+  }
+
+  useStoredExact(): void {
+    this.send({ type: 'use-stored-exact' });
+  }
+
+  forgetStoredExact(): void {
+    this.send({ type: 'forget-stored-exact' });
   }
 
   subscribe(listener: WorkerListener): () => void {

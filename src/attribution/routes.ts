@@ -45,7 +45,8 @@ export function pathTensors(model: SentenceEncoder, ids: readonly number[], laye
   });
 }
 
-function referenceIdsFor(model: SentenceEncoder, ids: readonly number[], reference: Exclude<Reference, { kind: 'zeros' }>): number[] {
+/** The reference's token ids for a text's ids (token repeated, or the model's padding reference). */
+export function referenceIdsFor(model: SentenceEncoder, ids: readonly number[], reference: Exclude<Reference, { kind: 'zeros' }>): number[] {
   if (reference.kind === 'token') return new Array<number>(ids.length).fill(reference.id);
   if (!model.referenceIds) throw new Error(`model "${model.id}" has no padding reference`);
   return model.referenceIds(ids);

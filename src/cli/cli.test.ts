@@ -79,11 +79,11 @@ describe('pairlens CLI', () => {
     [['attribute', '--a', '  ', '--b', 'y'], /empty/i],
     [['attribute', '--a', 'x', '--b', 'y', '--mode', 'xyz'], /--mode must be exact or approx/],
     [['attribute', '--a', 'x', '--b', 'y', '--sim', 'l2'], /--sim must be cos or dot/],
-    [['attribute', '--a', 'x', '--b', 'y', '--model', 'nope'], /unknown model/],
+    [['attribute', '--a', 'x', '--b', 'y', '--model', 'no/such/model'], /unknown model/],
     [['attribute', '--a', 'x'], /needs --a TEXT and --b TEXT/],
     [['embed'], /needs at least one TEXT/],
     [['embed', '  '], /TEXT 1 is empty/],
-    [['embed', '--model', 'no-such-model', 'x'], /unknown model "no-such-model"/],
+    [['embed', '--model', 'no such model', 'x'], /unknown model "no such model"/],
     [['embed', '--backend', 'tpu', 'x'], /--backend must be wasm or cpu/],
     [['frobnicate'], /unknown command/],
   ])('fails clearly for %j', async (args, message) => {

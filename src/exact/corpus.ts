@@ -60,6 +60,21 @@ export interface SentenceDocument {
 }
 
 /**
+ * `value` as sentence documents, or CorpusError naming the first entry that is not
+ * one (a corpus fetched or stored by a host may be anything).
+ */
+export function validSentenceDocuments(value: unknown, where = 'the corpus'): SentenceDocument[] {
+  if (!Array.isArray(value)) throw new CorpusError(`${where}: documents must be a list`);
+  value.forEach((d: Partial<SentenceDocument> | null, i) => {
+    const ok =
+      typeof d === 'object' && d !== null && typeof d.source === 'string' && typeof d.name === 'string' &&
+      Array.isArray(d.sentences) && d.sentences.every((s) => typeof s === 'string');
+    if (!ok) throw new CorpusError(`${where}: document ${i} is not { source, name, sentences: string[] }`);
+  });
+  return value as SentenceDocument[];
+}
+
+/**
  * Splits text into sentences: whitespace (newlines, tabs: not in use-lite's
  * vocabulary) collapsed to single spaces, split after . ! ? before a capital or an
  * opening quote, kept when the word count and length are within `filter`.

@@ -2,22 +2,26 @@
  * The exact variant's building blocks: the shift maps the reference to exactly 0,
  * fine-tuning lowers the distillation loss (tiny model, CPU backend), cancelling and
  * bad input leave the original untouched, pairs are reproducible and span every kind,
- * and weights survive a save → load round trip through the bundled model's loader.
+ * weights survive a save → load round trip through the bundled model's loader, and a
+ * use-lite variant made by makeExactVariant is stored and restored exactly.
  */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultReference } from '../attribution/encoders.ts';
 import { ModelFileError, type ModelFiles } from '../model/files.ts';
 import { loadBundledModel } from '../model/node-models.ts';
 import { UseLite } from '../model/use-lite/model.ts';
 import { encodeUseLiteWeights, loadUseLiteArtifacts, toFloat16, weightTensors } from '../model/use-lite/weights.ts';
 import { buildPairSplit, buildPairs, CorpusError, negate, PAIR_KINDS, sentenceDocuments, splitSentences } from './corpus.ts';
 import { seededRandom } from '../shared/random.ts';
-import { embedMany, pairCosines, type TokenPair } from './shifted.ts';
+import { embedMany, pairCosines, referenceIdsOf, type TokenPair } from './shifted.ts';
 import { ranks, spearman } from './stats.ts';
 import { TINY_REFERENCE_ID, tinyUseLite } from './tiny-model.ts';
 import { DistillAbortedError, DistillError, distill, evaluateLoss, type DistillSettings } from './train.ts';
 import { trainableUseLite } from './use-lite.ts';
+import { syntheticDocuments } from './test-helpers.ts';
+import { makeExactVariant, restoreVariant, serializeVariant } from './variant.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -29,7 +33,7 @@ function randomPairs(n: number, seed: number): TokenPair[] {
   return Array.from({ length: n }, () => ({ a: ids(), b: ids() }));
 }
 
-const SETTINGS: DistillSettings = { epochs: 6, batchPairs: 8, learningRate: 3e-3, warmup: 0.1, seed: 3, referenceId: TINY_REFERENCE_ID };
+const SETTINGS: DistillSettings = { epochs: 6, batchPairs: 8, learningRate: 3e-3, warmup: 0.1, seed: 3, reference: { kind: 'token', id: TINY_REFERENCE_ID } };
 
 async function snapshot(model: UseLite): Promise<Float32Array[]> {
   return Promise.all(weightTensors(model.weights).map(async (t) => (await t.data()) as Float32Array));
@@ -39,10 +43,12 @@ describe('the shifted model', () => {
   it('maps the reference to exactly zero at every length (use-lite, "▁" repeated)', async () => {
     const model = (await loadBundledModel('use-lite')) as UseLite;
     try {
+      const reference = referenceIdsOf(model, defaultReference(model));
       const lengths = [1, 2, 5, 13, 40];
-      const refs = lengths.map((n) => new Array<number>(n).fill(30));
+      const refs = lengths.map((n) => reference(new Array<number>(n).fill(100)));
+      expect(refs[1]).toEqual([30, 30]);
       // Alone and batched with an ordinary text of the same length.
-      const e = embedMany(model, [...refs, ...lengths.map((n) => Array.from({ length: n }, (_, i) => 100 + i))], 30);
+      const e = embedMany(model, [...refs, ...lengths.map((n) => Array.from({ length: n }, (_, i) => 100 + i))], reference);
       const values = await e.data();
       e.dispose();
       const d = model.outputSize;
@@ -71,6 +77,7 @@ describe('fine-tuning by self-distillation', () => {
     const before = await snapshot(original);
     const pairs = randomPairs(32, 5);
     const targets = await pairCosines(original, pairs);
+    const start = tf.memory().numTensors;
     const student = trainableUseLite(original, 'tiny-exact', 'encoder');
     const lossBefore = await evaluateLoss(student.model, pairs, targets, TINY_REFERENCE_ID);
     const steps: number[] = [];
@@ -82,6 +89,7 @@ describe('fine-tuning by self-distillation', () => {
     expect(student.model.id).toBe('tiny-exact');
     expect(await snapshot(original)).toEqual(before);
     student.model.dispose();
+    expect(tf.memory().numTensors).toBe(start);
     original.dispose();
   });
 
@@ -116,6 +124,33 @@ describe('fine-tuning by self-distillation', () => {
     expect(await snapshot(original)).toEqual(before);
     expect(Array.from(await pairCosines(original, pairs))).toEqual(Array.from(targets));
     original.dispose();
+  });
+});
+
+describe('a use-lite variant through makeExactVariant', () => {
+  it('refuses a reference outside the vocabulary, then makes, stores and restores the variant exactly', async () => {
+    const empty = tf.memory().numTensors;
+    const original = tinyUseLite(4);
+    const documents = syntheticDocuments(8, 16, 3);
+    const settings = { trainPairs: 16, heldOutPairs: 8, minSentences: 10, batchPairs: 8, learningRate: 3e-3 };
+    // The default reference, use-lite's "▁" (id 30), is not in the tiny vocabulary.
+    await expect(makeExactVariant(original, documents, settings)).rejects.toThrow(/reference token id must be an integer from 0 to 23/);
+    const variant = await makeExactVariant(original, documents, { ...settings, reference: { kind: 'token', id: TINY_REFERENCE_ID } });
+    expect(variant.record.architecture).toBe('use-lite');
+    expect(variant.model).toBeInstanceOf(UseLite);
+    const stored = await serializeVariant(variant);
+    expect(stored.weights.map((w) => w.name)).not.toContain('tokenEmbeddings');
+    expect(stored.weights.map((w) => w.name)).toContain('headKernel');
+    const restored = restoreVariant(original, stored);
+    const ids = documents[0].sentences.slice(0, 4).map((t) => original.tokenize(t).ids);
+    // Copies share the original's frozen weights by reference count: freeing the original first is fine.
+    original.dispose();
+    const [a, b] = [embedMany(variant.model, ids), embedMany(restored.model, ids)];
+    expect(Array.from(await b.data())).toEqual(Array.from(await a.data()));
+    tf.dispose([a, b]);
+    variant.model.dispose();
+    restored.model.dispose();
+    expect(tf.memory().numTensors).toBe(empty);
   });
 });
 

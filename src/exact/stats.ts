@@ -46,6 +46,14 @@ export function meanAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number 
   return s / a.length;
 }
 
+/** Mean (a − b)²: the distillation loss, from similarities already computed. */
+export function meanSquaredDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length || a.length === 0) throw new Error('meanSquaredDiff needs two lists of the same length ≥ 1');
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return s / a.length;
+}
+
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < Math.min(a.length, b.length); i++) m = Math.max(m, Math.abs(a[i] - b[i]));

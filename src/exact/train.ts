@@ -9,10 +9,14 @@
  * an AbortSignal stops it between steps.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { Reference } from '../attribution/routes.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
+import { checkAborted, DistillError } from './errors.ts';
 import { loadTrainingGradients } from './gradients.ts';
 import { seededRandom, shuffle } from '../shared/random.ts';
-import { embedMany, rowCosines, type TokenPair } from './shifted.ts';
+import { embedMany, referenceIdsOf, rowCosines, type ReferenceSpec, type TokenPair } from './shifted.ts';
+
+export { DistillAbortedError, DistillError } from './errors.ts';
 
 /** A model whose forward pass reads `variables`, which training updates in place. */
 export interface TrainableEncoder {
@@ -29,8 +33,12 @@ export interface DistillSettings {
   /** Share of the steps spent warming up. */
   warmup: number;
   seed: number;
-  /** Token repeated to a text's length to make its reference (use-lite: 30, "▁"). */
-  referenceId: number;
+  /**
+   * Each text's reference r_x (use-lite: token 30, "▁", repeated to the text's length;
+   * Hugging Face encoders: their padding reference). Plain data, so settings can be
+   * stored; it must be the reference exact mode later uses with the variant.
+   */
+  reference: Reference;
 }
 
 export interface DistillProgress {
@@ -47,6 +55,8 @@ export interface DistillProgress {
 
 export interface DistillResult {
   steps: number;
+  /** Batch loss of every step, in order. */
+  stepLosses: number[];
   /** Mean batch loss of each epoch. */
   epochLosses: number[];
   ms: number;
@@ -57,25 +67,25 @@ export interface DistillOptions {
   signal?: AbortSignal;
 }
 
-export class DistillAbortedError extends Error {
-  constructor() {
-    super('fine-tuning was cancelled');
-    this.name = 'AbortError';
-  }
-}
-
-export class DistillError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DistillError';
-  }
-}
-
 /** Adam whose learning rate can follow a schedule (the stock one fixes it at construction). */
 class ScheduledAdam extends tf.AdamOptimizer {
   setLearningRate(rate: number): void {
     this.learningRate = rate;
   }
+}
+
+/** Throws DistillError naming the first setting out of range. */
+export function checkDistillSettings(settings: DistillSettings): void {
+  const positiveInteger = (name: string, value: number) => {
+    if (!(Number.isInteger(value) && value >= 1)) throw new DistillError(`${name} must be an integer ≥ 1, got ${String(value)}`);
+  };
+  positiveInteger('epochs', settings.epochs);
+  positiveInteger('batch size', settings.batchPairs);
+  if (!(Number.isFinite(settings.learningRate) && settings.learningRate > 0)) {
+    throw new DistillError(`the learning rate must be a number > 0, got ${String(settings.learningRate)}`);
+  }
+  if (!(settings.warmup >= 0 && settings.warmup <= 1)) throw new DistillError(`warm-up must be a share from 0 to 1, got ${String(settings.warmup)}`);
+  if (!Number.isInteger(settings.seed)) throw new DistillError(`the seed must be an integer, got ${String(settings.seed)}`);
 }
 
 /** Warm-up then linear decay, by step (0-based) of `steps`. */
@@ -86,13 +96,37 @@ export function scheduledRate(settings: Pick<DistillSettings, 'learningRate' | '
 }
 
 /** The distillation loss of a batch: mean (cos(ẽa, ẽb) − target)². */
-export function distillLoss(model: SentenceEncoder, pairs: readonly TokenPair[], targets: tf.Tensor1D, referenceId: number): tf.Scalar {
+export function distillLoss(model: SentenceEncoder, pairs: readonly TokenPair[], targets: tf.Tensor1D, reference: ReferenceSpec): tf.Scalar {
   return tf.tidy(() => {
     const n = pairs.length;
-    const e = embedMany(model, [...pairs.map((p) => p.a), ...pairs.map((p) => p.b)], referenceId);
+    const e = embedMany(model, [...pairs.map((p) => p.a), ...pairs.map((p) => p.b)], reference);
     const cos = rowCosines(tf.slice(e, [0, 0], [n, -1]), tf.slice(e, [n, 0], [n, -1]));
     return tf.mean(tf.squaredDifference(cos, targets)) as tf.Scalar;
   });
+}
+
+/**
+ * One optimiser step on `loss`, returning the loss. Everything the step makes is
+ * freed even when it fails: TF.js keeps the tensors its gradient tape saved for the
+ * backward pass out of every tidy scope and frees them only after a successful
+ * backward pass, so a failing gradient (a kernel the backend lacks) would leave
+ * them all behind.
+ */
+function optimizerStep(optimizer: tf.Optimizer, variables: tf.Variable[], loss: () => tf.Scalar): tf.Scalar {
+  try {
+    return tf.tidy(() => {
+      const value = optimizer.minimize(loss, true, variables);
+      if (!value) throw new DistillError('the optimiser returned no loss');
+      return value;
+    });
+  } catch (error) {
+    const engine = tf.engine();
+    if (engine.state.gradientDepth === 0) {
+      for (const node of engine.state.activeTape ?? []) tf.dispose(node.saved ?? []);
+      engine.state.activeTape = [];
+    }
+    throw error;
+  }
 }
 
 /**
@@ -127,9 +161,8 @@ export async function distill(
   if (pairs.length === 0) throw new DistillError('no training pairs');
   if (targets.length !== pairs.length) throw new DistillError(`${targets.length} targets for ${pairs.length} pairs`);
   if (student.variables.length === 0) throw new DistillError(`model "${student.model.id}" has no trainable weights`);
-  if (!(settings.epochs >= 1 && settings.batchPairs >= 1 && settings.learningRate > 0)) {
-    throw new DistillError('epochs and batch size must be ≥ 1 and the learning rate > 0');
-  }
+  checkDistillSettings(settings);
+  const referenceIds = referenceIdsOf(student.model, settings.reference);
   await loadTrainingGradients();
 
   const started = performance.now();
@@ -138,6 +171,7 @@ export async function distill(
   const steps = perEpoch * settings.epochs;
   const optimizer = new ScheduledAdam(settings.learningRate, 0.9, 0.999, 1e-7);
   const epochLosses: number[] = [];
+  const stepLosses: number[] = [];
   let step = 0;
   try {
     for (let epoch = 0; epoch < settings.epochs; epoch++) {
@@ -147,23 +181,20 @@ export async function distill(
       const batches = epochBatches(pairs, settings.batchPairs, random);
       for (const batch of batches) {
         // Hosts (a worker's "cancel" message) need a turn between steps to abort.
-        if (signal) await new Promise((resolve) => setTimeout(resolve, 0));
-        if (signal?.aborted) throw new DistillAbortedError();
+        await checkAborted(signal);
         const rate = scheduledRate(settings, step, steps);
         optimizer.setLearningRate(rate);
         const batchPairs = batch.map((i) => pairs[i]);
-        const batchTargets = tf.tensor1d(batch.map((i) => targets[i]));
-        const lossTensor = optimizer.minimize(
-          () => distillLoss(student.model, batchPairs, batchTargets, settings.referenceId),
-          true,
-          student.variables,
-        );
-        batchTargets.dispose();
-        const loss = lossTensor ? (await lossTensor.data())[0] : NaN;
-        lossTensor?.dispose();
+        const lossTensor = optimizerStep(optimizer, student.variables, () => {
+          const batchTargets = tf.tensor1d(batch.map((i) => targets[i]));
+          return distillLoss(student.model, batchPairs, batchTargets, referenceIds);
+        });
+        const loss = (await lossTensor.data())[0];
+        lossTensor.dispose();
         if (!Number.isFinite(loss)) {
           throw new DistillError(`the loss became ${loss} at step ${step + 1}; try a lower learning rate`);
         }
+        stepLosses.push(loss);
         sum += loss;
         count++;
         step++;
@@ -182,7 +213,7 @@ export async function distill(
   } finally {
     optimizer.dispose();
   }
-  return { steps, epochLosses, ms: performance.now() - started };
+  return { steps, stepLosses, epochLosses, ms: performance.now() - started };
 }
 
 /** Mean distillation loss over `pairs` without training (for before/after figures). */
@@ -190,14 +221,14 @@ export async function evaluateLoss(
   model: SentenceEncoder,
   pairs: readonly TokenPair[],
   targets: Float32Array,
-  referenceId: number,
+  reference: ReferenceSpec,
   batchPairs = 64,
 ): Promise<number> {
   let total = 0;
   for (let start = 0; start < pairs.length; start += batchPairs) {
     const batch = pairs.slice(start, start + batchPairs);
     const t = tf.tensor1d(targets.subarray(start, start + batch.length));
-    const loss = distillLoss(model, batch, t, referenceId);
+    const loss = distillLoss(model, batch, t, reference);
     total += (await loss.data())[0] * batch.length;
     tf.dispose([t, loss]);
   }

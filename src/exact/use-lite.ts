@@ -1,52 +1,51 @@
-/** A trainable copy of use-lite: the starting point of its exact variant. */
-import * as tf from '@tensorflow/tfjs-core';
+/** use-lite's weights by name: the starting point of its exact variant. */
+import type * as tf from '@tensorflow/tfjs-core';
 import { UseLite } from '../model/use-lite/model.ts';
 import type { LayerWeights, UseLiteWeights } from '../model/use-lite/weights.ts';
+import { namedWeights, trainableCopy, type NamedWeights, type ReplaceWeight, type TrainableScope } from './named-weights.ts';
 import type { TrainableEncoder } from './train.ts';
-
-/**
- * Which weights fine-tuning may change.
- *  - 'encoder': the transformer layers and the head, not the token embeddings. The
- *    embedding table would only get gradients for the tokens seen in training, so
- *    the rest of the vocabulary would fall out of step with the changed layers; and
- *    the gradient of its lookup (UnsortedSegmentSum) has no WASM kernel.
- *  - 'top': the last layer and the head only.
- */
-export type TrainableScope = 'encoder' | 'top';
-export const TRAINABLE_SCOPES: readonly TrainableScope[] = ['encoder', 'top'];
 
 export interface TrainableUseLite extends TrainableEncoder {
   model: UseLite;
 }
 
-/**
- * Copies `original`'s weights (variables where trainable), so training never touches
- * the original model, which stays usable whatever happens to the copy.
- */
-export function trainableUseLite(original: UseLite, id: string, scope: TrainableScope): TrainableUseLite {
-  const variables: tf.Variable[] = [];
-  const copy = <T extends tf.Tensor>(t: T, trainable: boolean): T => {
-    if (!trainable) return t.clone();
-    const v = tf.variable(t.clone(), true);
-    variables.push(v);
-    return v as unknown as T; // a Variable is a Tensor of the same rank
+/** `weights` with every tensor passed through `replace`; numbers (ε, query scale) kept. */
+function mapUseLiteWeights(w: UseLiteWeights, replace: ReplaceWeight): UseLiteWeights {
+  const tensor = <T extends tf.Tensor>(name: string, t: T) => replace(name, t) as T;
+  const layer = (l: LayerWeights, index: number): LayerWeights => {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(l)) out[key] = typeof value === 'number' ? value : tensor(`layers.${index}.${key}`, value);
+    return out as unknown as LayerWeights; // the same keys, each tensor replaced by one of its shape
   };
-  const w = original.weights;
-  const lastLayer = w.layers.length - 1;
-  const copyLayer = (layer: LayerWeights, l: number): LayerWeights => {
-    const trainable = scope !== 'top' || l === lastLayer;
-    const out = {} as Record<string, unknown>;
-    for (const [key, value] of Object.entries(layer)) out[key] = value instanceof tf.Tensor ? copy(value, trainable) : value;
-    return out as unknown as LayerWeights;
-  };
-  const weights: UseLiteWeights = {
-    tokenEmbeddings: copy(w.tokenEmbeddings, false),
-    inverseTimescales: copy(w.inverseTimescales, false),
-    layers: w.layers.map(copyLayer),
-    headKernel: copy(w.headKernel, true),
-    headBias: copy(w.headBias, true),
+  return {
+    tokenEmbeddings: tensor('tokenEmbeddings', w.tokenEmbeddings),
+    inverseTimescales: tensor('inverseTimescales', w.inverseTimescales),
+    layers: w.layers.map(layer),
+    headKernel: tensor('headKernel', w.headKernel),
+    headBias: tensor('headBias', w.headBias),
     layerNormEpsilon: w.layerNormEpsilon,
     l2Epsilon: w.l2Epsilon,
   };
-  return { model: new UseLite({ weights, vocabulary: original.vocabulary }, { id }), variables };
+}
+
+/**
+ * Names: "tokenEmbeddings", "inverseTimescales", "layers.<l>.<key>" (keys of
+ * LayerWeights), "headKernel", "headBias". Trainable: the layers (the last one only
+ * for 'top') and the tanh head; the token table and the timing signal stay frozen.
+ */
+export function namedUseLiteWeights(model: UseLite): NamedWeights<UseLite> {
+  return namedWeights({
+    kind: 'use-lite',
+    vocabSize: model.vocabulary.length,
+    weights: model.weights,
+    map: mapUseLiteWeights,
+    numLayers: model.weights.layers.length,
+    isHead: (name) => name.startsWith('head'),
+    build: (id, weights) => new UseLite({ weights, vocabulary: model.vocabulary }, { id }),
+  });
+}
+
+/** A trainable copy of use-lite (see trainableCopy): the original is never changed. */
+export function trainableUseLite(original: UseLite, id: string, scope: TrainableScope): TrainableUseLite {
+  return trainableCopy(namedUseLiteWeights(original), id, scope);
 }

@@ -13,6 +13,7 @@ import { parseModelId, type ModelRef } from '../model/model-id.ts';
 import { loadModel, modelFiles } from '../model/registry.ts';
 import { chooseBackend, whenGpuDeviceLost } from './backend.ts';
 import { clearDownloadCache, downloadCache } from './download-cache.ts';
+import { ExactJobs } from './exact-jobs.ts';
 import { ModelHost, StaleLoadError, type LoadedModels } from './model-host.ts';
 import type { EmbeddedText, ExactVariantInfo, LoadModelRequest, WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -26,6 +27,7 @@ function post(event: WorkerEvent, transfer: Transferable[] = []): void {
 }
 
 const host = new ModelHost(post);
+const exactJobs = new ExactJobs(host, post, () => appBaseUrl);
 
 async function init(request: Extract<WorkerRequest, { type: 'init' }>): Promise<void> {
   appBaseUrl = request.baseUrl;
@@ -100,7 +102,9 @@ async function loadRequested(request: LoadModelRequest): Promise<void> {
   }
   try {
     if (!(await backendReady)) return; // the fatal error is already reported
+    exactJobs.cancel(); // fine-tuning needs the model it started from
     const loaded = await host.load(ref.id, (signal) => loadModels(ref, request, signal));
+    const storedVariant = await exactJobs.offered(loaded.model);
     post({
       type: 'ready',
       loadId: request.loadId,
@@ -108,6 +112,7 @@ async function loadRequested(request: LoadModelRequest): Promise<void> {
       numLayers: loaded.model.numLayers,
       maxTokens: loaded.model.maxTokens,
       exactVariant: exactVariantInfo(loaded),
+      storedVariant,
       numTensors: tf.memory().numTensors,
     });
   } catch (error) {
@@ -169,6 +174,18 @@ scope.onmessage = (message: MessageEvent<WorkerRequest>) => {
     case 'cancel':
       // Embedding jobs are short and run to the end; attribution jobs stop between chunks.
       host.jobs?.cancel(request.jobId);
+      break;
+    case 'make-exact':
+      void exactJobs.start(request.jobId, request.settings);
+      break;
+    case 'cancel-exact':
+      exactJobs.cancel(request.jobId);
+      break;
+    case 'use-stored-exact':
+      void exactJobs.useStored();
+      break;
+    case 'forget-stored-exact':
+      void exactJobs.forgetStored();
       break;
     case 'clear-download-cache':
       clearDownloadCache().then(

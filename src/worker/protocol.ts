@@ -5,6 +5,7 @@
  */
 
 import type { AttributionRequest, AttributionResult } from '../attribution/engine.ts';
+import type { HeldOutFigures, VariantProgress, VariantRecord } from '../exact/variant.ts';
 
 export type { AttributionRequest, AttributionResult };
 
@@ -36,13 +37,26 @@ export interface LoadModelRequest {
   folder?: PickedFolder;
 }
 
-/** How Exact mode explains the served model: its exact variant's kind, or null (shifted, not fine-tuned). */
+/**
+ * What Exact mode explains for the served model, when not the model shifted (not
+ * fine-tuned): its bundled exact variant, one made in this browser, or the model
+ * itself when it is an exact checkpoint.
+ */
 export type ExactVariantKind = 'bundled' | 'made-here' | 'checkpoint';
 
 export interface ExactVariantInfo {
   id: string;
   kind: ExactVariantKind;
+  /** How a variant made in the browser was made (settings, losses, held-out agreement). */
+  record?: VariantRecord;
 }
+
+export interface MakeExactSettings {
+  /** Sentence pairs to fine-tune on. */
+  trainPairs: number;
+}
+
+export type { HeldOutFigures, VariantProgress, VariantRecord };
 
 export type WorkerRequest =
   | { type: 'init'; baseUrl: string; backend?: BackendName }
@@ -53,7 +67,13 @@ export type WorkerRequest =
   | { type: 'attribute'; jobId: number; request: AttributionRequest }
   | { type: 'cancel'; jobId: number }
   /** Forgets every model file downloaded from the Hub. */
-  | { type: 'clear-download-cache' };
+  | { type: 'clear-download-cache' }
+  /** Fine-tunes the served model's exact variant; progress streams as 'exact-progress'. */
+  | { type: 'make-exact'; jobId: number; settings: MakeExactSettings }
+  | { type: 'cancel-exact'; jobId: number }
+  /** Serves the variant of the served model stored in this browser (offered as 'storedVariant'). */
+  | { type: 'use-stored-exact' }
+  | { type: 'forget-stored-exact' };
 
 export type WorkerEvent =
   | { type: 'backend'; backend: BackendName; detail: string }
@@ -65,6 +85,8 @@ export type WorkerEvent =
       numLayers: number;
       maxTokens: number;
       exactVariant: ExactVariantInfo | null;
+      /** An exact variant of this model made in this browser earlier, offered for use. */
+      storedVariant: VariantRecord | null;
       /** TF.js tensors alive after the switch (tests check that switching frees the old model). */
       numTensors: number;
     }
@@ -75,5 +97,11 @@ export type WorkerEvent =
   | { type: 'attribution'; jobId: number; result: AttributionResult; final: boolean }
   | { type: 'cancelled'; jobId: number }
   | { type: 'download-cache-cleared'; message: string }
+  | { type: 'exact-progress'; jobId: number; progress: VariantProgress }
+  /** The variant is made and serves Exact mode; `note` says when it could not be stored. */
+  | { type: 'exact-done'; jobId: number; record: VariantRecord; exactVariant: ExactVariantInfo; note: string | null }
+  | { type: 'exact-failed'; jobId: number; message: string; cancelled: boolean }
+  /** The served model's exact variant changed (`exactVariant`, when given) or its stored one (`stored`). */
+  | { type: 'exact-variant'; modelId: string; exactVariant?: ExactVariantInfo | null; stored: VariantRecord | null }
   | { type: 'device-lost'; message: string }
   | { type: 'error'; jobId?: number; message: string; fatal: boolean };

@@ -56,7 +56,8 @@ export function poolJvp(modes: readonly PoolingMode[], d: Dual3): Dual2 {
         xs.push(tf.max(d.x, 1));
         // One-hot over tokens of each unit's argmax: [B, H] → [B, H, S] → [B, 1, S, H].
         const arg = tf.reshape(tf.argMax(d.x, 1), [b * h]);
-        const pick = tf.transpose(tf.reshape(tf.oneHot(arg, s, 1, 0, 'float32'), [b, h, s]), [0, 2, 1]);
+        // oneHot in int32, then cast: WASM's float32 oneHot writes the int bits (1 → 1.4e-45).
+        const pick = tf.transpose(tf.reshape(tf.cast(tf.oneHot(arg, s), 'float32'), [b, h, s]), [0, 2, 1]);
         dxs.push(tf.sum(tf.mul(withDirectionAxis(pick), d.dx), 2));
       } else {
         xs.push(linearMode(mode, d.x, 1));
