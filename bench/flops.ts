@@ -1,5 +1,5 @@
 /**
- * Matmul FLOP counts for use-lite's forward pass and its tangent (JVP), following the
+ * Matmul FLOP counts for a model's forward pass and its tangent (JVP), following the
  * batching of routes.ts's jvpChunk exactly, so "achieved GFLOP/s" divides the work the
  * tangent route really did by the time it took. See bench/README.md for the formula.
  *
@@ -9,8 +9,10 @@
  */
 import { DEFAULT_ROW_BUDGET } from '../src/attribution/routes.ts';
 import { defaultJvpChunkSize } from '../src/attribution/engine.ts';
+import type { SentenceEncoder } from '../src/model/encoder.ts';
+import { HfEncoder } from '../src/model/hf/bert.ts';
 
-/** use-lite's widths (use-lite.md, "Weights"). */
+/** One layer's widths (use-lite's: use-lite.md, "Weights"). */
 export interface LayerDims {
   /** Width of the layer's input (256 for layer 0, 512 for layer 1). */
   hIn: number;
@@ -28,8 +30,30 @@ export const USE_LITE_LAYERS: readonly LayerDims[] = [
   { hIn: 256, attn: 256, hOut: 512, ffn: 1536, denseResidual: true },
   { hIn: 512, attn: 512, hOut: 512, ffn: 1536, denseResidual: false },
 ];
-/** Dense tanh head, 512 → 512. */
-export const USE_LITE_HEAD = 512;
+
+/** A model's layers and its dense head ([in, out] per dense layer). */
+export interface ModelDims {
+  layers: readonly LayerDims[];
+  head: ReadonlyArray<readonly [number, number]>;
+}
+
+/** use-lite: two layers and a dense tanh head, 512 → 512. */
+export const USE_LITE_DIMS: ModelDims = { layers: USE_LITE_LAYERS, head: [[512, 512]] };
+
+/** The widths of any model the app runs: use-lite's, or a Hugging Face encoder's from its config. */
+export function modelDims(model: SentenceEncoder): ModelDims {
+  if (!(model instanceof HfEncoder)) return USE_LITE_DIMS;
+  const c = model.config;
+  const layer: LayerDims = { hIn: c.hiddenSize, attn: c.hiddenSize, hOut: c.hiddenSize, ffn: c.intermediateSize, denseResidual: false };
+  return {
+    layers: new Array<LayerDims>(c.numLayers).fill(layer),
+    head: model.weights.dense.map((d) => [d.kernel.shape[0], d.kernel.shape[1]] as const),
+  };
+}
+
+function headMacs(dims: ModelDims): number {
+  return dims.head.reduce((sum, [i, o]) => sum + i * o, 0);
+}
 
 /** Multiply-adds per token of the layer's dense (position-wise) matmuls. */
 function denseMacsPerToken(d: LayerDims): number {
@@ -43,8 +67,8 @@ function denseMacsPerToken(d: LayerDims): number {
 }
 
 /** Forward matmul FLOPs of layer `l` for `b` sequences of `s` tokens. */
-export function layerForwardFlops(l: number, b: number, s: number): number {
-  const d = USE_LITE_LAYERS[l];
+export function layerForwardFlops(dims: ModelDims, l: number, b: number, s: number): number {
+  const d = dims.layers[l];
   // Q·Kᵀ and P·V over all heads: 2 products of s × s × attn MACs each.
   return 2 * b * (s * denseMacsPerToken(d) + 2 * s * s * d.attn);
 }
@@ -54,34 +78,34 @@ export function layerForwardFlops(l: number, b: number, s: number): number {
  * of `s` tokens: every dense product once per tangent row (ẋW), and four attention
  * products (Q̇Kᵀ, K̇Qᵀ, ṖV, PV̇) instead of the forward's two.
  */
-export function layerTangentFlops(l: number, r: number, s: number): number {
-  const d = USE_LITE_LAYERS[l];
+export function layerTangentFlops(dims: ModelDims, l: number, r: number, s: number): number {
+  const d = dims.layers[l];
   return 2 * r * (s * denseMacsPerToken(d) + 4 * s * s * d.attn);
 }
 
-/** g_L's forward matmul FLOPs (layers L..1 and the head) for b sequences. */
-export function encodeFromFlops(layer: number, b: number, s: number): number {
-  let f = 2 * b * USE_LITE_HEAD * USE_LITE_HEAD;
-  for (let l = layer; l < USE_LITE_LAYERS.length; l++) f += layerForwardFlops(l, b, s);
+/** g_L's forward matmul FLOPs (layers L..n−1 and the head) for b sequences. */
+export function encodeFromFlops(dims: ModelDims, layer: number, b: number, s: number): number {
+  let f = 2 * b * headMacs(dims);
+  for (let l = layer; l < dims.layers.length; l++) f += layerForwardFlops(dims, l, b, s);
   return f;
 }
 
 /** g_L's forward + tangent FLOPs for b primal sequences carrying t directions each. */
-export function encodeFromJvpFlops(layer: number, b: number, t: number, s: number): number {
-  let f = encodeFromFlops(layer, b, s) + 2 * b * t * USE_LITE_HEAD * USE_LITE_HEAD;
-  for (let l = layer; l < USE_LITE_LAYERS.length; l++) f += layerTangentFlops(l, b * t, s);
+export function encodeFromJvpFlops(dims: ModelDims, layer: number, b: number, t: number, s: number): number {
+  let f = encodeFromFlops(dims, layer, b, s) + 2 * b * t * headMacs(dims);
+  for (let l = layer; l < dims.layers.length; l++) f += layerTangentFlops(dims, l, b * t, s);
   return f;
 }
 
 /** FLOPs of one jvpChunk call on `points` α points for a text of s tokens (same batching as routes.ts). */
-export function jvpChunkFlops(layer: number, s: number, points: number, rowBudget = DEFAULT_ROW_BUDGET): number {
+export function jvpChunkFlops(dims: ModelDims, layer: number, s: number, points: number, rowBudget = DEFAULT_ROW_BUDGET): number {
   const alphaBatch = Math.max(1, Math.min(points, Math.floor(rowBudget / (s * s))));
   const directionBatch = Math.max(1, Math.min(s, Math.floor(rowBudget / (alphaBatch * s))));
   let f = 0;
   for (let a0 = 0; a0 < points; a0 += alphaBatch) {
     const n = Math.min(points, a0 + alphaBatch) - a0;
     // The primal is recomputed for every group of directions.
-    for (let t0 = 0; t0 < s; t0 += directionBatch) f += encodeFromJvpFlops(layer, n, Math.min(s, t0 + directionBatch) - t0, s);
+    for (let t0 = 0; t0 < s; t0 += directionBatch) f += encodeFromJvpFlops(dims, layer, n, Math.min(s, t0 + directionBatch) - t0, s);
   }
   return f;
 }
@@ -94,17 +118,17 @@ export const engineJvpChunkSize = defaultJvpChunkSize;
  * the path (hidden states of text and reference up to layer L), f(x) and f(r), then
  * every chunk of α points.
  */
-export function textJvpFlops(layer: number, s: number, steps: number, chunkSize: number, rowBudget = DEFAULT_ROW_BUDGET): number {
+export function textJvpFlops(dims: ModelDims, layer: number, s: number, steps: number, chunkSize: number, rowBudget = DEFAULT_ROW_BUDGET): number {
   let f = 0;
-  for (let l = 0; l < layer; l++) f += 2 * layerForwardFlops(l, 1, s); // hiddenAt for x and r
-  f += encodeFromFlops(layer, 2, s); // f(x), f(r)
+  for (let l = 0; l < layer; l++) f += 2 * layerForwardFlops(dims, l, 1, s); // hiddenAt for x and r
+  f += encodeFromFlops(dims, layer, 2, s); // f(x), f(r)
   for (let start = 0; start < steps; start += chunkSize) {
-    f += jvpChunkFlops(layer, s, Math.min(steps, start + chunkSize) - start, rowBudget);
+    f += jvpChunkFlops(dims, layer, s, Math.min(steps, start + chunkSize) - start, rowBudget);
   }
   return f;
 }
 
 /** The FLOPs the tangent route does for one text and one α point, ignoring batching (for the README's formula). */
-export function idealJvpFlopsPerPoint(layer: number, s: number): number {
-  return encodeFromJvpFlops(layer, 1, s, s);
+export function idealJvpFlopsPerPoint(dims: ModelDims, layer: number, s: number): number {
+  return encodeFromJvpFlops(dims, layer, 1, s, s);
 }

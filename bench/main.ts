@@ -10,6 +10,10 @@
  *   --chromium-arg=FLAG     extra Chromium flag, repeatable (e.g. --use-angle=vulkan)
  *   --headed                show the browser window (a real GPU may need it)
  *   --out=PATH              where to write the JSON (default bench/results.json)
+ *   --model=ID|FOLDER       time another model in Node (a Hugging Face folder or id, as the
+ *                           CLI takes it) at its first and last layer; skips the browser part.
+ *                           `npx tsx scripts/make-tiny-models.ts --shape minilm-l6 DIR` makes
+ *                           a random model of all-MiniLM-L6-v2's size to time.
  *
  * Writes the JSON and prints a table. Targets are reported, never asserted.
  */
@@ -34,6 +38,7 @@ interface Options {
   chromiumArgs: string[];
   headless: boolean;
   out: string;
+  model: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -47,6 +52,7 @@ function parseArgs(argv: string[]): Options {
     chromiumArgs: [],
     headless: true,
     out: '',
+    model: 'use-lite',
   };
   for (const arg of argv) {
     const [key, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, ''];
@@ -59,6 +65,10 @@ function parseArgs(argv: string[]): Options {
     else if (key === '--chromium-arg' && value) opts.chromiumArgs.push(value);
     else if (key === '--headed') opts.headless = false;
     else if (key === '--out' && value) opts.out = value;
+    else if (key === '--model' && value) {
+      opts.model = value;
+      opts.browser = false; // the browser part serves the bundled model only
+    }
     else throw new Error(`unknown option ${arg} (see bench/main.ts)`);
   }
   opts.out ||= fileURLToPath(new URL(opts.mode === 'quick' ? './results-quick.json' : './results.json', import.meta.url));
@@ -246,7 +256,7 @@ function table(head: string[], rows: string[][]): string {
 function printReport(rows: Row[], targets: Target[], nodeRun: NodeRun | null, browserRun: BrowserRun | null, browserError: string | null): void {
   const out: string[] = [];
   out.push('\nAttribution time per pair at N = 64 (same backend, same run). *k = extrapolated from k α points per text;');
-  out.push('reverse †k×m = extrapolated from k α points × m of 512 output dims per text (cost is linear in both).');
+  out.push('reverse †k×m = extrapolated from k α points × m of the model’s output dims per text (cost is linear in both).');
   out.push('MiB tan/rev: peak tf.memory() (weights included) in the tangent run / in the measured reverse batch.');
   out.push(
     table(
@@ -359,7 +369,7 @@ export async function main(argv: string[]): Promise<number> {
   let nodeRun: NodeRun | null = null;
   if (opts.node) {
     log('== WASM in Node');
-    nodeRun = await runNode(opts.mode, log);
+    nodeRun = await runNode(opts.mode, log, opts.model);
   }
   let browserRun: BrowserRun | null = null;
   let browserError: string | null = null;
@@ -393,7 +403,7 @@ export async function main(argv: string[]): Promise<number> {
     mode: opts.mode,
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     gitCommit: gitCommit(),
-    model: 'use-lite',
+    model: opts.model,
     steps: 64,
     notes: NOTES,
     machine: { ...host, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) },

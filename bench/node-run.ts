@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { startNodeBackend } from '../src/cli/node-backend.ts';
 import { encodeFrom } from '../src/model/encoder.ts';
-import { loadBundledModel } from '../src/model/node-models.ts';
-import { nodePlan, type BenchMode } from './plans.ts';
+import { loadNodeModel } from '../src/model/node-models.ts';
+import { nodePlan, planForLayers, type BenchMode } from './plans.ts';
 import { runSuite, type Log, type SuiteResult } from './suite.ts';
 
 export interface NodeRun {
@@ -16,18 +16,18 @@ export interface NodeRun {
   totalMs: number;
 }
 
-export async function runNode(mode: BenchMode, log: Log): Promise<NodeRun> {
+export async function runNode(mode: BenchMode, log: Log, modelSpec = 'use-lite'): Promise<NodeRun> {
   const started = performance.now();
   await startNodeBackend('wasm');
   const t0 = performance.now();
-  const model = await loadBundledModel('use-lite');
-  const probe = tf.tidy(() => encodeFrom(model, 0, model.embed([30, 31])));
+  const model = await loadNodeModel(modelSpec);
+  const probe = tf.tidy(() => encodeFrom(model, 0, model.embed(model.tokenize('a probe').ids)));
   await probe.data();
   probe.dispose();
   const modelLoadMs = performance.now() - t0;
   log(`model loaded in ${modelLoadMs.toFixed(0)} ms`);
   try {
-    const suite = await runSuite(model, nodePlan(mode), log);
+    const suite = await runSuite(model, planForLayers(nodePlan(mode), model.numLayers), log);
     return {
       backend: 'wasm',
       host: 'node',

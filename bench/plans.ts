@@ -74,6 +74,21 @@ export function nodePlan(mode: BenchMode): SuitePlan {
 }
 
 /**
+ * The plan for a model with `numLayers` layers: its first and last layer in place of
+ * use-lite's 0 and 1 (the same plan for use-lite itself).
+ */
+export function planForLayers(plan: SuitePlan, numLayers: number): SuitePlan {
+  const last = numLayers - 1;
+  const map = (layer: number) => (layer === 1 ? last : layer);
+  return {
+    ...plan,
+    layers: [...new Set(plan.layers.map(map))],
+    pairs: plan.pairs.map((p) => (p.smallChunk ? { ...p, smallChunk: { ...p.smallChunk, layers: p.smallChunk.layers.map(map) } } : p)),
+    reverseLinearityCheck: plan.reverseLinearityCheck && { ...plan.reverseLinearityCheck, layer: map(plan.reverseLinearityCheck.layer) },
+  };
+}
+
+/**
  * `software`: WebGPU on a CPU rasteriser (SwiftShader), ~0.5 GFLOP/s: a few α points
  * per text, short and medium pairs only (one α point of the long pair alone would take
  * minutes). `gpu`: a real GPU: full engine runs as in Node.

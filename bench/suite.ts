@@ -18,7 +18,7 @@ import {
   type Reference,
 } from '../src/attribution/routes.ts';
 import { encodeFrom, type SentenceEncoder } from '../src/model/encoder.ts';
-import { engineJvpChunkSize, jvpChunkFlops, textJvpFlops } from './flops.ts';
+import { engineJvpChunkSize, jvpChunkFlops, modelDims, textJvpFlops, type ModelDims } from './flops.ts';
 import { pairOf, type PairLength } from './texts.ts';
 
 export type Log = (line: string) => void;
@@ -235,6 +235,7 @@ async function profiled<T>(f: () => Promise<T>): Promise<{ value: T; peakBytes: 
 
 interface Ctx {
   model: SentenceEncoder;
+  dims: ModelDims;
   engine: AttributionEngine;
   reference: Reference;
   steps: number;
@@ -248,7 +249,7 @@ function tokensOf(model: SentenceEncoder, text: string): number[] {
 
 /** Tangent route through the engine; N = steps is a full real run, fewer steps are extrapolated. */
 async function tangentByEngine(ctx: Ctx, length: PairLength, layer: number, runSteps: number, chunkSize?: number): Promise<TangentMeasure> {
-  const { engine, model, steps } = ctx;
+  const { engine, model, steps, dims } = ctx;
   const pair = pairOf(length);
   const sA = tokensOf(model, pair.a).length;
   const sB = tokensOf(model, pair.b).length;
@@ -279,7 +280,7 @@ async function tangentByEngine(ctx: Ctx, length: PairLength, layer: number, runS
     firstPartialMs = result.ms * (chunk / runSteps);
     firstPartialExtrapolated = true;
   }
-  const flops = textJvpFlops(layer, sA, runSteps, Math.min(chunk, runSteps)) + textJvpFlops(layer, sB, runSteps, Math.min(chunk, runSteps));
+  const flops = textJvpFlops(dims, layer, sA, runSteps, Math.min(chunk, runSteps)) + textJvpFlops(dims, layer, sB, runSteps, Math.min(chunk, runSteps));
   const gflops = flops / result.ms / 1e6;
   return {
     how: full
@@ -319,7 +320,7 @@ function disposePath(path: PathTensors): void {
 
 /** Tangent route by jvpChunk on a few α points per text after a warm-up chunk, extrapolated to N. */
 async function tangentByChunks(ctx: Ctx, length: PairLength, layer: number, points: number, warmUp: boolean): Promise<TangentMeasure> {
-  const { model, steps } = ctx;
+  const { model, steps, dims } = ctx;
   const tangent = tangentEncoderFor(model)!;
   const pair = pairOf(length);
   const ids = [tokensOf(model, pair.a), tokensOf(model, pair.b)];
@@ -350,7 +351,7 @@ async function tangentByChunks(ctx: Ctx, length: PairLength, layer: number, poin
       kernels ??= k;
       measuredMs += chunkMs;
       perPointTotal += chunkMs / points;
-      flops += jvpChunkFlops(layer, side.length, points);
+      flops += jvpChunkFlops(dims, layer, side.length, points);
     } finally {
       disposePath(path);
     }
@@ -514,7 +515,7 @@ export async function runSuite(model: SentenceEncoder, plan: SuitePlan, log: Log
 
   log('matmul peak');
   const matmulPeak = await measureMatmulPeak(plan.matmul, log);
-  const ctx: Ctx = { model, engine, reference, steps: plan.steps, peak: matmulPeak.gflops, log };
+  const ctx: Ctx = { model, dims: modelDims(model), engine, reference, steps: plan.steps, peak: matmulPeak.gflops, log };
   const baselineBytes = tf.memory().numBytes;
 
   // Warm-up: one small attribution per layer (kernels, WASM memory growth, shaders for the short shape).

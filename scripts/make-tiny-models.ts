@@ -24,10 +24,25 @@ import { join } from 'node:path';
 import { encodeSafetensors } from '../src/model/hf/safetensors.ts';
 import { byteLevelAlphabet } from '../src/model/hf/tokenizer.ts';
 
-const HIDDEN = 32;
-const LAYERS = 2;
-const HEADS = 4;
-const INTERMEDIATE = 64;
+/** Sizes of a transformer stack. */
+interface Shape {
+  hidden: number;
+  layers: number;
+  heads: number;
+  intermediate: number;
+}
+
+const TINY: Shape = { hidden: 32, layers: 2, heads: 4, intermediate: 64 };
+const HIDDEN = TINY.hidden;
+
+/**
+ * Shapes of real models, for timing only (random weights, tiny vocabulary):
+ * `--shape minilm-l6` writes one BERT folder the size of all-MiniLM-L6-v2.
+ */
+const REAL_SHAPES: Record<string, Shape & { maxSeqLength: number }> = {
+  'minilm-l6': { hidden: 384, layers: 6, heads: 12, intermediate: 1536, maxSeqLength: 256 },
+  'mpnet-base': { hidden: 768, layers: 12, heads: 12, intermediate: 3072, maxSeqLength: 384 },
+};
 
 /** A small seeded generator (mulberry32), so the models are the same on every machine. */
 const generator = seededRandom;
@@ -48,40 +63,42 @@ type Tensors = Record<string, { shape: number[]; data: Float32Array }>;
  * attention is far from uniform and GELU works in its curved range: the tests then
  * exercise every term of the tangent rules.
  */
-function encoderTensors(arch: 'bert' | 'roberta' | 'mpnet', vocab: number, positions: number, seed: number): Tensors {
+function encoderTensors(arch: 'bert' | 'roberta' | 'mpnet', vocab: number, positions: number, seed: number, shape: Shape = TINY): Tensors {
+  const { hidden, layers, heads, intermediate } = shape;
   const random = generator(seed);
   const t: Tensors = {};
-  const add = (name: string, shape: number[], std: number, mean = 0) => {
-    t[name] = { shape, data: normals(random, shape.reduce((a, b) => a * b, 1), std, mean) };
+  const add = (name: string, dims: number[], std: number, mean = 0) => {
+    t[name] = { shape: dims, data: normals(random, dims.reduce((a, b) => a * b, 1), std, mean) };
   };
   const lin = (name: string, out: number, inp: number) => {
-    add(`${name}.weight`, [out, inp], 0.25);
+    // Wider (timing) models scale the spread down so activations stay of the same size.
+    add(`${name}.weight`, [out, inp], shape === TINY ? 0.25 : 0.25 * Math.sqrt(TINY.hidden / inp));
     add(`${name}.bias`, [out], 0.1);
   };
   const norm = (name: string) => {
-    add(`${name}.weight`, [HIDDEN], 0.1, 1);
-    add(`${name}.bias`, [HIDDEN], 0.1);
+    add(`${name}.weight`, [hidden], 0.1, 1);
+    add(`${name}.bias`, [hidden], 0.1);
   };
-  add('embeddings.word_embeddings.weight', [vocab, HIDDEN], 1);
-  add('embeddings.position_embeddings.weight', [positions, HIDDEN], 0.5);
-  if (arch !== 'mpnet') add('embeddings.token_type_embeddings.weight', [arch === 'bert' ? 2 : 1, HIDDEN], 0.5);
+  add('embeddings.word_embeddings.weight', [vocab, hidden], 1);
+  add('embeddings.position_embeddings.weight', [positions, hidden], 0.5);
+  if (arch !== 'mpnet') add('embeddings.token_type_embeddings.weight', [arch === 'bert' ? 2 : 1, hidden], 0.5);
   norm('embeddings.LayerNorm');
-  for (let l = 0; l < LAYERS; l++) {
+  for (let l = 0; l < layers; l++) {
     const p = `encoder.layer.${l}.`;
     if (arch === 'mpnet') {
-      for (const x of ['q', 'k', 'v', 'o']) lin(`${p}attention.attn.${x}`, HIDDEN, HIDDEN);
+      for (const x of ['q', 'k', 'v', 'o']) lin(`${p}attention.attn.${x}`, hidden, hidden);
       norm(`${p}attention.LayerNorm`);
     } else {
-      for (const x of ['query', 'key', 'value']) lin(`${p}attention.self.${x}`, HIDDEN, HIDDEN);
-      lin(`${p}attention.output.dense`, HIDDEN, HIDDEN);
+      for (const x of ['query', 'key', 'value']) lin(`${p}attention.self.${x}`, hidden, hidden);
+      lin(`${p}attention.output.dense`, hidden, hidden);
       norm(`${p}attention.output.LayerNorm`);
     }
-    lin(`${p}intermediate.dense`, INTERMEDIATE, HIDDEN);
-    lin(`${p}output.dense`, HIDDEN, INTERMEDIATE);
+    lin(`${p}intermediate.dense`, intermediate, hidden);
+    lin(`${p}output.dense`, hidden, intermediate);
     norm(`${p}output.LayerNorm`);
   }
-  if (arch === 'mpnet') add('encoder.relative_attention_bias.weight', [32, HEADS], 1);
-  lin('pooler.dense', HIDDEN, HIDDEN); // present in Hub checkpoints, unused by sentence embeddings
+  if (arch === 'mpnet') add('encoder.relative_attention_bias.weight', [32, heads], 1);
+  lin('pooler.dense', hidden, hidden); // present in Hub checkpoints, unused by sentence embeddings
   return t;
 }
 
@@ -190,9 +207,9 @@ function byteLevelTokenizer() {
   return { json, size: Object.keys(vocab).length };
 }
 
-function pooling(...modes: Array<'mean' | 'cls' | 'max'>) {
+function pooling(hidden: number, ...modes: Array<'mean' | 'cls' | 'max'>) {
   return {
-    word_embedding_dimension: HIDDEN,
+    word_embedding_dimension: hidden,
     pooling_mode_cls_token: modes.includes('cls'),
     pooling_mode_mean_tokens: modes.includes('mean'),
     pooling_mode_max_tokens: modes.includes('max'),
@@ -225,45 +242,50 @@ function writeFolder(folder: string, files: Record<string, string | Uint8Array |
   }
 }
 
-function makeTinyModels(out: string): void {
-  // BERT and its storage variants.
-  const bertTok = wordPieceTokenizer(
+/** A BERT model's files (all but the weights) and its random weights. */
+function bertModel(shape: Shape, maxPositions: number, maxSeqLength: number, seed: number) {
+  const tokenizer = wordPieceTokenizer(
     { pad: '[PAD]', unk: '[UNK]', cls: '[CLS]', sep: '[SEP]', mask: '[MASK]' },
     ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'],
   );
-  const bertConfig = {
+  const config = {
     architectures: ['BertModel'],
     model_type: 'bert',
-    vocab_size: bertTok.size,
-    hidden_size: HIDDEN,
-    num_hidden_layers: LAYERS,
-    num_attention_heads: HEADS,
-    intermediate_size: INTERMEDIATE,
+    vocab_size: tokenizer.size,
+    hidden_size: shape.hidden,
+    num_hidden_layers: shape.layers,
+    num_attention_heads: shape.heads,
+    intermediate_size: shape.intermediate,
     hidden_act: 'gelu',
     hidden_dropout_prob: 0.1,
     attention_probs_dropout_prob: 0.1,
-    max_position_embeddings: 64,
+    max_position_embeddings: maxPositions,
     type_vocab_size: 2,
     initializer_range: 0.02,
     layer_norm_eps: 1e-12,
     pad_token_id: 0,
     position_embedding_type: 'absolute',
   };
-  const bertWeights = encoderTensors('bert', bertTok.size, 64, 1);
-  const bertCommon = {
-    'config.json': bertConfig,
-    'tokenizer.json': bertTok.json,
-    'tokenizer_config.json': { tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 48, cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]', unk_token: '[UNK]', mask_token: '[MASK]' },
-    'sentence_bert_config.json': { max_seq_length: 48, do_lower_case: false },
+  const files = {
+    'config.json': config,
+    'tokenizer.json': tokenizer.json,
+    'tokenizer_config.json': { tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: maxSeqLength, cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]', unk_token: '[UNK]', mask_token: '[MASK]' },
+    'sentence_bert_config.json': { max_seq_length: maxSeqLength, do_lower_case: false },
     'modules.json': modules(['Normalize']),
-    '1_Pooling/config.json': pooling('mean'),
+    '1_Pooling/config.json': pooling(shape.hidden, 'mean'),
   };
+  return { files, weights: encoderTensors('bert', tokenizer.size, maxPositions, seed, shape) };
+}
+
+function makeTinyModels(out: string): void {
+  // BERT and its storage variants.
+  const { files: bertCommon, weights: bertWeights } = bertModel(TINY, 64, 48, 1);
   writeFolder(join(out, 'bert'), { ...bertCommon, 'model.safetensors': safetensors(bertWeights, 'F32') });
   writeFolder(join(out, 'bert-fp16'), { ...bertCommon, 'model.safetensors': safetensors(bertWeights, 'F16') });
   writeFolder(join(out, 'bert-maxmean'), {
     ...bertCommon,
     'modules.json': modules([]),
-    '1_Pooling/config.json': pooling('max', 'mean'),
+    '1_Pooling/config.json': pooling(HIDDEN, 'max', 'mean'),
     'model.safetensors': safetensors(bertWeights, 'F32'),
   });
 
@@ -292,9 +314,9 @@ function makeTinyModels(out: string): void {
       model_type: 'roberta',
       vocab_size: robertaTok.size,
       hidden_size: HIDDEN,
-      num_hidden_layers: LAYERS,
-      num_attention_heads: HEADS,
-      intermediate_size: INTERMEDIATE,
+      num_hidden_layers: TINY.layers,
+      num_attention_heads: TINY.heads,
+      intermediate_size: TINY.intermediate,
       hidden_act: 'gelu_new',
       hidden_dropout_prob: 0.1,
       attention_probs_dropout_prob: 0.1,
@@ -310,7 +332,7 @@ function makeTinyModels(out: string): void {
     'tokenizer.json': robertaTok.json,
     'tokenizer_config.json': { tokenizer_class: 'RobertaTokenizer', model_max_length: 64, bos_token: '<s>', eos_token: '</s>', cls_token: '<s>', sep_token: '</s>', pad_token: '<pad>', unk_token: '<unk>', mask_token: '<mask>', add_prefix_space: false },
     'modules.json': modules([]),
-    '1_Pooling/config.json': pooling('cls'),
+    '1_Pooling/config.json': pooling(HIDDEN, 'cls'),
     'model.safetensors': safetensors(encoderTensors('roberta', robertaTok.size, 66, 2), 'F32'),
   });
 
@@ -326,9 +348,9 @@ function makeTinyModels(out: string): void {
       model_type: 'mpnet',
       vocab_size: mpnetTok.size,
       hidden_size: HIDDEN,
-      num_hidden_layers: LAYERS,
-      num_attention_heads: HEADS,
-      intermediate_size: INTERMEDIATE,
+      num_hidden_layers: TINY.layers,
+      num_attention_heads: TINY.heads,
+      intermediate_size: TINY.intermediate,
       hidden_act: 'gelu',
       hidden_dropout_prob: 0.1,
       attention_probs_dropout_prob: 0.1,
@@ -343,7 +365,7 @@ function makeTinyModels(out: string): void {
     'tokenizer.json': mpnetTok.json,
     'tokenizer_config.json': { tokenizer_class: 'MPNetTokenizer', do_lower_case: true, model_max_length: 64, bos_token: '<s>', eos_token: '</s>', cls_token: '<s>', sep_token: '</s>', pad_token: '<pad>', unk_token: '<unk>', mask_token: '<mask>' },
     'sentence_bert_config.json': { max_seq_length: 64, do_lower_case: false },
-    '1_Pooling/config.json': pooling('mean'),
+    '1_Pooling/config.json': pooling(HIDDEN, 'mean'),
   };
   writeFolder(join(out, 'mpnet'), {
     ...mpnetCommon,
@@ -360,6 +382,18 @@ function makeTinyModels(out: string): void {
   });
 }
 
-const out = process.argv[2] ?? 'test-models';
-makeTinyModels(out);
-console.log(`tiny models written to ${out}/`);
+const args = process.argv.slice(2);
+const shapeAt = args.indexOf('--shape');
+if (shapeAt >= 0) {
+  const name = args[shapeAt + 1];
+  const shape = REAL_SHAPES[name];
+  const out = args.filter((_, i) => i !== shapeAt && i !== shapeAt + 1)[0];
+  if (!shape || !out) throw new Error(`usage: make-tiny-models.ts --shape ${Object.keys(REAL_SHAPES).join('|')} FOLDER`);
+  const { files, weights } = bertModel(shape, 512, shape.maxSeqLength, 11);
+  writeFolder(out, { ...files, 'model.safetensors': safetensors(weights, 'F32') });
+  console.log(`a random BERT of ${name}'s size written to ${out}/ (for timing only)`);
+} else {
+  const out = args[0] ?? 'test-models';
+  makeTinyModels(out);
+  console.log(`tiny models written to ${out}/`);
+}
