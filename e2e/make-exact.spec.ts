@@ -46,6 +46,9 @@ test('makes a tiny model exact with progress and a loss curve, uses it, and offe
   await page.reload();
   await expect(page.getByRole('status')).toContainText(`Model: ${MODEL} ready`, { timeout: 60_000 });
   await expect(page.getByTestId('stored-variant')).toBeVisible();
+  // The shifted model's result first; using the stored variant must replace it.
+  await waitForFinal(page);
+  await expect(page.getByTestId('explained-model')).toContainText(`${MODEL} shifted, not fine-tuned`);
   await page.getByRole('button', { name: 'Use stored variant' }).click();
   await expect(page.getByTestId('exact-description')).toContainText(`${MODEL}~exact`);
   await waitForFinal(page);
@@ -56,6 +59,16 @@ test('makes a tiny model exact with progress and a loss curve, uses it, and offe
   await expect(page.getByRole('status')).toContainText(`Model: ${MODEL} ready`, { timeout: 60_000 });
   await expect(page.getByTestId('exact-description')).toContainText('not fine-tuned');
   await expect(page.getByTestId('stored-variant')).toHaveCount(0);
+});
+
+test('a run that cannot get its training sentences fails with a message and changes nothing', async ({ page }) => {
+  await page.route('**/corpus/sentences.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await openTinyModel(page);
+  await page.getByRole('button', { name: 'Make exact' }).click();
+  await expect(page.getByTestId('exact-message')).toContainText('could not be made: the training sentences (corpus/sentences.json) could not be downloaded (HTTP 404)');
+  await expect(page.getByTestId('exact-description')).toContainText('not fine-tuned');
+  await waitForFinal(page);
+  await expect(page.getByTestId('explained-model')).toContainText(`${MODEL} shifted, not fine-tuned`);
 });
 
 test('cancelling a run keeps the model and its exact mode as they were', async ({ page }) => {

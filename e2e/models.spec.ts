@@ -73,6 +73,25 @@ test('the download shows which file arrives and how far it has come', async ({ p
   await expect(bar).toBeHidden();
 });
 
+test('asking for the served model again during a download keeps it, without loading it again', async ({ page }) => {
+  await page.goto(`./?${WASM}&steps=8`);
+  await expectServing(page, 'use-lite');
+  await loadTyped(page, `${TEST_ORG}/slow-bert`);
+  await expect(page.getByRole('progressbar', { name: 'Download progress' })).toBeVisible();
+  const reloads: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/models/use-lite/')) reloads.push(r.url());
+  });
+  await page.goBack();
+  await expectServing(page, 'use-lite');
+  await expect(page.getByLabel('Model', { exact: true })).toHaveValue('use-lite');
+  await waitForFinal(page);
+  // The slow download was dropped (nothing else becomes served) and use-lite was not fetched again.
+  await page.waitForTimeout(2500);
+  await expectServing(page, 'use-lite');
+  expect(reloads).toEqual([]);
+});
+
 test('a link naming a Hub model restores it, its layer and mode', async ({ page }) => {
   await page.goto(`./?${WASM}&model=${encodeURIComponent(`${TEST_ORG}/mpnet`)}&layer=0&mode=exact&steps=8`);
   await expectServing(page, `${TEST_ORG}/mpnet`);
@@ -112,6 +131,17 @@ test('unknown architectures, missing models and bad ids are refused with a reaso
   await expect(page.getByTestId('model-error')).toContainText('is not on the Hub (HTTP 404)', { timeout: 60_000 });
   await loadTyped(page, 'not a model');
   await expect(page.getByRole('alert').filter({ hasText: 'is not a model id' })).toBeVisible();
+  await expectServing(page, 'use-lite');
+});
+
+test('a model over the size limit is refused before its weights are downloaded', async ({ page }) => {
+  await page.addInitScript(() => window.localStorage.setItem('pairlens.maxMegabytes', '0.05'));
+  await page.goto(`./?${WASM}&steps=8`);
+  await expectServing(page, 'use-lite');
+  await loadTyped(page, `${TEST_ORG}/bert`);
+  await expect(page.getByTestId('model-error')).toContainText('config.json: describes a model of about', { timeout: 60_000 });
+  await expect(page.getByTestId('model-error')).toContainText('over the 50 kB limit');
+  expect((await hubRequests())[`/cdn/bert/model.safetensors`]).toBeUndefined();
   await expectServing(page, 'use-lite');
 });
 

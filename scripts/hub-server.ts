@@ -15,7 +15,7 @@
  *
  *     npx tsx scripts/hub-server.ts [--port 4180]
  */
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize, sep } from 'node:path';
@@ -61,6 +61,7 @@ function sendSlowly(res: ServerResponse, bytes: Buffer): void {
 
 /** test-models/<name>/<path>, or undefined when it does not exist or leaves the folder. */
 function modelFile(name: string, path: string): string | undefined {
+  if (!readdirSync(MODELS).includes(name)) return undefined;
   const folder = join(MODELS, name);
   const file = normalize(join(folder, path));
   if (!file.startsWith(folder + sep) || !existsSync(file) || !statSync(file).isFile()) return undefined;
@@ -74,7 +75,14 @@ export function startHubServer(port = 0): Promise<HubServer> {
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     cors(res);
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = decodeURIComponent(url.pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      res.statusCode = 400;
+      res.end('Bad request');
+      return;
+    }
     if (path === '/__stats') {
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ requests: Object.fromEntries(requests) }));

@@ -71,7 +71,7 @@ export function App() {
   const source = useMemo(() => ({ settings, folderOf: (id: string) => folders.current.get(id), onReady, onLoadFailed }), [settings, onReady, onLoadFailed]);
   const { client, status, retry } = useModelWorker(view.model, source);
   const ready = status.phase === 'ready' && status.modelId === view.model;
-  const makeExact = useMakeExact(client, ready ? status.modelId : null);
+  const makeExact = useMakeExact(client);
 
   const loadModelId = (id: string) => {
     setModelError(null);
@@ -85,7 +85,7 @@ export function App() {
     setModelError(null);
     update({ model: id, layer: null }, 'push');
   };
-  const similarity = useSimilarity(client, ready, view.a, view.b);
+  const similarity = useSimilarity(client, ready ? view.model : null, view.a, view.b);
 
   const layerValid = view.layer === null || view.layer < status.numLayers;
   const layer = view.layer !== null && layerValid ? view.layer : status.numLayers - 1;
@@ -100,7 +100,9 @@ export function App() {
         : null,
     [ready, makeExact.running, view.a, view.b, layer, view.steps, view.mode, view.sim],
   );
-  const attribution = useAttribution(client, request);
+  // A new exact variant (made or restored here) changes exact results for the same request.
+  const modelsKey = `${status.modelId}|${status.exactVariant?.id ?? 'shifted'}`;
+  const attribution = useAttribution(client, request, modelsKey);
   const result = attribution.result;
 
   const [level, setLevel] = useState<'token' | 'word'>('token');
@@ -234,6 +236,7 @@ export function App() {
         <LayerStrip
           client={client}
           base={{ a: view.a, b: view.b, steps: view.steps, sim: view.sim }}
+          context={modelsKey}
           numLayers={status.numLayers}
           selected={layer}
           onSelect={(l) => update({ layer: l }, 'push')}

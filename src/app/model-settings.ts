@@ -45,8 +45,10 @@ function write(key: string, value: string): void {
   }
 }
 
+export const MIN_MEGABYTES = 0.01;
+
 export function validMegabytes(value: number): boolean {
-  return Number.isFinite(value) && value >= 1 && value <= MAX_MEGABYTES_LIMIT;
+  return Number.isFinite(value) && value >= MIN_MEGABYTES && value <= MAX_MEGABYTES_LIMIT;
 }
 
 export function loadSettings(): ModelSettings {

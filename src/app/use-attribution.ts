@@ -16,8 +16,9 @@ export interface ConvergencePoint {
 }
 
 export interface AttributionState {
-  /** The request the shown result belongs to. */
+  /** The request the shown result belongs to, and its requestKey. */
   request: AttributionRequest | null;
+  key: string;
   result: AttributionResult | null;
   running: boolean;
   cancelled: boolean;
@@ -25,15 +26,19 @@ export interface AttributionState {
   convergence: ConvergencePoint[];
 }
 
-const IDLE: AttributionState = { request: null, result: null, running: false, cancelled: false, error: null, convergence: [] };
+const IDLE: AttributionState = { request: null, key: '', result: null, running: false, cancelled: false, error: null, convergence: [] };
 
-export function requestKey(request: AttributionRequest | null): string {
-  return request ? JSON.stringify([request.a, request.b, request.layer, request.steps, request.mode, request.sim]) : '';
+/**
+ * What a result depends on: the request, and `context`, the models behind it (the
+ * served model and its exact variant), which can change while the request stays.
+ */
+export function requestKey(request: AttributionRequest | null, context = ''): string {
+  return request ? JSON.stringify([context, request.a, request.b, request.layer, request.steps, request.mode, request.sim]) : '';
 }
 
-export function useAttribution(client: ModelWorkerClient, request: AttributionRequest | null) {
+export function useAttribution(client: ModelWorkerClient, request: AttributionRequest | null, context: string) {
   const [state, setState] = useState<AttributionState>(IDLE);
-  const job = useRef<{ id: number; request: AttributionRequest } | null>(null);
+  const job = useRef<{ id: number; key: string } | null>(null);
   const pendingPartial = useRef<AttributionResult | null>(null);
   const lastDraw = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -83,7 +88,7 @@ export function useAttribution(client: ModelWorkerClient, request: AttributionRe
     });
   }, [client, flushPartial]);
 
-  const key = requestKey(request);
+  const key = requestKey(request, context);
   useEffect(() => {
     if (job.current) client.cancel(job.current.id);
     job.current = null;
@@ -94,9 +99,9 @@ export function useAttribution(client: ModelWorkerClient, request: AttributionRe
     const delay = texts === lastTexts.current ? 0 : DEBOUNCE_MS;
     lastTexts.current = texts;
     const start = setTimeout(() => {
-      job.current = { id: client.attribute(request), request };
+      job.current = { id: client.attribute(request), key };
       lastDraw.current = 0;
-      setState({ ...IDLE, request, running: true });
+      setState({ ...IDLE, request, key, running: true });
     }, delay);
     return () => clearTimeout(start);
     // The key captures every field of the request that matters.
@@ -108,6 +113,6 @@ export function useAttribution(client: ModelWorkerClient, request: AttributionRe
   }, [client]);
 
   // Results are shown only for the request currently asked for.
-  const matches = requestKey(state.request) === key;
+  const matches = state.key === key;
   return { ...(matches ? state : { ...IDLE, running: state.running && matches }), cancel };
 }

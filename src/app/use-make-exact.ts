@@ -19,19 +19,20 @@ export interface MakeExactState {
 
 const IDLE: MakeExactState = { running: false, progress: null, losses: [], done: null, message: null, cancelled: false };
 
-export function useMakeExact(client: ModelWorkerClient, modelId: string | null) {
+export function useMakeExact(client: ModelWorkerClient) {
   const [state, setState] = useState<MakeExactState>(IDLE);
   const job = useRef<number | null>(null);
-  const [shownFor, setShownFor] = useState(modelId);
-  // A run belongs to its model: switching models forgets what is shown (the worker cancels the run).
-  if (shownFor !== modelId) {
-    setShownFor(modelId);
-    setState(IDLE);
-  }
 
   useEffect(
     () =>
       client.subscribe((event) => {
+        // A run belongs to its model and its worker: another model served, or a worker
+        // restarted after losing the GPU, ends it (the worker cancels a run before switching).
+        if (event.type === 'ready' || event.type === 'device-lost') {
+          job.current = null;
+          setState(IDLE);
+          return;
+        }
         if (!('jobId' in event) || event.jobId !== job.current) return;
         switch (event.type) {
           case 'exact-progress': {

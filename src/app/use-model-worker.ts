@@ -106,6 +106,8 @@ export function useModelWorker(
   const wantedRef = useRef(wanted);
   /** The model last asked of the current worker (after a failure: the one it still serves). */
   const requestedRef = useRef<string | null>(null);
+  /** The id of the last load asked for: answers to older loads are stale. */
+  const loadIdRef = useRef(0);
 
   useEffect(() => {
     sourceRef.current = source;
@@ -113,10 +115,12 @@ export function useModelWorker(
   }, [source, wanted]);
 
   const request = useCallback(
-    (modelId: string) => {
+    (modelId: string, keepNotice = false) => {
       requestedRef.current = modelId;
       const { settings, folderOf } = sourceRef.current;
-      client.loadModel({ modelId, hubUrl: settings.hubUrl, maxBytes: settings.maxMegabytes * 1e6, folder: folderOf(modelId) });
+      loadIdRef.current = client.loadModel({ modelId, hubUrl: settings.hubUrl, maxBytes: settings.maxMegabytes * 1e6, folder: folderOf(modelId) });
+      // A notice about the previous model (a variant that failed, a cleared cache) is done with.
+      if (!keepNotice) setState((s) => ({ ...s, notice: null }));
     },
     [client],
   );
@@ -129,9 +133,11 @@ export function useModelWorker(
           setState((s) => ({ ...s, backend: event.detail }));
           break;
         case 'load-progress':
+          if (event.loadId !== loadIdRef.current) return;
           setState((s) => ({ ...s, progress: { modelId: event.modelId, file: event.file, loadedBytes: event.loadedBytes, totalBytes: event.totalBytes, cached: event.cached } }));
           break;
         case 'ready': {
+          if (event.loadId !== loadIdRef.current) return; // an answer to an older load
           const { modelId, numLayers, maxTokens, exactVariant, storedVariant, numTensors } = event;
           sourceRef.current.onReady?.(modelId);
           setState((s) => ({ ...s, served: { modelId, numLayers, maxTokens, exactVariant, storedVariant, numTensors }, progress: null, loadFailure: null }));
@@ -148,7 +154,7 @@ export function useModelWorker(
           );
           break;
         case 'load-failed': {
-          if (event.modelId !== requestedRef.current) return; // an older request
+          if (event.loadId !== loadIdRef.current) return; // an older request
           requestedRef.current = event.current;
           const failure = { modelId: event.modelId, message: event.message, current: event.current };
           setState((s) => ({ ...s, progress: null, loadFailure: failure }));
@@ -159,7 +165,7 @@ export function useModelWorker(
           backend = 'wasm';
           setState({ ...INITIAL, notice: `The GPU was lost (${event.message}); continuing on WASM.` });
           client.start(backend);
-          request(wantedRef.current);
+          request(wantedRef.current, true);
           break;
         case 'error':
           if (event.fatal) setState((s) => ({ ...s, error: event.message }));

@@ -7,6 +7,7 @@ import { cosine } from '../shared/vector.ts';
 import type { ModelWorkerClient } from './worker-client.ts';
 
 export interface SimilarityResult {
+  model: string;
   a: string;
   b: string;
   similarity: number;
@@ -19,28 +20,30 @@ export interface SimilarityResult {
 
 export const DEBOUNCE_MS = 250;
 
-const textsKey = (a: string, b: string) => JSON.stringify([a, b]);
+const jobKey = (model: string | null, a: string, b: string) => JSON.stringify([model, a, b]);
 
 export function isBlank(text: string): boolean {
   return text.trim().length === 0;
 }
 
-export function useSimilarity(client: ModelWorkerClient, ready: boolean, a: string, b: string) {
+/** `model`: the model serving the view, or null while none is ready. */
+export function useSimilarity(client: ModelWorkerClient, model: string | null, a: string, b: string) {
   const [result, setResult] = useState<SimilarityResult | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [pendingTexts, setPendingTexts] = useState<string | null>(null);
-  const pending = useRef<{ jobId: number; a: string; b: string } | null>(null);
+  const [pendingKey, setPendingKey] = useState<string | null>(null);
+  const pending = useRef<{ jobId: number; model: string; a: string; b: string } | null>(null);
 
   useEffect(() => {
     return client.subscribe((event) => {
       const job = pending.current;
       if (!job || !('jobId' in event) || event.jobId !== job.jobId) return; // stale or unrelated
       pending.current = null;
-      setPendingTexts(null);
+      setPendingKey(null);
       if (event.type === 'embedded') {
         const [ea, eb] = event.items;
         setError(null);
         setResult({
+          model: job.model,
           a: job.a,
           b: job.b,
           similarity: cosine(ea.embedding, eb.embedding),
@@ -59,15 +62,15 @@ export function useSimilarity(client: ModelWorkerClient, ready: boolean, a: stri
   useEffect(() => {
     if (pending.current) client.cancel(pending.current.jobId);
     pending.current = null;
-    if (!ready || isBlank(a) || isBlank(b)) return;
+    if (model === null || isBlank(a) || isBlank(b)) return;
     const timer = setTimeout(() => {
-      pending.current = { jobId: client.embed([a, b]), a, b };
-      setPendingTexts(textsKey(a, b));
+      pending.current = { jobId: client.embed([a, b]), model, a, b };
+      setPendingKey(jobKey(model, a, b));
     }, DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [client, ready, a, b]);
+  }, [client, model, a, b]);
 
-  // A result is shown only while the boxes still hold the texts it was computed for.
-  const current = result && result.a === a && result.b === b ? result : null;
-  return { result: current, busy: pendingTexts === textsKey(a, b), error };
+  // A result is shown only while the boxes still hold the texts, and the model, it was computed for.
+  const current = result && result.model === model && result.a === a && result.b === b ? result : null;
+  return { result: current, busy: pendingKey === jobKey(model, a, b), error };
 }

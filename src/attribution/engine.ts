@@ -318,6 +318,7 @@ export class AttributionEngine {
     const tokens = [attributed.tokenize(req.a), attributed.tokenize(req.b)];
     // With an exact variant, "prediction" still comes from the unmodified model.
     const unmodified = attributed === this.model ? undefined : await this.embeddings(this.model, tokens);
+    if (signal?.aborted) throw new AttributionAbortedError();
     const exactModel = req.mode === 'approx' ? null : this.exactKind(attributed);
     const keys = [this.cacheKey(req.a, req), this.cacheKey(req.b, req)];
     const entries = keys.map((k) => this.cacheGet(k));
@@ -355,6 +356,8 @@ export class AttributionEngine {
       for (let side = 0; side < 2; side++) {
         if (entries[side] || jobs.has(keys[side])) continue;
         jobs.set(keys[side], await SideJob.start(attributed, tokens[side], req));
+        // Checked after every await: a host may free the model once it has cancelled.
+        if (signal?.aborted) throw new AttributionAbortedError();
       }
       const sideValues = (side: number): SideValues => entries[side]?.values ?? jobs.get(keys[side])!.values();
 
@@ -370,6 +373,7 @@ export class AttributionEngine {
         for (const job of jobs.values()) {
           await job.step(() => this.chunk(req, job.path, alphas), alphas.length);
           this.stats.pointsComputed += alphas.length;
+          if (signal?.aborted) throw new AttributionAbortedError();
         }
         const done = start + alphas.length;
         if (done < req.steps && onPartial) onPartial(assemble([sideValues(0), sideValues(1)], done));

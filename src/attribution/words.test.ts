@@ -16,6 +16,11 @@ describe('word labels', () => {
     ]);
   });
 
+  it('drops a byte-level word-start marker shown as its own piece', () => {
+    expect(wordLabels(['<s>', 'the', '\u0120', 'u', 'n', 'happy', '</s>'], [0, 1, 2, 2, 2, 2, 3])).toEqual(['<s>', 'the', 'unhappy', '</s>']);
+    expect(wordLabels(['a', '\u0120'], [0, 1])).toEqual(['a', '\u0120']);
+  });
+
   it('keeps a word that is only "##" or starts a word with it', () => {
     expect(wordLabels(['##', 'a', '##'], [0, 1, 1])).toEqual(['##', 'a##']);
   });

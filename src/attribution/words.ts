@@ -17,12 +17,16 @@ function wordCount(words: readonly number[]): number {
   return words.length === 0 ? 0 : Math.max(...words) + 1;
 }
 
+/** Byte-level BPE (RoBERTa) shows a lone word-start space as this marker. */
+const BYTE_LEVEL_SPACE = '\u0120';
+const BYTE_LEVEL_SPACE_START = /^\u0120/;
+
 /** WordPiece (BERT, MPNet) marks a piece that continues a word with this prefix. */
 const CONTINUATION = '##';
 
 /**
- * Display text of each word: its pieces joined, without the word-start marker
- * (SentencePiece "▁") or the continuation marker (WordPiece "##").
+ * Display text of each word: its pieces joined, without the word-start markers
+ * (SentencePiece "▁", byte-level "Ġ") or the continuation marker (WordPiece "##").
  */
 export function wordLabels(tokens: readonly string[], words: readonly number[]): string[] {
   const labels = new Array<string>(wordCount(words)).fill('');
@@ -31,7 +35,10 @@ export function wordLabels(tokens: readonly string[], words: readonly number[]):
     const continues = labels[w] !== '' && piece.startsWith(CONTINUATION) && piece.length > CONTINUATION.length;
     labels[w] += continues ? piece.slice(CONTINUATION.length) : piece;
   });
-  return labels.map((w) => w.split(WORD_START).join('') || WORD_START);
+  return labels.map((w) => {
+    const cleaned = w.split(WORD_START).join('').replace(BYTE_LEVEL_SPACE_START, '');
+    return cleaned || (w.startsWith(BYTE_LEVEL_SPACE) ? BYTE_LEVEL_SPACE : WORD_START);
+  });
 }
 
 /** Sums a row-major rows × cols token matrix over word blocks. */

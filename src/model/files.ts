@@ -4,6 +4,8 @@
  * that is missing or broken, so the user can see what went wrong.
  */
 
+import { formatBytes } from './format.ts';
+
 export class ModelFileError extends Error {
   constructor(
     readonly file: string,
@@ -71,12 +73,14 @@ export function overlayFiles(primary: ModelFiles, borrowed: Readonly<Record<stri
  * Files the user picked or dropped (a model folder opened from disk), by path
  * relative to the folder: "config.json", "1_Pooling/config.json".
  */
-export function blobFiles(folderName: string, files: ReadonlyMap<string, Blob>): ModelFiles {
+export function blobFiles(folderName: string, files: ReadonlyMap<string, Blob>, maxBytes = Infinity): ModelFiles {
   return {
     location: `folder "${folderName}"`,
     async read(name) {
       const file = files.get(name);
       if (!file) throw new ModelFileError(name, `is not in the folder "${folderName}"`);
+      // Refused before reading: a file is read whole into memory.
+      if (file.size > maxBytes) throw new ModelFileError(name, `is ${formatBytes(file.size)}, over the ${formatBytes(maxBytes)} limit`);
       try {
         return await file.arrayBuffer();
       } catch (error) {

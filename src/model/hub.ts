@@ -36,10 +36,20 @@ export interface HubRepo {
   revision: string;
 }
 
-/** The URL of one file; every path segment is encoded, so a name cannot leave its folder. */
+/**
+ * The URL of one file. Every path segment is encoded, and "." or ".." segments (which a
+ * URL would resolve) are refused, so a name from a model's files cannot leave its folder.
+ */
 export function hubFileUrl(baseUrl: string, { repo, revision }: HubRepo, file: string): string {
   const base = baseUrl.replace(/\/+$/, '');
-  const encode = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+  const encode = (path: string) =>
+    path
+      .split('/')
+      .map((segment) => {
+        if (segment === '.' || segment === '..') throw new ModelFileError(file, 'names a path outside the model folder');
+        return encodeURIComponent(segment);
+      })
+      .join('/');
   return `${base}/${encode(repo)}/resolve/${encodeURIComponent(revision)}/${encode(file)}`;
 }
 
@@ -55,15 +65,25 @@ export function validHubUrl(raw: string): string | undefined {
   return url.href.replace(/\/+$/, '');
 }
 
-export function hubFiles(repo: HubRepo, options: HubOptions = {}): ModelFiles {
+export interface HubFiles extends ModelFiles {
+  /** Whether any file so far came from the cache (a broken or outdated copy is then possible). */
+  readonly usedCache: boolean;
+}
+
+export function hubFiles(repo: HubRepo, options: HubOptions = {}): HubFiles {
   const baseUrl = options.baseUrl ?? DEFAULT_HUB_URL;
   const fetchImpl = options.fetch ?? fetch;
+  let usedCache = false;
   return {
     location: `${repo.repo}${repo.revision === 'main' ? '' : `@${repo.revision}`} on ${baseUrl}`,
+    get usedCache() {
+      return usedCache;
+    },
     async read(name) {
       const url = hubFileUrl(baseUrl, repo, name);
       const cached = await options.cache?.match(url).catch(() => undefined);
       if (cached) {
+        usedCache = true;
         options.onProgress?.({ file: name, loadedBytes: cached.byteLength, totalBytes: cached.byteLength, cached: true });
         return cached;
       }

@@ -19,7 +19,7 @@ describe('model ids', () => {
     expect(parseModelId('bert-base-uncased')).toMatchObject({ kind: 'hub', repo: 'bert-base-uncased' });
   });
 
-  it.each(['', '/abs', 'a/b/c', '../x', 'a/..', 'owner/na me', '<script>', 'http://evil.example/x', 'a--b/c', '.hidden/x', 'a/b@', 'a/b@x/y', 'x'.repeat(97)])(
+  it.each(['', '/abs', 'a/b/c', '../x', 'a/..', 'owner/na me', '<script>', 'http://evil.example/x', 'a--b/c', '.hidden/x', 'a/b@', 'a/b@x/y', 'a/b@.', 'a/b@.git', 'x'.repeat(97)])(
     'refuses %j',
     (id) => expect(parseModelId(id)).toBeUndefined(),
   );

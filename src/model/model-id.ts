@@ -22,7 +22,7 @@ export const LOCAL_PREFIX = 'local:';
  * Hub repository ids: one or two segments of letters, digits, '.', '_' and '-'
  * (the Hub's own rule), not starting with a dot, optionally "@revision".
  */
-const HUB_ID = /^([A-Za-z0-9][\w.-]{0,95}(?:\/[A-Za-z0-9][\w.-]{0,95})?)(?:@([\w.-]{1,64}))?$/;
+const HUB_ID = /^([A-Za-z0-9][\w.-]{0,95}(?:\/[A-Za-z0-9][\w.-]{0,95})?)(?:@([\w-][\w.-]{0,63}))?$/;
 /** Path separators and control characters, which a folder name in an id must not hold. */
 function isForbiddenInName(ch: string): boolean {
   const code = ch.codePointAt(0) ?? 0;

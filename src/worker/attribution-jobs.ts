@@ -11,7 +11,7 @@ type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 export class AttributionJobs {
   private readonly engine: AttributionEngine;
-  private running: { jobId: number; controller: AbortController } | null = null;
+  private running: { jobId: number; controller: AbortController; done: Promise<void> } | null = null;
 
   constructor(
     model: SentenceEncoder,
@@ -24,13 +24,12 @@ export class AttributionJobs {
   start(jobId: number, request: AttributionRequest): void {
     this.running?.controller.abort();
     const controller = new AbortController();
-    this.running = { jobId, controller };
     const send = (result: AttributionResult, final: boolean) => {
       // Each message gets its own copy of the matrix, handed over without another copy.
       const matrix = result.matrix.slice();
       this.post({ type: 'attribution', jobId, result: { ...result, matrix }, final }, [matrix.buffer]);
     };
-    this.engine
+    const done = this.engine
       .attribute(request, { signal: controller.signal, onPartial: (partial) => send(partial, false) })
       .then((result) => send(result, true))
       .catch((error: unknown) => {
@@ -40,14 +39,21 @@ export class AttributionJobs {
       .finally(() => {
         if (this.running?.jobId === jobId) this.running = null;
       });
+    this.running = { jobId, controller, done };
   }
 
   cancel(jobId: number): void {
     if (this.running?.jobId === jobId) this.running.controller.abort();
   }
 
-  dispose(): void {
-    this.running?.controller.abort();
+  /**
+   * Cancels the running job and resolves once it has stopped: only then may the
+   * models it uses be freed (on WebGPU a job can be between two awaits of a chunk).
+   */
+  async stop(): Promise<void> {
+    const running = this.running;
+    running?.controller.abort();
     this.engine.clearCache();
+    await running?.done;
   }
 }

@@ -24,21 +24,23 @@ const PROGRESS_INTERVAL_MS = 50;
 const FINGERPRINT_TEXT = 'PairLens fingerprint: the quick brown fox jumps over the lazy dog.';
 
 /**
- * What a model computes, in a few numbers: the first embedding values of a fixed text,
- * rounded. Tells a stored variant's original from another model under the same id.
+ * What a model computes, in a few numbers: its depth, width and the first embedding
+ * values of a fixed text. Tells a stored variant's original from another model under
+ * the same id (variant-db.ts compares them with a tolerance, as backends differ in the
+ * last digits).
  */
-export async function modelFingerprint(model: SentenceEncoder): Promise<string> {
+export async function modelFingerprint(model: SentenceEncoder): Promise<number[]> {
   const e = tf.tidy(() => encodeFrom(model, 0, model.embed(model.tokenize(FINGERPRINT_TEXT).ids)));
   const values = Array.from((await e.data()).slice(0, 16));
   e.dispose();
-  return `${model.numLayers}:${model.outputSize}:${values.map((v) => v.toFixed(4)).join(',')}`;
+  return [model.numLayers, model.outputSize, ...values];
 }
 
 export class ExactJobs {
-  private running: { jobId: number; controller: AbortController } | null = null;
+  private running: { jobId: number; controller: AbortController; done: Promise<void> } | null = null;
   private corpus: Promise<SentenceCorpus> | null = null;
   /** Fingerprint of the served model, by id. */
-  private fingerprints = new Map<string, string>();
+  private fingerprints = new Map<string, number[]>();
 
   constructor(
     private readonly host: ModelHost,
@@ -57,13 +59,23 @@ export class ExactJobs {
     }
   }
 
-  async start(jobId: number, settings: MakeExactSettings): Promise<void> {
+  start(jobId: number, settings: MakeExactSettings): void {
+    if (this.running) {
+      this.post({ type: 'exact-failed', jobId, message: 'An exact variant is already being made; cancel it first.', cancelled: false });
+      return;
+    }
+    const controller = new AbortController();
+    const running = { jobId, controller, done: Promise.resolve() };
+    this.running = running;
+    running.done = this.run(jobId, settings, controller).finally(() => {
+      if (this.running === running) this.running = null;
+    });
+  }
+
+  private async run(jobId: number, settings: MakeExactSettings, controller: AbortController): Promise<void> {
     const model = this.host.model;
     const fail = (message: string, cancelled = false) => this.post({ type: 'exact-failed', jobId, message, cancelled });
     if (!model) return fail('No model is loaded.');
-    if (this.running) return fail('An exact variant is already being made; cancel it first.');
-    const controller = new AbortController();
-    this.running = { jobId, controller };
     let lastPost = 0;
     const onProgress = (progress: VariantProgress) => {
       const now = performance.now();
@@ -79,7 +91,7 @@ export class ExactJobs {
         variant.model.dispose();
         return fail('The model was switched while its exact variant was being made; nothing was kept.');
       }
-      this.host.setExactModel(variant.model);
+      await this.host.setExactModel(variant.model, madeHere(variant.record));
       let note: string | null = null;
       try {
         const fingerprint = this.fingerprints.get(model.id) ?? (await modelFingerprint(model));
@@ -91,13 +103,18 @@ export class ExactJobs {
     } catch (error) {
       if (isAbortError(error)) fail('Cancelled: the model and its exact variant are unchanged.', true);
       else fail(`The exact variant could not be made: ${(error as Error).message}`);
-    } finally {
-      if (this.running?.jobId === jobId) this.running = null;
     }
   }
 
-  cancel(jobId?: number): void {
-    if (this.running && (jobId === undefined || this.running.jobId === jobId)) this.running.controller.abort();
+  cancel(jobId: number): void {
+    if (this.running?.jobId === jobId) this.running.controller.abort();
+  }
+
+  /** Cancels any run and resolves once it has stopped using the model (before the model is freed). */
+  async stop(): Promise<void> {
+    const running = this.running;
+    running?.controller.abort();
+    await running?.done;
   }
 
   /** Serves the stored variant of the served model for Exact mode. */
@@ -113,7 +130,7 @@ export class ExactJobs {
         variant.model.dispose();
         return;
       }
-      this.host.setExactModel(variant.model);
+      await this.host.setExactModel(variant.model, madeHere(variant.record));
       this.post({ type: 'exact-variant', modelId: model.id, exactVariant: madeHere(variant.record), stored: variant.record });
     } catch (error) {
       this.post({ type: 'error', message: `The stored exact variant could not be used: ${(error as Error).message}`, fatal: false });

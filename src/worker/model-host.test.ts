@@ -52,7 +52,7 @@ describe('the model host', () => {
     }
     await host.load('bert', tiny('bert'));
     expect(tf.memory().numTensors).toBe(withBert);
-    host.dispose();
+    await host.dispose();
     expect(tf.memory().numTensors).toBe(start);
   });
 
@@ -69,7 +69,7 @@ describe('the model host', () => {
     expect(host.id).toBe('bert');
     expect(tf.memory().numTensors).toBe(before);
     expect(await attribute(host)).toBeCloseTo(sum, 6);
-    host.dispose();
+    await host.dispose();
   });
 
   it('drops an older load that a newer one overtook', async () => {
@@ -85,7 +85,7 @@ describe('the model host', () => {
     release();
     await expect(first).rejects.toBeInstanceOf(StaleLoadError);
     expect(host.id).toBe('bert');
-    host.dispose();
+    await host.dispose();
     expect(tf.memory().numTensors).toBe(start);
   });
 });

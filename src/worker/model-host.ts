@@ -9,7 +9,7 @@
  */
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { AttributionJobs } from './attribution-jobs.ts';
-import type { WorkerEvent } from './protocol.ts';
+import type { ExactVariantInfo, WorkerEvent } from './protocol.ts';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -17,10 +17,17 @@ export interface LoadedModels {
   model: SentenceEncoder;
   /** Its exact variant, when it has one (Exact mode attributes it). */
   exactModel: SentenceEncoder | null;
+  /** What Exact mode explains, for the UI. */
+  exactInfo?: ExactVariantInfo | null;
 }
 
 /** Loads a model; `signal` fires when a newer load makes this one stale. */
 export type ModelLoader = (signal: AbortSignal) => Promise<LoadedModels>;
+
+export interface LoadOptions {
+  /** Runs once the new model is ready, just before it replaces the current one (e.g. stop work that uses it). */
+  beforeSwap?: () => Promise<void>;
+}
 
 export class StaleLoadError extends Error {
   constructor() {
@@ -56,11 +63,15 @@ export class ModelHost {
     return this.serving?.jobs ?? null;
   }
 
+  get exactInfo(): ExactVariantInfo | null {
+    return this.serving?.exactInfo ?? null;
+  }
+
   /**
    * Loads `id` with `loader` and serves it. Rejects with the loader's error (the
    * current model stays) or with StaleLoadError when a newer load began meanwhile.
    */
-  async load(id: string, loader: ModelLoader): Promise<LoadedModels> {
+  async load(id: string, loader: ModelLoader, options: LoadOptions = {}): Promise<LoadedModels> {
     this.loading?.abort();
     const controller = new AbortController();
     this.loading = controller;
@@ -71,38 +82,50 @@ export class ModelHost {
       if (this.loading === controller) this.loading = null;
       throw controller.signal.aborted ? new StaleLoadError() : error;
     }
+    if (!controller.signal.aborted) await options.beforeSwap?.();
     if (controller.signal.aborted) {
       disposeAll(loaded);
       throw new StaleLoadError();
     }
     this.loading = null;
-    this.retire();
+    const old = this.serving;
     this.serving = { id, ...loaded, jobs: new AttributionJobs(loaded.model, this.post, loaded.exactModel ?? undefined) };
+    await retire(old);
     return loaded;
   }
 
-  /** Replaces the served model's exact variant (one made or restored in the browser); frees the old one. */
-  setExactModel(exactModel: SentenceEncoder | null): void {
+  /** Stops a load in progress (the current model stays served). */
+  cancelLoading(): void {
+    this.loading?.abort();
+    this.loading = null;
+  }
+
+  /**
+   * Replaces the served model's exact variant (one made or restored in the browser);
+   * the old variant is freed once the attribution using it has stopped.
+   */
+  async setExactModel(exactModel: SentenceEncoder | null, exactInfo: ExactVariantInfo | null): Promise<void> {
     const serving = this.serving;
     if (!serving) throw new Error('no model is loaded');
-    serving.jobs.dispose();
+    this.serving = { ...serving, exactModel, exactInfo, jobs: new AttributionJobs(serving.model, this.post, exactModel ?? undefined) };
+    await serving.jobs.stop();
     if (serving.exactModel !== exactModel) serving.exactModel?.dispose();
-    this.serving = { ...serving, exactModel, jobs: new AttributionJobs(serving.model, this.post, exactModel ?? undefined) };
   }
 
   /** Stops any load in progress and frees the served model. */
-  dispose(): void {
-    this.loading?.abort();
-    this.loading = null;
-    this.retire();
-  }
-
-  private retire(): void {
-    if (!this.serving) return;
-    this.serving.jobs.dispose();
-    disposeAll(this.serving);
+  async dispose(): Promise<void> {
+    this.cancelLoading();
+    const old = this.serving;
     this.serving = null;
+    await retire(old);
   }
+}
+
+/** Stops the jobs of a model no longer served, then frees its tensors. */
+async function retire(serving: Serving | null): Promise<void> {
+  if (!serving) return;
+  await serving.jobs.stop();
+  disposeAll(serving);
 }
 
 function disposeAll({ model, exactModel }: LoadedModels): void {

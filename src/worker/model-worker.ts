@@ -57,7 +57,7 @@ function filesOf(ref: ModelRef, request: LoadModelRequest, signal: AbortSignal):
       });
     case 'local':
       if (!request.folder) throw new Error(`${ref.id} is a folder opened from disk in another session: open the folder again`);
-      return blobFiles(request.folder.name, new Map(request.folder.files));
+      return blobFiles(request.folder.name, new Map(request.folder.files), request.maxBytes);
   }
 }
 
@@ -65,9 +65,19 @@ async function loadModels(ref: ModelRef, request: LoadModelRequest, signal: Abor
   const files = filesOf(ref, request, signal);
   // Hub downloads report progress as bytes arrive; other sources as files are read.
   const onProgress = ref.kind === 'hub' ? undefined : (p: FileProgress) => post({ type: 'load-progress', loadId: request.loadId, modelId: ref.id, ...p, cached: false });
-  const model = await loadModel(ref.id, files, { maxBytes: request.maxBytes, onProgress });
-  if (signal.aborted) return { model, exactModel: null };
-  return { model, exactModel: await loadBundledVariant(model.id, request.loadId) };
+  let model: SentenceEncoder;
+  try {
+    model = await loadModel(ref.id, files, { maxBytes: request.maxBytes, onProgress });
+  } catch (error) {
+    if (!('usedCache' in files && files.usedCache)) throw error;
+    // Files are cached one by one: a copy can be broken, or from before the model changed on the Hub.
+    throw new Error(
+      `${(error as Error).message} (some of its files came from this browser's cache: "Forget downloaded models" in Download settings, then load it again)`,
+      { cause: error },
+    );
+  }
+  const exactModel = signal.aborted ? null : await loadBundledVariant(model.id, request.loadId);
+  return { model, exactModel, exactInfo: exactVariantInfo(model, exactModel) };
 }
 
 /**
@@ -87,10 +97,26 @@ async function loadBundledVariant(modelId: string, loadId: number): Promise<Sent
   }
 }
 
-function exactVariantInfo(loaded: LoadedModels): ExactVariantInfo | null {
-  if (loaded.exactModel) return { id: loaded.exactModel.id, kind: 'bundled' };
-  if (loaded.model.exact) return { id: loaded.model.id, kind: 'checkpoint' };
+function exactVariantInfo(model: SentenceEncoder, exactModel: SentenceEncoder | null): ExactVariantInfo | null {
+  if (exactModel) return { id: exactModel.id, kind: 'bundled' };
+  if (model.exact) return { id: model.id, kind: 'checkpoint' };
   return null;
+}
+
+/** Tells the UI which model is served now (after a load, or when the served one was asked for again). */
+async function postReady(loadId: number, model: SentenceEncoder): Promise<void> {
+  const storedVariant = await exactJobs.offered(model);
+  if (host.model !== model) return; // another model took its place meanwhile; its own ready follows
+  post({
+    type: 'ready',
+    loadId,
+    modelId: model.id,
+    numLayers: model.numLayers,
+    maxTokens: model.maxTokens,
+    exactVariant: host.exactInfo,
+    storedVariant,
+    numTensors: tf.memory().numTensors,
+  });
 }
 
 async function loadRequested(request: LoadModelRequest): Promise<void> {
@@ -102,19 +128,15 @@ async function loadRequested(request: LoadModelRequest): Promise<void> {
   }
   try {
     if (!(await backendReady)) return; // the fatal error is already reported
-    exactJobs.cancel(); // fine-tuning needs the model it started from
-    const loaded = await host.load(ref.id, (signal) => loadModels(ref, request, signal));
-    const storedVariant = await exactJobs.offered(loaded.model);
-    post({
-      type: 'ready',
-      loadId: request.loadId,
-      modelId: ref.id,
-      numLayers: loaded.model.numLayers,
-      maxTokens: loaded.model.maxTokens,
-      exactVariant: exactVariantInfo(loaded),
-      storedVariant,
-      numTensors: tf.memory().numTensors,
-    });
+    if (ref.id === host.id && host.model) {
+      // Asked for the model already served (Back during another load): keep it, drop the other load.
+      host.cancelLoading();
+      await postReady(request.loadId, host.model);
+      return;
+    }
+    // Fine-tuning needs the model it started from: it stops only when another is about to take its place.
+    const loaded = await host.load(ref.id, (signal) => loadModels(ref, request, signal), { beforeSwap: () => exactJobs.stop() });
+    await postReady(request.loadId, loaded.model);
   } catch (error) {
     if (error instanceof StaleLoadError) return;
     fail(`${ref.id} could not be loaded: ${(error as Error).message}`);

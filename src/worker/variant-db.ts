@@ -4,7 +4,8 @@
  * from (a folder opened from disk keeps its name across visits even when its weights
  * change; a variant of other weights must not be offered).
  */
-import type { StoredVariant } from '../exact/variant-store.ts';
+import { VARIANT_RECORD_FORMAT } from '../exact/variant-record.ts';
+import { STORED_VARIANT_FORMAT, type StoredVariant } from '../exact/variant-store.ts';
 
 const DB_NAME = 'pairlens';
 const STORE = 'exact-variants';
@@ -12,8 +13,28 @@ const STORE = 'exact-variants';
 export interface VariantEntry {
   /** The original model's id (the store's key). */
   originalId: string;
-  fingerprint: string;
+  /** modelFingerprint() of the original. */
+  fingerprint: number[];
   variant: StoredVariant;
+}
+
+/** Embedding values of the same model differ by ~1e-5 between backends; another model's by far more. */
+const FINGERPRINT_TOLERANCE = 1e-3;
+
+function sameModel(a: unknown, b: readonly number[]): boolean {
+  return Array.isArray(a) && a.length === b.length && a.every((v, i) => typeof v === 'number' && Math.abs(v - b[i]) <= FINGERPRINT_TOLERANCE);
+}
+
+/** Data written by this version (another version, or other code on this origin, may have left something else). */
+function isVariantEntry(value: unknown): value is VariantEntry {
+  const entry = value as Partial<VariantEntry> | null;
+  return (
+    typeof entry === 'object' &&
+    entry !== null &&
+    entry.variant?.format === STORED_VARIANT_FORMAT &&
+    entry.variant.record?.format === VARIANT_RECORD_FORMAT &&
+    Array.isArray(entry.variant.weights)
+  );
 }
 
 function available(): boolean {
@@ -46,10 +67,10 @@ async function withStore<T>(mode: IDBTransactionMode, run: (store: IDBObjectStor
 }
 
 /** The stored variant of `originalId`, if one was made from a model with this fingerprint. */
-export async function findVariant(originalId: string, fingerprint: string): Promise<VariantEntry | undefined> {
+export async function findVariant(originalId: string, fingerprint: readonly number[]): Promise<VariantEntry | undefined> {
   if (!available()) return undefined;
-  const entry = (await withStore('readonly', (store) => store.get(originalId))) as VariantEntry | undefined;
-  return entry && entry.fingerprint === fingerprint ? entry : undefined;
+  const entry: unknown = await withStore('readonly', (store) => store.get(originalId));
+  return isVariantEntry(entry) && sameModel(entry.fingerprint, fingerprint) ? entry : undefined;
 }
 
 export async function saveVariant(entry: VariantEntry): Promise<void> {

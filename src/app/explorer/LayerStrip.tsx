@@ -54,13 +54,15 @@ function MiniHeatmap({ result }: { result: AttributionResult }) {
 interface Props {
   client: ModelWorkerClient;
   base: Omit<AttributionRequest, 'layer' | 'mode'>;
+  /** The models behind the results (served model and exact variant): results for others are not shown. */
+  context: string;
   numLayers: number;
   selected: number;
   onSelect: (layer: number) => void;
 }
 
-export function LayerStrip({ client, base, numLayers, selected, onSelect }: Props) {
-  const key = JSON.stringify([base.a, base.b, base.steps, base.sim, numLayers]);
+export function LayerStrip({ client, base, context, numLayers, selected, onSelect }: Props) {
+  const key = JSON.stringify([context, base.a, base.b, base.steps, base.sim, numLayers]);
   const [rows, setRows] = useState<{ key: string; layers: Array<LayerRow | null> } | null>(null);
   const [status, setStatus] = useState<string | null>(null);
 

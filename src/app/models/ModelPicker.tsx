@@ -10,7 +10,7 @@ import { formatBytes } from '../../model/format.ts';
 import { validHubUrl } from '../../model/hub.ts';
 import { MODEL_ID_HELP, parseModelId } from '../../model/model-id.ts';
 import type { PickedFolder } from '../../worker/protocol.ts';
-import { MAX_MEGABYTES_LIMIT, SUGGESTED_MODELS, validMegabytes, type ModelSettings } from '../model-settings.ts';
+import { MAX_MEGABYTES_LIMIT, MIN_MEGABYTES, SUGGESTED_MODELS, validMegabytes, type ModelSettings } from '../model-settings.ts';
 import type { ModelStatus } from '../use-model-worker.ts';
 import { folderFromDrop, folderFromFileList } from './picked-folder.ts';
 
@@ -121,7 +121,7 @@ export function ModelPicker(props: ModelPickerProps) {
           }}
           {...{ webkitdirectory: '' }}
         />
-        <span className="muted">or drop a folder here (Hugging Face layout: config.json, tokenizer.json, model.safetensors)</span>
+        <span className="muted">or drop a folder here (Hugging Face layout: config.json, tokenizer.json, model.safetensors or pytorch_model.bin)</span>
       </form>
 
       {loading && (
@@ -162,7 +162,7 @@ function DownloadSettings(props: Pick<ModelPickerProps, 'settings' | 'onSettings
     const url = validHubUrl(hubUrl);
     const mb = Number(megabytes);
     if (!url) return setProblem('The Hub URL must be an http(s) address such as https://huggingface.co.');
-    if (!validMegabytes(mb)) return setProblem(`The size limit must be a number of MB from 1 to ${MAX_MEGABYTES_LIMIT}.`);
+    if (!validMegabytes(mb)) return setProblem(`The size limit must be a number of MB from ${MIN_MEGABYTES} to ${MAX_MEGABYTES_LIMIT}.`);
     setProblem(null);
     setHubUrl(url);
     props.onSettings({ hubUrl: url, maxMegabytes: mb });

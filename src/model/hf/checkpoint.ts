@@ -4,11 +4,12 @@
  *
  *     config.json            the transformer (model_type, sizes, activation, eps)
  *     tokenizer.json         the fast tokenizer (tokenizer_config.json optional)
- *     model.safetensors      or model.safetensors.index.json + shards
+ *     model.safetensors      or model.safetensors.index.json + shards, or PyTorch's
+ *                            pytorch_model.bin (+ pytorch_model.bin.index.json + shards)
  *     modules.json           the module list; absent for a plain transformers model
  *     sentence_bert_config.json   max_seq_length of the Transformer module (optional)
  *     1_Pooling/config.json  pooling_mode_* flags
- *     2_Dense/…              optional dense layers (config.json + model.safetensors)
+ *     2_Dense/…              optional dense layers (config.json + weights as above)
  *     2_Normalize/           optional L2 normalisation (no files needed)
  *
  * Every problem becomes a ModelFileError naming the file, so the user sees which file

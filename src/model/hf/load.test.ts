@@ -8,8 +8,10 @@ import { encodeFromJvp } from '../tangent.ts';
 import type { HfEncoder } from './bert.ts';
 import { readCheckpoint } from './checkpoint.ts';
 import { loadHfModel } from './load.ts';
-import { encodeSafetensors } from './safetensors.ts';
+import { encodeSafetensors, parseSafetensors } from './safetensors.ts';
 import { readJson, TINY_ARCHS, tinyModelFiles, withFiles } from './test-helpers.ts';
+import { patchCentralRecord, stateDictPickle, torchSaveBytes, torchSaveFloat32, type PickledTensor } from './torch-test-files.ts';
+import { readStoredZip } from './zip.ts';
 
 const TEXT = 'A man is playing the guitar outside today.';
 
@@ -55,6 +57,51 @@ describe('loading tiny models from disk', () => {
     expect(d16).toBeGreaterThan(0);
     expect(d16).toBeLessThan(5e-3);
     [fp32, sharded, fp16].forEach((m) => m.dispose());
+  });
+
+  it.each([
+    ['bert-bin', 'bert'],
+    ['roberta-bin-sharded', 'roberta'],
+  ])('%s (PyTorch .bin) gives exactly the embeddings of %s (safetensors)', async (bin, safetensors) => {
+    const before = tf.memory().numTensors;
+    const [fromBin, reference] = await Promise.all([loadHfModel(tinyModelFiles(bin)), loadHfModel(tinyModelFiles(safetensors))]);
+    for (const text of [TEXT, 'Short.', 'Another sentence, with punctuation; and more words than before!']) {
+      expect(maxDiff(embedText(fromBin, text), embedText(reference, text)), text).toBe(0);
+    }
+    const paddingIds = fromBin.referenceIds(fromBin.tokenize(TEXT).ids);
+    const embedReference = (m: HfEncoder) => tf.tidy(() => encodeFrom(m, 0, m.embed(paddingIds)).dataSync() as Float32Array);
+    expect(maxDiff(embedReference(fromBin), embedReference(reference))).toBe(0);
+    [fromBin, reference].forEach((m) => m.dispose());
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('loads the float16 .bin of an exact checkpoint as exact, within float16 rounding of its float32 folder', async () => {
+    const [fromBin, reference] = await Promise.all(['mpnet-exact-bin', 'mpnet-exact'].map((n) => loadHfModel(tinyModelFiles(n))));
+    expect(fromBin.exact).toBe(true);
+    expect(fromBin.checkpoint.config.architecture).toBe('mpnet');
+    const d16 = maxDiff(embedText(fromBin), embedText(reference));
+    expect(d16).toBeGreaterThan(0);
+    expect(d16).toBeLessThan(5e-3);
+    [fromBin, reference].forEach((m) => m.dispose());
+  });
+
+  it('reads a Dense module from 2_Dense/pytorch_model.bin', async () => {
+    const base = tinyModelFiles('mpnet');
+    const dense = parseSafetensors('2_Dense/model.safetensors', await base.read('2_Dense/model.safetensors'));
+    const tensors = Object.fromEntries([...dense.tensors].map(([name, info]) => [name, { shape: info.shape, data: dense.float32(name) }]));
+    const files = withFiles(base, { '2_Dense/model.safetensors': null, '2_Dense/pytorch_model.bin': torchSaveFloat32('pytorch_model', tensors) });
+    const [fromBin, reference] = await Promise.all([loadHfModel(files), loadHfModel(base)]);
+    expect(fromBin.outputSize).toBe(16);
+    expect(maxDiff(embedText(fromBin), embedText(reference))).toBe(0);
+    [fromBin, reference].forEach((m) => m.dispose());
+  });
+
+  it('reports the progress of .bin shards by file, never past 100%', async () => {
+    const reports: Array<{ file: string; loadedBytes: number; totalBytes: number }> = [];
+    const model = await loadHfModel(tinyModelFiles('roberta-bin-sharded'), { onProgress: (p) => reports.push(p) });
+    expect(reports.map((r) => r.file)).toEqual(['pytorch_model-00001-of-00002.bin', 'pytorch_model-00002-of-00002.bin']);
+    for (const r of reports) expect(r.loadedBytes).toBeLessThanOrEqual(r.totalBytes);
+    model.dispose();
   });
 
   it('treats a folder without modules.json as a plain transformer with mean pooling', async () => {
@@ -136,7 +183,10 @@ describe('bad input is reported by file', () => {
     await rejects(withFiles(bert(), { 'config.json': null }), /^config\.json: missing/);
     await rejects(withFiles(bert(), { 'config.json': '{ not json' }), /^config\.json: not valid JSON/);
     await rejects(withFiles(bert(), { 'tokenizer.json': null }), /^tokenizer\.json: missing/);
-    await rejects(withFiles(bert(), { 'model.safetensors': null }), /^model\.safetensors: missing, and there is no model\.safetensors\.index\.json/);
+    await rejects(
+      withFiles(bert(), { 'model.safetensors': null }),
+      /^model\.safetensors: missing, and there is no model\.safetensors\.index\.json, pytorch_model\.bin or pytorch_model\.bin\.index\.json either$/,
+    );
     await rejects(withFiles(bert(), { 'model.safetensors': new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]) }), /^model\.safetensors: header length/);
     await rejects(withFiles(bert(), { '1_Pooling/config.json': { pooling_mode_mean_tokens: false } }), /^1_Pooling\/config\.json: enables no pooling mode/);
     await rejects(withFiles(bert(), { 'modules.json': [{ idx: 0, path: '', type: 'sentence_transformers.models.CNN' }] }), /^modules\.json: module type .*CNN is not supported/);
@@ -147,6 +197,58 @@ describe('bad input is reported by file', () => {
     await rejects(withFiles(bert(), { 'config.json': { ...config, intermediate_size: 48 } }), /^model\.safetensors: tensor encoder\.layer\.0\.intermediate\.dense\.weight has shape \[64, 32\], config\.json implies \[48, 32\]/);
     const partial = encodeSafetensors({ 'embeddings.word_embeddings.weight': { dtype: 'F32', shape: [config.vocab_size as number, 32], data: new Float32Array((config.vocab_size as number) * 32) } });
     await rejects(withFiles(bert(), { 'model.safetensors': partial }), /^model\.safetensors: has no tensor embeddings\.position_embeddings\.weight/);
+    await rejects(withFiles(tinyModelFiles('bert-bin'), { 'config.json': { ...config, intermediate_size: 48 } }), /^pytorch_model\.bin: tensor encoder\.layer\.0\.intermediate\.dense\.weight has shape \[64, 32\], config\.json implies \[48, 32\]/);
+    await rejects(withFiles(tinyModelFiles('roberta-bin-sharded'), { 'config.json': { ...(await readJson(tinyModelFiles('roberta'), 'config.json')), num_hidden_layers: 3 } }), /^pytorch_model\.bin\.index\.json: has no tensor encoder\.layer\.2\./);
+  });
+
+  describe('a broken PyTorch checkpoint', () => {
+    const bin = () => tinyModelFiles('bert-bin');
+    const original = async () => new Uint8Array(await bin().read('pytorch_model.bin'));
+    const withBin = (bytes: Uint8Array) => withFiles(bin(), { 'pytorch_model.bin': bytes });
+
+    it('truncated', async () => {
+      const bytes = await original();
+      await rejects(withBin(bytes.slice(0, bytes.length >> 1)), /^pytorch_model\.bin: is truncated/);
+    });
+
+    it('with a corrupt pickle', async () => {
+      const bytes = await original();
+      const pickle = readStoredZip('pytorch_model.bin', bytes.buffer as ArrayBuffer).bytes('pytorch_model/data.pkl');
+      bytes[pickle.byteOffset + 2] = 'i'.charCodeAt(0); // GLOBAL → INST
+      await rejects(withBin(bytes), /^pytorch_model\.bin: pytorch_model\/data\.pkl, byte 2: opcode 0x69 'i' \(INST\) is not one torch\.save writes/);
+    });
+
+    it('naming a forbidden global', async () => {
+      const tensors: Record<string, PickledTensor> = { 'embeddings.word_embeddings.weight': { storageType: 'FloatStorage', key: '0', numel: 1, shape: [1] } };
+      const evil = torchSaveBytes('pytorch_model', stateDictPickle(tensors, ['os', 'system']), { '0': new Uint8Array(4) });
+      await rejects(withBin(evil), /^pytorch_model\.bin: pytorch_model\/data\.pkl, byte \d+: names the global os\.system, which is not allowed/);
+    });
+
+    it('with a compressed entry', async () => {
+      const compressed = patchCentralRecord(await original(), 'pytorch_model/data/5', (v, at) => v.setUint16(at + 10, 8, true));
+      await rejects(withBin(compressed), /^pytorch_model\.bin: entry pytorch_model\/data\/5 is compressed \(deflate\)/);
+    });
+
+    it('missing a storage entry', async () => {
+      const renamed = patchCentralRecord(await original(), 'pytorch_model/data/5', (v, at) => v.setUint8(at + 46 + 19, 'x'.charCodeAt(0)));
+      await rejects(withBin(renamed), /^pytorch_model\.bin: has no entry pytorch_model\/data\/5, the storage data\.pkl refers to/);
+    });
+
+    it('with an integer tensor where a weight should be, after other weights were built', async () => {
+      const reference = parseSafetensors('model.safetensors', await tinyModelFiles('bert').read('model.safetensors'));
+      const tensors: Record<string, PickledTensor> = {};
+      const storages: Record<string, Uint8Array> = {};
+      [...reference.tensors].forEach(([name, info], i) => {
+        const numel = info.shape.reduce((a, b) => a * b, 1);
+        const integer = name === 'encoder.layer.1.output.dense.weight';
+        tensors[name] = { storageType: integer ? 'LongStorage' : 'FloatStorage', key: String(i), numel, shape: info.shape };
+        storages[String(i)] = new Uint8Array(numel * (integer ? 8 : 4));
+      });
+      await rejects(
+        withBin(torchSaveBytes('pytorch_model', stateDictPickle(tensors), storages)),
+        /^pytorch_model\.bin: tensor encoder\.layer\.1\.output\.dense\.weight has dtype I64; only F32, F16, BF16 and F64 weights are supported/,
+      );
+    });
   });
 
   it('an unsupported dtype', async () => {

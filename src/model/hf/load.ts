@@ -12,7 +12,7 @@
 import { ModelFileError, type FileProgress, type ModelFiles } from '../files.ts';
 import { HfEncoder } from './bert.ts';
 import { DEFAULT_MAX_BYTES, readCheckpoint, type HfCheckpoint } from './checkpoint.ts';
-import { openSafetensors } from './safetensors.ts';
+import { openWeights } from './safetensors.ts';
 import { HfTokenizer } from './tokenizer.ts';
 import { encoderWeightTensors, loadDenseWeights, loadEncoderWeights, type DenseWeights } from './weights.ts';
 import * as tf from '@tensorflow/tfjs-core';
@@ -36,8 +36,9 @@ export async function loadHfModel(files: ModelFiles, options: HfLoadOptions = {}
   );
 
   const t = checkpoint.transformerPath;
-  const source = await openSafetensors(files, { maxBytes, onProgress: options.onProgress, prefix: t });
-  const weights = loadEncoderWeights(source, checkpoint.config, `${t}model.safetensors`);
+  // model.safetensors, or its shards, or pytorch_model.bin, or its shards.
+  const source = await openWeights(files, { maxBytes, onProgress: options.onProgress, prefix: t });
+  const weights = loadEncoderWeights(source, checkpoint.config, source.file);
   const dense: DenseWeights[] = [];
   try {
     let width = checkpoint.pooling.length * checkpoint.config.hiddenSize;
@@ -45,8 +46,8 @@ export async function loadHfModel(files: ModelFiles, options: HfLoadOptions = {}
       if (spec.inFeatures !== width) {
         throw new ModelFileError(`${spec.path}config.json`, `in_features ${spec.inFeatures} does not match the ${width}-wide input`);
       }
-      const denseSource = await openSafetensors(files, { maxBytes, prefix: spec.path });
-      dense.push(loadDenseWeights(denseSource, spec, `${spec.path}model.safetensors`));
+      const denseSource = await openWeights(files, { maxBytes, prefix: spec.path });
+      dense.push(loadDenseWeights(denseSource, spec, denseSource.file));
       width = spec.outFeatures;
     }
   } catch (error) {

@@ -42,6 +42,9 @@ interface Fixture {
 
 const NAMES = ['bert', 'bert-fp16', 'bert-sharded', 'bert-maxmean', 'roberta', 'mpnet', 'mpnet-exact'];
 
+/** Folders holding the same float32 weights as another in PyTorch .bin form: that folder's fixture applies. */
+const SAME_WEIGHTS_AS: Record<string, string> = { 'bert-bin': 'bert', 'roberta-bin-sharded': 'roberta' };
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
@@ -67,10 +70,11 @@ function hiddenStates(model: HfEncoder, ids: number[]): Float32Array[] {
   });
 }
 
-for (const name of NAMES) {
-  const path = fileURLToPath(new URL(`../../../test-models/fixtures/${name}.json`, import.meta.url));
+for (const name of [...NAMES, ...Object.keys(SAME_WEIGHTS_AS)]) {
+  const fixtureName = SAME_WEIGHTS_AS[name] ?? name;
+  const path = fileURLToPath(new URL(`../../../test-models/fixtures/${fixtureName}.json`, import.meta.url));
   const missing = !existsSync(path);
-  describe(`${name} against the PyTorch reference${missing ? ' (skipped: no fixture; run scripts/reference-fixtures.py where torch, transformers and sentence-transformers are installed)' : ''}`, () => {
+  describe(`${name} against the PyTorch reference${fixtureName === name ? '' : ` (${fixtureName}.json)`}${missing ? ' (skipped: no fixture; run scripts/reference-fixtures.py where torch, transformers and sentence-transformers are installed)' : ''}`, () => {
     let model: HfEncoder;
     let fixture: Fixture;
     beforeAll(async () => {
@@ -145,7 +149,7 @@ for (const name of ATTRIBUTION_NAMES) {
   const path = fileURLToPath(new URL(`../../../test-models/fixtures/${name}.attribution.json`, import.meta.url));
   const missing = !existsSync(path);
   describe(`${name}: the engine's attributions against PyTorch autograd${missing ? ' (skipped: no fixture)' : ''}`, () => {
-    it.skipIf(missing)(`gives the reference's P and A = P_aᵀP_b / (‖e_a‖‖e_b‖) within ${ATTRIBUTION_TOLERANCE} (relative)`, async () => {
+    it.skipIf(missing)(`gives the reference's P and A = P_aᵀP_b (÷ the norms for cosine, of ẽ in exact mode) within ${ATTRIBUTION_TOLERANCE} (relative)`, async () => {
       const fixture = JSON.parse(readFileSync(path, 'utf8')) as AttributionFixture;
       const model = await loadHfModel(tinyModelFiles(name));
       const engine = new AttributionEngine(model);
@@ -164,9 +168,15 @@ for (const name of ATTRIBUTION_NAMES) {
             expect(maxAbsDiff(p.referenceEmbedding, side.referenceEmbedding)).toBeLessThan(TOLERANCE);
           }
           const norm = (v: number[]) => Math.hypot(...v);
-          const scale = norm(a.embedding) * norm(b.embedding);
-          const expected = a.P[0].map((_, i) => b.P[0].map((_, j) => a.P.reduce((sum, row, d) => sum + row[i] * b.P[d][j], 0) / scale)).flat();
-          expect(relativeDiff(result.matrix, expected), `matrix at layer ${layer}`).toBeLessThan(ATTRIBUTION_TOLERANCE);
+          const shifted = (side: AttributionSide) => side.embedding.map((v, d) => v - side.referenceEmbedding[d]);
+          const pairMatrix = (scale: number) => a.P[0].map((_, i) => b.P[0].map((_, j) => a.P.reduce((sum, row, d) => sum + row[i] * b.P[d][j], 0) / scale)).flat();
+          expect(relativeDiff(result.matrix, pairMatrix(norm(a.embedding) * norm(b.embedding))), `matrix at layer ${layer}`).toBeLessThan(ATTRIBUTION_TOLERANCE);
+          // The other modes reuse P (from the cache) and change only the normalisation:
+          // dot products are not divided; exact mode divides by the shifted embeddings' norms.
+          const dot = await engine.attribute({ ...request, sim: 'dot' });
+          expect(relativeDiff(dot.matrix, pairMatrix(1)), `dot matrix at layer ${layer}`).toBeLessThan(ATTRIBUTION_TOLERANCE);
+          const exact = await engine.attribute({ ...request, mode: 'exact' });
+          expect(relativeDiff(exact.matrix, pairMatrix(norm(shifted(a)) * norm(shifted(b)))), `exact matrix at layer ${layer}`).toBeLessThan(ATTRIBUTION_TOLERANCE);
         }
       } finally {
         model.dispose();

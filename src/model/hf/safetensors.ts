@@ -7,9 +7,13 @@
  *
  * Sharded checkpoints add `model.safetensors.index.json`, mapping each tensor name
  * to the shard that holds it.
+ *
+ * openWeights also opens PyTorch checkpoints (`pytorch_model.bin`, torch-bin.ts) when a
+ * folder has no safetensors: both give the same WeightSource, float32 on demand.
  */
 import { formatBytes } from '../format.ts';
 import { ModelFileError, parseJsonFile, type FileProgress, type ModelFiles } from '../files.ts';
+import { parseTorchCheckpoint } from './torch-bin.ts';
 
 /** Element sizes of the dtypes the format defines; only the float ones can become weights. */
 const BYTES_PER_ELEMENT: Record<string, number> = {
@@ -34,17 +38,24 @@ export interface TensorInfo {
   end: number;
 }
 
-/** One parsed safetensors file: its tensor table, and float32 decoding on demand. */
-export interface SafetensorsFile {
+/** One parsed weight file of either format: its tensor table, and float32 decoding on demand. */
+export interface WeightFile {
   readonly name: string;
-  readonly tensors: ReadonlyMap<string, TensorInfo>;
-  readonly metadata: Readonly<Record<string, string>>;
+  readonly tensors: ReadonlyMap<string, { readonly dtype: string; readonly shape: number[] }>;
   /** The tensor as float32 (F32 copied, F16/BF16/F64 converted). */
   float32(tensor: string): Float32Array;
 }
 
+/** One parsed safetensors file. */
+export interface SafetensorsFile extends WeightFile {
+  readonly tensors: ReadonlyMap<string, TensorInfo>;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
 /** Where the named weights of a checkpoint live: one file or several shards. */
 export interface WeightSource {
+  /** The file to name in messages about its tensors: the checkpoint, or the index of a sharded one. */
+  readonly file: string;
   /** Shape of a tensor, or undefined when no file holds it. */
   shape(tensor: string): number[] | undefined;
   has(tensor: string): boolean;
@@ -131,23 +142,45 @@ function checkNoOverlap(file: string, tensors: Map<string, TensorInfo>): void {
 }
 
 function decodeFloat32(file: string, tensor: string, info: TensorInfo, buffer: ArrayBuffer, dataStart: number): Float32Array {
-  if (!FLOAT_DTYPES.has(info.dtype)) {
-    throw new ModelFileError(file, `tensor ${tensor} has dtype ${info.dtype}; only F32, F16, BF16 and F64 weights are supported`);
-  }
+  checkFloat(file, tensor, info.dtype);
   const start = dataStart + info.begin;
-  const count = (info.end - info.begin) / BYTES_PER_ELEMENT[info.dtype];
   // slice() copies into a fresh, aligned buffer: the data section need not be 4-byte aligned.
-  const bytes = buffer.slice(start, start + (info.end - info.begin));
-  switch (info.dtype) {
+  return float32FromBytes(info.dtype, buffer.slice(start, start + (info.end - info.begin)));
+}
+
+function checkFloat(file: string, tensor: string, dtype: string): void {
+  if (!FLOAT_DTYPES.has(dtype)) {
+    throw new ModelFileError(file, `tensor ${tensor} has dtype ${dtype}; only F32, F16, BF16 and F64 weights are supported`);
+  }
+}
+
+/** Little-endian elements of a float dtype, in an aligned buffer, as float32. */
+function float32FromBytes(dtype: string, bytes: ArrayBuffer): Float32Array {
+  switch (dtype) {
     case 'F32':
       return new Float32Array(bytes);
     case 'F64':
       return Float32Array.from(new Float64Array(bytes));
     case 'F16':
-      return halfToFloat32(new Uint16Array(bytes), count);
+      return halfToFloat32(new Uint16Array(bytes));
     default:
-      return bfloat16ToFloat32(new Uint16Array(bytes), count);
+      return bfloat16ToFloat32(new Uint16Array(bytes));
   }
+}
+
+/** A PyTorch checkpoint (torch-bin.ts) with the same float32 decoding as safetensors. */
+export function parseTorchWeights(name: string, buffer: ArrayBuffer): WeightFile {
+  const checkpoint = parseTorchCheckpoint(name, buffer);
+  return {
+    name,
+    tensors: checkpoint.tensors,
+    float32(tensor) {
+      const info = checkpoint.tensors.get(tensor);
+      if (!info) throw new ModelFileError(name, `has no tensor ${tensor}`);
+      checkFloat(name, tensor, info.dtype);
+      return float32FromBytes(info.dtype, checkpoint.bytes(tensor));
+    },
+  };
 }
 
 let halfTable: Float32Array | undefined;
@@ -180,8 +213,9 @@ export function bfloat16ToFloat32(values: Uint16Array, count = values.length): F
   return new Float32Array(bits.buffer);
 }
 
-function sourceOf(files: SafetensorsFile[], owner: (tensor: string) => SafetensorsFile | undefined): WeightSource {
+function sourceOf(file: string, files: WeightFile[], owner: (tensor: string) => WeightFile | undefined): WeightSource {
   return {
+    file,
     shape: (t) => owner(t)?.tensors.get(t)?.shape,
     has: (t) => owner(t)?.tensors.has(t) ?? false,
     names: () => files.flatMap((f) => [...f.tensors.keys()]),
@@ -198,8 +232,8 @@ function sourceOf(files: SafetensorsFile[], owner: (tensor: string) => Safetenso
   };
 }
 
-export function singleFileSource(file: SafetensorsFile): WeightSource {
-  return sourceOf([file], (t) => (file.tensors.has(t) ? file : undefined));
+export function singleFileSource(file: WeightFile): WeightSource {
+  return sourceOf(file.name, [file], (t) => (file.tensors.has(t) ? file : undefined));
 }
 
 interface ShardIndex {
@@ -217,44 +251,68 @@ export interface OpenOptions {
 
 export const SINGLE_FILE = 'model.safetensors';
 export const INDEX_FILE = 'model.safetensors.index.json';
+export const TORCH_FILE = 'pytorch_model.bin';
+export const TORCH_INDEX_FILE = 'pytorch_model.bin.index.json';
+
+/** One way a folder can hold its weights: a single file or an index of shards, and the parser of its files. */
+interface WeightLayout {
+  file: string;
+  sharded: boolean;
+  parse: (name: string, buffer: ArrayBuffer) => WeightFile;
+}
+
+/** In order of preference: safetensors first, as reading it needs no pickle interpreter at all. */
+const LAYOUTS: WeightLayout[] = [
+  { file: SINGLE_FILE, sharded: false, parse: parseSafetensors },
+  { file: INDEX_FILE, sharded: true, parse: parseSafetensors },
+  { file: TORCH_FILE, sharded: false, parse: parseTorchWeights },
+  { file: TORCH_INDEX_FILE, sharded: true, parse: parseTorchWeights },
+];
 
 /**
- * Opens the weights of a checkpoint: `model.safetensors`, or, when that cannot be read,
- * the shards listed by `model.safetensors.index.json`.
+ * Opens the weights of a checkpoint: the first of `model.safetensors`, the shards of
+ * `model.safetensors.index.json`, `pytorch_model.bin` and the shards of
+ * `pytorch_model.bin.index.json` that can be read. When none can, the error names the
+ * first file and why it could not be read (e.g. a download cut off), and the others.
  */
-export async function openSafetensors(files: ModelFiles, options: OpenOptions = {}): Promise<WeightSource> {
+export async function openWeights(files: ModelFiles, options: OpenOptions = {}): Promise<WeightSource> {
   const prefix = options.prefix ?? '';
   const maxBytes = options.maxBytes ?? Infinity;
   const progress = options.onProgress ?? (() => {});
-  let single: ArrayBuffer;
-  try {
-    single = await files.read(prefix + SINGLE_FILE);
-  } catch (singleError) {
-    let indexBytes: ArrayBuffer;
+  let firstProblem: string | undefined;
+  for (const layout of LAYOUTS) {
+    let bytes: ArrayBuffer;
     try {
-      indexBytes = await files.read(prefix + INDEX_FILE);
-    } catch {
-      throw new ModelFileError(
-        prefix + SINGLE_FILE,
-        `${(singleError as Error).message.replace(/^[^:]*: /, '')}, and there is no ${INDEX_FILE} either` +
-          ' (PyTorch .bin checkpoints are not supported: save the model with safetensors)',
-      );
+      bytes = await files.read(prefix + layout.file);
+    } catch (error) {
+      // ModelFiles only says "could not read": any failure means trying the next layout.
+      firstProblem ??= (error as Error).message.replace(/^[^:]*: /, '');
+      continue;
     }
-    return openShards(files, prefix, indexBytes, maxBytes, progress);
+    if (layout.sharded) return openShards(files, prefix, layout, bytes, maxBytes, progress);
+    const name = prefix + layout.file;
+    checkSize(name, bytes.byteLength, maxBytes);
+    progress({ file: name, loadedBytes: bytes.byteLength, totalBytes: bytes.byteLength });
+    return singleFileSource(layout.parse(name, bytes));
   }
-  checkSize(prefix + SINGLE_FILE, single.byteLength, maxBytes);
-  progress({ file: prefix + SINGLE_FILE, loadedBytes: single.byteLength, totalBytes: single.byteLength });
-  return singleFileSource(parseSafetensors(prefix + SINGLE_FILE, single));
+  throw new ModelFileError(
+    prefix + SINGLE_FILE,
+    `${firstProblem ?? 'missing'}, and there is no ${INDEX_FILE}, ${TORCH_FILE} or ${TORCH_INDEX_FILE} either`,
+  );
 }
+
+/** The former name of openWeights, from when it read safetensors only. */
+export const openSafetensors = openWeights;
 
 async function openShards(
   files: ModelFiles,
   prefix: string,
+  layout: WeightLayout,
   indexBytes: ArrayBuffer,
   maxBytes: number,
   progress: (p: FileProgress) => void,
 ): Promise<WeightSource> {
-  const indexName = prefix + INDEX_FILE;
+  const indexName = prefix + layout.file;
   const index = parseJsonFile<ShardIndex>(indexName, indexBytes);
   const map = index.weight_map;
   if (typeof map !== 'object' || map === null || Object.values(map).some((v) => typeof v !== 'string')) {
@@ -268,21 +326,22 @@ async function openShards(
   for (const shard of shardNames) {
     if (shard.includes('..') || shard.startsWith('/')) throw new ModelFileError(indexName, `shard path ${shard} leaves the model folder`);
   }
-  const shards = new Map<string, SafetensorsFile>();
+  const shards = new Map<string, WeightFile>();
   let loaded = 0;
   for (const shard of shardNames) {
     const bytes = await files.read(prefix + shard);
     loaded += bytes.byteLength;
     checkSize(prefix + shard, loaded, maxBytes);
-    progress({ file: prefix + shard, loadedBytes: loaded, totalBytes: totalSize ?? loaded });
-    shards.set(shard, parseSafetensors(prefix + shard, bytes));
+    // total_size counts tensor bytes only; files add headers (a .bin's ZIP and pickle add ~10%).
+    progress({ file: prefix + shard, loadedBytes: loaded, totalBytes: Math.max(totalSize ?? 0, loaded) });
+    shards.set(shard, layout.parse(prefix + shard, bytes));
   }
   for (const [tensor, shard] of Object.entries(map)) {
     if (!shards.get(shard)?.tensors.has(tensor)) {
-      throw new ModelFileError(prefix + shard, `has no tensor ${tensor}, which ${INDEX_FILE} places there`);
+      throw new ModelFileError(prefix + shard, `has no tensor ${tensor}, which ${layout.file} places there`);
     }
   }
-  return sourceOf([...shards.values()], (t) => {
+  return sourceOf(indexName, [...shards.values()], (t) => {
     const shard = map[t];
     return shard === undefined ? undefined : shards.get(shard);
   });
