@@ -38,7 +38,8 @@ Options:
                      a folder holding a sentence-transformers model (Hugging Face layout), or
                      a Hugging Face id such as sentence-transformers/all-MiniLM-L6-v2[@revision],
                      downloaded once and kept in $PAIRLENS_CACHE (default ~/.cache/pairlens/hub)
-  --hub-url URL      Hub or mirror to download from (default: $PAIRLENS_HUB_URL or ${DEFAULT_HUB_URL})
+  --hub-url URL      Hub or mirror to download from (default: $PAIRLENS_HUB_URL, else
+                     $HF_ENDPOINT, else ${DEFAULT_HUB_URL})
   --max-mb N         refuse models larger than N MB (default: 600)
   --backend NAME     TF.js backend: wasm (default) or cpu
   --a, --b TEXT      the two texts to compare (attribute)
@@ -102,7 +103,8 @@ async function embedCommand(args: string[]): Promise<void> {
 
 /** --model and the options that say where its files come from. */
 function loadCliModel(values: { model: string; 'hub-url'?: string; 'max-mb': string }): Promise<SentenceEncoder> {
-  const rawHub = values['hub-url'] ?? process.env.PAIRLENS_HUB_URL ?? DEFAULT_HUB_URL;
+  // HF_ENDPOINT is the Hugging Face libraries' own setting for a mirror.
+  const rawHub = values['hub-url'] ?? process.env.PAIRLENS_HUB_URL ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB_URL;
   const hubUrl = validHubUrl(rawHub);
   if (!hubUrl) throw new UsageError(`--hub-url must be an http(s) address, not "${rawHub}"`);
   const maxMb = Number(values['max-mb']);
