@@ -1,17 +1,10 @@
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { waitForFinal } from './page-helpers.ts';
 
 // Most explorer tests run on WASM: WebGPU on SwiftShader (no GPU here) is real but slow.
 const WASM = 'backend=wasm';
-
-async function waitForFinal(page: Page) {
-  await expect(page.getByRole('progressbar', { name: 'Attribution progress' })).toHaveAttribute('value', /\d+/);
-  await page.waitForFunction(() => {
-    const bar = document.querySelector<HTMLProgressElement>('progress[aria-label="Attribution progress"]');
-    return bar !== null && bar.value === bar.max && bar.max > 0;
-  }, null, { timeout: 90_000 });
-}
 
 function query(page: Page): URLSearchParams {
   return new URL(page.url()).searchParams;

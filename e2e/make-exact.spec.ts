@@ -5,19 +5,13 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { resetHub, TEST_ORG, useTestHub } from './hub-helpers.ts';
+import { expectServing, waitForFinal } from './page-helpers.ts';
 
 const MODEL = `${TEST_ORG}/bert`;
 
 async function openTinyModel(page: Page, extra = ''): Promise<void> {
   await page.goto(`./?backend=wasm&steps=8&mode=exact&model=${encodeURIComponent(MODEL)}${extra}`);
-  await expect(page.getByRole('status')).toContainText(`Model: ${MODEL} ready`, { timeout: 60_000 });
-}
-
-async function waitForFinal(page: Page): Promise<void> {
-  await page.waitForFunction(() => {
-    const bar = document.querySelector<HTMLProgressElement>('progress[aria-label="Attribution progress"]');
-    return bar !== null && bar.value === bar.max && bar.max > 0;
-  }, null, { timeout: 90_000 });
+  await expectServing(page, MODEL);
 }
 
 test.beforeEach(async ({ page }) => {
@@ -44,7 +38,7 @@ test('makes a tiny model exact with progress and a loss curve, uses it, and offe
   await expect(page.getByTestId('diag-R(a)·R(b)')).toHaveText('0.0000');
 
   await page.reload();
-  await expect(page.getByRole('status')).toContainText(`Model: ${MODEL} ready`, { timeout: 60_000 });
+  await expectServing(page, MODEL);
   await expect(page.getByTestId('stored-variant')).toBeVisible();
   // The shifted model's result first; using the stored variant must replace it.
   await waitForFinal(page);
@@ -56,7 +50,7 @@ test('makes a tiny model exact with progress and a loss curve, uses it, and offe
 
   await page.getByRole('button', { name: 'Delete stored variant' }).click();
   await page.reload();
-  await expect(page.getByRole('status')).toContainText(`Model: ${MODEL} ready`, { timeout: 60_000 });
+  await expectServing(page, MODEL);
   await expect(page.getByTestId('exact-description')).toContainText('not fine-tuned');
   await expect(page.getByTestId('stored-variant')).toHaveCount(0);
 });

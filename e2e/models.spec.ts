@@ -7,23 +7,13 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { hubRequests, resetHub, setHubOffline, TEST_ORG, useTestHub } from './hub-helpers.ts';
+import { expectServing, waitForFinal } from './page-helpers.ts';
 
 const WASM = 'backend=wasm';
 
 async function loadTyped(page: Page, id: string): Promise<void> {
   await page.getByLabel('Model', { exact: true }).fill(id);
   await page.getByLabel('Model', { exact: true }).press('Enter');
-}
-
-async function expectServing(page: Page, id: string): Promise<void> {
-  await expect(page.getByRole('status')).toContainText(`Model: ${id} ready`, { timeout: 60_000 });
-}
-
-async function waitForFinal(page: Page): Promise<void> {
-  await page.waitForFunction(() => {
-    const bar = document.querySelector<HTMLProgressElement>('progress[aria-label="Attribution progress"]');
-    return bar !== null && bar.value === bar.max && bar.max > 0;
-  }, null, { timeout: 90_000 });
 }
 
 test.beforeEach(async ({ page }) => {

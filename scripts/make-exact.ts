@@ -23,7 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultReference } from '../src/attribution/encoders.ts';
 import { startNodeBackend, type NodeBackend } from '../src/cli/node-backend.ts';
-import { buildPairSplit, sentenceDocuments, PAIR_KINDS, type PairKind, type TextPair } from '../src/exact/corpus.ts';
+import { buildPairSplit, sentenceDocuments, splitFigures, PAIR_KINDS, type PairKind, type TextPair } from '../src/exact/corpus.ts';
 import { seededRandom } from '../src/shared/random.ts';
 import { TRAINABLE_SCOPES, type TrainableScope } from '../src/exact/named-weights.ts';
 import { embedMany, pairCosines, referenceIdsOf, type TokenPair } from '../src/exact/shifted.ts';
@@ -279,16 +279,7 @@ export async function main(argv: string[]): Promise<number> {
             top: 'last transformer layer and the tanh head',
           }[settings.scope],
           sources,
-          corpus: {
-            documents: documents.length,
-            trainDocuments: split.trainDocuments,
-            heldOutDocuments: split.heldOutDocuments,
-            trainSentences: split.trainSentences,
-            heldOutSentences: split.heldOutSentences,
-            trainPairs: train.length,
-            heldOutPairs: heldOut.length,
-            trainTargetsByRange: histogram(targets),
-          },
+          corpus: { documents: documents.length, ...splitFigures(split), trainTargetsByRange: histogram(targets) },
           result: { steps: result.steps, epochLosses: result.epochLosses.map((l) => round(l, 6)), trainingSeconds: round(result.ms / 1000, 1) },
           totalSeconds: round((performance.now() - started) / 1000, 1),
           environment: { node: process.version, tfjs: tf.version_core, backend: tf.getBackend() },

@@ -118,6 +118,18 @@ export interface PairSplit {
   heldOutSentences: number;
 }
 
+/** A split's sizes, as recorded next to the variant trained on it. */
+export function splitFigures(split: PairSplit) {
+  return {
+    trainDocuments: split.trainDocuments,
+    heldOutDocuments: split.heldOutDocuments,
+    trainSentences: split.trainSentences,
+    heldOutSentences: split.heldOutSentences,
+    trainPairs: split.train.length,
+    heldOutPairs: split.heldOut.length,
+  };
+}
+
 /**
  * Pairs for training and for the held-out check, from disjoint documents.
  * Throws CorpusError when the corpus cannot supply them.

@@ -17,7 +17,7 @@ import type { Reference } from '../attribution/routes.ts';
 import { defaultReference } from '../attribution/encoders.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { seededRandom } from '../shared/random.ts';
-import { buildPairSplit, validSentenceDocuments, type SentenceDocument, type TextPair } from './corpus.ts';
+import { buildPairSplit, splitFigures, validSentenceDocuments, type SentenceDocument, type TextPair } from './corpus.ts';
 import { checkAborted, DistillError } from './errors.ts';
 import { TRAINABLE_SCOPES, trainableCopy, type NamedWeights } from './named-weights.ts';
 import { pairCosineBatches, pairCosines, referenceIdsOf, type ReferenceSpec, type TokenPair } from './shifted.ts';
@@ -206,15 +206,7 @@ export async function makeExactVariant(
       architecture: weights.kind,
       createdAt: new Date().toISOString(),
       settings: structuredClone(s),
-      corpus: {
-        documents: split.trainDocuments + split.heldOutDocuments,
-        trainDocuments: split.trainDocuments,
-        heldOutDocuments: split.heldOutDocuments,
-        trainSentences: split.trainSentences,
-        heldOutSentences: split.heldOutSentences,
-        trainPairs: train.length,
-        heldOutPairs: heldOut.length,
-      },
+      corpus: { documents: split.trainDocuments + split.heldOutDocuments, ...splitFigures(split) },
       training: { steps: result.steps, stepLosses: result.stepLosses, epochLosses: result.epochLosses, ms: result.ms, backend: tf.getBackend() },
       heldOut: { variant: heldOutFigures(heldOutOriginal, heldOutVariant), shiftedBaseline: heldOutFigures(heldOutOriginal, heldOutShifted) },
     };
