@@ -25,16 +25,13 @@ export type ReferenceSpec = ReferenceIds | number;
  * layer are no token ids, so they cannot shift a whole model.
  */
 export function referenceIdsOf(model: SentenceEncoder, reference: Reference): ReferenceIds {
-  switch (reference.kind) {
-    case 'token':
-      return (ids) => referenceIdsFor(model, ids, reference);
-    case 'padding': {
-      if (!model.referenceIds) throw new DistillError(`model "${model.id}" has no padding token; use a token id as the reference`);
-      return (ids) => referenceIdsFor(model, ids, reference);
-    }
-    case 'zeros':
-      throw new DistillError('the zeros reference has no token ids; an exact variant needs a token or padding reference');
+  if (reference.kind === 'zeros') {
+    throw new DistillError('the zeros reference has no token ids; an exact variant needs a token or padding reference');
   }
+  if (reference.kind === 'padding' && !model.referenceIds) {
+    throw new DistillError(`model "${model.id}" has no padding token; use a token id as the reference`);
+  }
+  return (ids) => referenceIdsFor(model, ids, reference);
 }
 
 function asReferenceIds(reference: ReferenceSpec): ReferenceIds {

@@ -94,7 +94,7 @@ export class ExactJobs {
       await this.host.setExactModel(variant.model, madeHere(variant.record));
       let note: string | null = null;
       try {
-        const fingerprint = this.fingerprints.get(model.id) ?? (await modelFingerprint(model));
+        const fingerprint = await this.fingerprintOf(model);
         await saveVariant({ originalId: model.id, fingerprint, variant: await serializeVariant(variant) });
       } catch (error) {
         note = `It is used now but could not be kept for the next visit (${(error as Error).message}).`;
@@ -122,8 +122,7 @@ export class ExactJobs {
     const model = this.host.model;
     try {
       if (!model) throw new Error('no model is loaded');
-      const fingerprint = this.fingerprints.get(model.id) ?? (await modelFingerprint(model));
-      const entry = await findVariant(model.id, fingerprint);
+      const entry = await findVariant(model.id, await this.fingerprintOf(model));
       if (!entry) throw new Error(`no exact variant of ${model.id} is stored in this browser`);
       const variant = restoreVariant(model, entry.variant);
       if (this.host.model !== model) {
@@ -147,6 +146,11 @@ export class ExactJobs {
     } catch (error) {
       this.post({ type: 'error', message: `The stored exact variant could not be deleted: ${(error as Error).message}`, fatal: false });
     }
+  }
+
+  /** The fingerprint taken when the model was served (offered), or a new one. */
+  private async fingerprintOf(model: SentenceEncoder): Promise<number[]> {
+    return this.fingerprints.get(model.id) ?? modelFingerprint(model);
   }
 
   private loadCorpus(): Promise<SentenceCorpus> {

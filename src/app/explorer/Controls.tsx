@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { Labelled } from '../Labelled.tsx';
 import type { Mode, Sim, ViewState } from '../url-state.ts';
 import { MAX_STEPS, MIN_STEPS } from '../url-state.ts';
 
@@ -10,15 +10,6 @@ export function layerName(layer: number): string {
   return layer === 0 ? 'embeddings' : `after layer ${layer}`;
 }
 
-/** A label beside (not around) its control, so the control's accessible name is the label alone. */
-function Labelled({ id, label, children }: { id: string; label: string; children: ReactNode }) {
-  return (
-    <div className="control">
-      <label htmlFor={id}>{label}</label>
-      {children}
-    </div>
-  );
-}
 
 export interface ControlsProps {
   view: ViewState;

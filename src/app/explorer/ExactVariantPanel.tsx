@@ -6,6 +6,7 @@
  */
 import { useState } from 'react';
 import type { ExactVariantInfo, HeldOutFigures, VariantRecord } from '../../worker/protocol.ts';
+import { Labelled } from '../Labelled.tsx';
 import type { MakeExactState } from '../use-make-exact.ts';
 
 const PAIR_CHOICES = [128, 384, 1024, 2048];
@@ -63,8 +64,7 @@ export function ExactVariantPanel({ modelId, exactVariant, storedVariant, run, o
 
       {canMake && (
         <div className="exact-make">
-          <div className="control">
-            <label htmlFor="exact-pairs">Training pairs</label>
+          <Labelled id="exact-pairs" label="Training pairs">
             <select id="exact-pairs" value={pairs} disabled={run.running} onChange={(e) => setPairs(Number(e.target.value))}>
               {PAIR_CHOICES.map((n) => (
                 <option key={n} value={n}>
@@ -72,7 +72,7 @@ export function ExactVariantPanel({ modelId, exactVariant, storedVariant, run, o
                 </option>
               ))}
             </select>
-          </div>
+          </Labelled>
           <button type="button" disabled={run.running} onClick={() => run.start({ trainPairs: pairs })}>
             Make exact
           </button>

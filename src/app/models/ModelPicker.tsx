@@ -10,6 +10,7 @@ import { formatBytes } from '../../model/format.ts';
 import { validHubUrl } from '../../model/hub.ts';
 import { MODEL_ID_HELP, parseModelId } from '../../model/model-id.ts';
 import type { PickedFolder } from '../../worker/protocol.ts';
+import { Labelled } from '../Labelled.tsx';
 import { MAX_MEGABYTES_LIMIT, MIN_MEGABYTES, SUGGESTED_MODELS, validMegabytes, type ModelSettings } from '../model-settings.ts';
 import type { ModelStatus } from '../use-model-worker.ts';
 import { folderFromDrop, folderFromFileList } from './picked-folder.ts';
@@ -88,8 +89,7 @@ export function ModelPicker(props: ModelPickerProps) {
       onDrop={onDrop}
     >
       <form className="model-row" onSubmit={submit}>
-        <div className="control">
-          <label htmlFor="control-model">Model</label>
+        <Labelled id="control-model" label="Model">
           <input
             id="control-model"
             list="model-suggestions"
@@ -104,7 +104,7 @@ export function ModelPicker(props: ModelPickerProps) {
               <option key={id} value={id} />
             ))}
           </datalist>
-        </div>
+        </Labelled>
         <button type="submit">Load</button>
         <button type="button" onClick={() => folderInput.current?.click()}>
           Open folder…
@@ -172,14 +172,12 @@ function DownloadSettings(props: Pick<ModelPickerProps, 'settings' | 'onSettings
     <details className="download-settings">
       <summary>Download settings</summary>
       <form onSubmit={save}>
-        <div className="control">
-          <label htmlFor="setting-hub-url">Hub URL</label>
+        <Labelled id="setting-hub-url" label="Hub URL">
           <input id="setting-hub-url" value={hubUrl} size={36} spellCheck={false} onChange={(e) => setHubUrl(e.target.value)} />
-        </div>
-        <div className="control">
-          <label htmlFor="setting-max-mb">Size limit (MB)</label>
+        </Labelled>
+        <Labelled id="setting-max-mb" label="Size limit (MB)">
           <input id="setting-max-mb" value={megabytes} inputMode="numeric" size={6} onChange={(e) => setMegabytes(e.target.value)} />
-        </div>
+        </Labelled>
         <button type="submit">Save settings</button>
         <button type="button" onClick={props.onForgetDownloads}>
           Forget downloaded models

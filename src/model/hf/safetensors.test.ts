@@ -5,7 +5,6 @@ import {
   encodeSafetensors,
   float32ToHalf,
   halfToFloat32,
-  openSafetensors,
   openWeights,
   parseSafetensors,
 } from './safetensors.ts';
@@ -106,7 +105,7 @@ describe('opening a checkpoint', () => {
 
   it('opens a single model.safetensors', async () => {
     const files = withFiles(emptyFiles, { 'model.safetensors': encodeSafetensors({ a, b }) });
-    const source = await openSafetensors(files);
+    const source = await openWeights(files);
     expect(source.names().sort()).toEqual(['a', 'b']);
     expect(source.dtypes()).toEqual({ F32: 1, F16: 1 });
     expect(Array.from(source.float32('b'))).toEqual([0.5]);
@@ -118,7 +117,7 @@ describe('opening a checkpoint', () => {
       's1.safetensors': encodeSafetensors({ a }),
       's2.safetensors': encodeSafetensors({ b }),
     });
-    const source = await openSafetensors(files);
+    const source = await openWeights(files);
     expect(Array.from(source.float32('a'))).toEqual([1, 2]);
     expect(source.shape('b')).toEqual([1]);
     expect(source.has('c')).toBe(false);
@@ -129,7 +128,7 @@ describe('opening a checkpoint', () => {
       'model.safetensors.index.json': { weight_map: { a: 's1.safetensors', b: 's1.safetensors' } },
       's1.safetensors': encodeSafetensors({ a }),
     });
-    await expect(openSafetensors(files)).rejects.toThrow(/^s1\.safetensors: has no tensor b/);
+    await expect(openWeights(files)).rejects.toThrow(/^s1\.safetensors: has no tensor b/);
   });
 
   it('reports a missing checkpoint, naming every file it looked for', async () => {
@@ -139,9 +138,6 @@ describe('opening a checkpoint', () => {
     await expect(openWeights(emptyFiles, { prefix: '2_Dense/' })).rejects.toThrow(/^2_Dense\/model\.safetensors: missing, and there is no model\.safetensors\.index\.json, pytorch_model\.bin/);
   });
 
-  it('keeps openSafetensors as another name of openWeights', () => {
-    expect(openSafetensors).toBe(openWeights);
-  });
 
   const bin = (tensors: Record<string, number[]>) =>
     torchSaveFloat32('pytorch_model', Object.fromEntries(Object.entries(tensors).map(([name, data]) => [name, { shape: [data.length], data: Float32Array.from(data) }])));
@@ -193,8 +189,8 @@ describe('opening a checkpoint', () => {
 
   it('refuses a checkpoint over the size limit, before reading shards when the index says so', async () => {
     const big = withFiles(emptyFiles, { 'model.safetensors': encodeSafetensors({ a }) });
-    await expect(openSafetensors(big, { maxBytes: 16 })).rejects.toThrow(/over the 16 bytes limit/);
+    await expect(openWeights(big, { maxBytes: 16 })).rejects.toThrow(/over the 16 bytes limit/);
     const sharded = withFiles(emptyFiles, { 'model.safetensors.index.json': { metadata: { total_size: 5e9 }, weight_map: { a: 'never-read.safetensors' } } });
-    await expect(openSafetensors(sharded, { maxBytes: 1e9 })).rejects.toThrow(/^model\.safetensors\.index\.json: the model is 5\.00 GB, over the 1\.00 GB limit/);
+    await expect(openWeights(sharded, { maxBytes: 1e9 })).rejects.toThrow(/^model\.safetensors\.index\.json: the model is 5\.00 GB, over the 1\.00 GB limit/);
   });
 });

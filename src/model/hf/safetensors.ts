@@ -301,9 +301,6 @@ export async function openWeights(files: ModelFiles, options: OpenOptions = {}):
   );
 }
 
-/** The former name of openWeights, from when it read safetensors only. */
-export const openSafetensors = openWeights;
-
 async function openShards(
   files: ModelFiles,
   prefix: string,
