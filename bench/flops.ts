@@ -12,7 +12,7 @@ import { defaultJvpChunkSize } from '../src/attribution/engine.ts';
 import type { SentenceEncoder } from '../src/model/encoder.ts';
 import { HfEncoder } from '../src/model/hf/bert.ts';
 
-/** One layer's widths (use-lite's: use-lite.md, "Weights"). */
+/** One layer's widths (use-lite's: docs/use-lite.md, "Weights"). */
 export interface LayerDims {
   /** Width of the layer's input (256 for layer 0, 512 for layer 1). */
   hIn: number;
@@ -126,9 +126,4 @@ export function textJvpFlops(dims: ModelDims, layer: number, s: number, steps: n
     f += jvpChunkFlops(dims, layer, s, Math.min(steps, start + chunkSize) - start, rowBudget);
   }
   return f;
-}
-
-/** The FLOPs the tangent route does for one text and one α point, ignoring batching (for the README's formula). */
-export function idealJvpFlopsPerPoint(dims: ModelDims, layer: number, s: number): number {
-  return encodeFromJvpFlops(dims, layer, 1, s, s);
 }

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { startNodeBackend } from '../src/cli/node-backend.ts';
-import { encodeFrom } from '../src/model/encoder.ts';
+import { embedIds } from '../src/model/encoder.ts';
 import { loadNodeModel } from '../src/model/node-models.ts';
 import { nodePlan, planForLayers, type BenchMode } from './plans.ts';
 import { runSuite, type Log, type SuiteResult } from './suite.ts';
@@ -21,9 +21,7 @@ export async function runNode(mode: BenchMode, log: Log, modelSpec = 'use-lite')
   await startNodeBackend('wasm');
   const t0 = performance.now();
   const model = await loadNodeModel(modelSpec);
-  const probe = tf.tidy(() => encodeFrom(model, 0, model.embed(model.tokenize('a probe').ids)));
-  await probe.data();
-  probe.dispose();
+  await embedIds(model, model.tokenize('a probe').ids);
   const modelLoadMs = performance.now() - t0;
   log(`model loaded in ${modelLoadMs.toFixed(0)} ms`);
   try {

@@ -6,17 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AttributionEngine, type AttributionResult } from '../src/attribution/engine.ts';
-import { tangentEncoderFor, defaultReference } from '../src/attribution/encoders.ts';
+import { tangentEncoderFor } from '../src/attribution/encoders.ts';
 import { quadraturePoints } from '../src/attribution/quadrature.ts';
-import {
-  DEFAULT_ROW_BUDGET,
-  jvpChunk,
-  loadGradients,
-  pathTensors,
-  vjpChunk,
-  type PathTensors,
-  type Reference,
-} from '../src/attribution/routes.ts';
+import { DEFAULT_ROW_BUDGET, jvpChunk, loadGradients, pathTensors, vjpChunk, type PathTensors } from '../src/attribution/routes.ts';
+import { defaultReference, type Reference } from '../src/model/reference.ts';
 import { encodeFrom, type SentenceEncoder } from '../src/model/encoder.ts';
 import { engineJvpChunkSize, jvpChunkFlops, modelDims, textJvpFlops, type ModelDims } from './flops.ts';
 import { pairOf, type PairLength } from './texts.ts';

@@ -22,7 +22,7 @@ test('a link restores texts, layer, mode and steps; reload reproduces the view',
   await page.goto(`./?${WASM}&a=${encodeURIComponent('The soup is hot.')}&b=${encodeURIComponent('The soup is cold.')}&layer=0&mode=exact&steps=16&sim=dot`);
   await expect(page.getByLabel('Sentence A')).toHaveValue('The soup is hot.');
   await expect(page.getByLabel('Sentence B')).toHaveValue('The soup is cold.');
-  // Exact accessible names (design.md's contract), not substrings.
+  // Exact accessible names (docs/architecture.md, "Reports"), not substrings.
   await expect(page.getByRole('combobox', { name: 'Layer', exact: true })).toHaveValue('0');
   await expect(page.getByRole('combobox', { name: 'Steps', exact: true })).toHaveValue('16');
   await expect(page.getByRole('combobox', { name: 'Similarity', exact: true })).toHaveValue('dot');

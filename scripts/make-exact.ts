@@ -1,5 +1,5 @@
 /**
- * `npm run make-exact`: builds use-lite's exact variant (issue 5; method.md, "Exact
+ * `npm run make-exact`: builds use-lite's exact variant (issue 5; docs/method.md, "Exact
  * and approximate") and writes it to models/use-lite-exact/.
  *
  *  1. Sentences from public-domain texts shipped in npm packages (Moby-Dick, the
@@ -21,13 +21,13 @@ import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultReference } from '../src/attribution/encoders.ts';
+import { defaultReference } from '../src/model/reference.ts';
 import { startNodeBackend, type NodeBackend } from '../src/cli/node-backend.ts';
 import { buildPairSplit, sentenceDocuments, splitFigures, PAIR_KINDS, type PairKind, type TextPair } from '../src/exact/corpus.ts';
 import { seededRandom } from '../src/shared/random.ts';
 import { TRAINABLE_SCOPES, type TrainableScope } from '../src/exact/named-weights.ts';
 import { embedMany, pairCosines, referenceIdsOf, type TokenPair } from '../src/exact/shifted.ts';
-import { agreement, maxAbsDiff, meanSquaredDiff, type Agreement } from '../src/exact/stats.ts';
+import { agreement, maxAbsDiff, meanSquaredDiff, type Agreement } from '../src/shared/stats.ts';
 import { distill, type DistillSettings } from '../src/exact/train.ts';
 import { trainableUseLite } from '../src/exact/use-lite.ts';
 import { readCorpus } from './corpus.ts';

@@ -21,7 +21,7 @@
 import { seededRandom } from '../src/shared/random.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeSafetensors } from '../src/model/hf/safetensors.ts';
+import { encodeSafetensors } from '../src/model/hf/formats/safetensors.ts';
 import { byteLevelAlphabet } from '../src/model/hf/tokenizer.ts';
 
 /** Sizes of a transformer stack. */

@@ -17,7 +17,7 @@ Model fixtures, test-models/fixtures/<name>.json (float32; float16 weights upcas
     this checks the position ids of padding tokens (they sit at padding_idx).
 
 Attribution fixtures, test-models/fixtures/<name>.attribution.json (float64): for a
-few sentence pairs and every layer L, the per-text factor P (method.md) computed
+few sentence pairs and every layer L, the per-text factor P (docs/method.md) computed
 the papers' way, independently of PairLens's engine: the sentence-transformers
 pipeline run on the interpolated hidden states r + α(x − r) (fed to layer L by a
 forward pre-hook), one autograd backward pass per output dimension, right Riemann

@@ -7,9 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { HeatmapView, type HeatmapData } from '../../src/app/heatmap/heatmap.ts';
+import type { HeatmapData } from '../../src/app/heatmap/data.ts';
+import { HeatmapView } from '../../src/app/heatmap/view.ts';
 import '../../src/app/heatmap/heatmap.css';
-import { encodeFrom } from '../../src/model/encoder.ts';
+import { embedIds } from '../../src/model/encoder.ts';
 import { httpFiles } from '../../src/model/files.ts';
 import { loadModel } from '../../src/model/registry.ts';
 import { browserPlan, type BrowserBackend, type BrowserConfig, type BrowserPlanKind } from '../plans.ts';
@@ -168,9 +169,7 @@ async function runBench(config: BrowserConfig): Promise<BrowserResult> {
   const t0 = performance.now();
   const model = await loadModel('use-lite', httpFiles(new URL('models/use-lite/', location.href).href));
   // Weights are uploaded lazily on WebGPU: include one embedding so "loaded" means usable.
-  const probe = tf.tidy(() => encodeFrom(model, 0, model.embed([30, 31])));
-  await probe.data();
-  probe.dispose();
+  await embedIds(model, [30, 31]);
   const modelLoadMs = performance.now() - t0;
   log(`model loaded in ${modelLoadMs.toFixed(0)} ms`);
   try {

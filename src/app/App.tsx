@@ -15,7 +15,8 @@ import { TopPairs } from './explorer/TopPairs.tsx';
 import { loadSettings, recentModels, rememberModel, saveSettings, type ModelSettings } from './model-settings.ts';
 import { ModelPicker } from './models/ModelPicker.tsx';
 import { Heatmap } from './heatmap/Heatmap.tsx';
-import type { HeatmapData, HeatmapView } from './heatmap/heatmap.ts';
+import type { HeatmapData } from './heatmap/data.ts';
+import type { HeatmapView } from './heatmap/view.ts';
 import { useAttribution } from './use-attribution.ts';
 import { useMakeExact } from './use-make-exact.ts';
 import { useModelWorker, type LoadFailure, type ModelStatus } from './use-model-worker.ts';
@@ -285,7 +286,7 @@ function StatusArea({ status, onRetry }: { status: ModelStatus; onRetry: () => v
         <span>
           {' '}
           · Model: {status.modelId} ready
-          {exact?.kind === 'checkpoint'
+          {exact?.source === 'checkpoint'
             ? ' (an exact checkpoint: Exact mode attributes it as it is)'
             : exact
               ? ` (exact variant: ${exact.id})`

@@ -1,4 +1,4 @@
-/** Example pairs that show what the papers found (method.md, "Derived views"). */
+/** Example pairs that show what the papers found (docs/method.md, "Derived views"). */
 export interface ExamplePair {
   title: string;
   a: string;

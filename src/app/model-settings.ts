@@ -3,6 +3,7 @@
  * (localStorage), not in links: a shared link must not point someone's browser at
  * another server. Also the models recently loaded here, offered in the Model box.
  */
+import { DEFAULT_MAX_MODEL_MB } from '../model/catalog.ts';
 import { DEFAULT_HUB_URL, validHubUrl } from '../model/hub.ts';
 
 export interface ModelSettings {
@@ -12,9 +13,8 @@ export interface ModelSettings {
   maxMegabytes: number;
 }
 
-export const DEFAULT_MAX_MEGABYTES = 600;
 export const MAX_MEGABYTES_LIMIT = 4000;
-export const DEFAULT_SETTINGS: ModelSettings = { hubUrl: DEFAULT_HUB_URL, maxMegabytes: DEFAULT_MAX_MEGABYTES };
+export const DEFAULT_SETTINGS: ModelSettings = { hubUrl: DEFAULT_HUB_URL, maxMegabytes: DEFAULT_MAX_MODEL_MB };
 
 /** Models a user may not know to type; all are sentence-transformers BERT, RoBERTa or MPNet. */
 export const SUGGESTED_MODELS: readonly string[] = [

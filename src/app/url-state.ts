@@ -1,14 +1,22 @@
 /**
- * Everything a shared link restores, in one table (design.md, "URL parameters").
- * One parse, one serialise: unknown parameters are ignored, invalid values fall back
- * to defaults and are reported so the UI can say so. Values are only ever used as
- * data (text boxes, numbers), never rendered as HTML.
+ * Everything a shared link restores, in one table (docs/architecture.md, "URL
+ * parameters"). One parse, one serialise: unknown parameters are ignored, invalid
+ * values fall back to defaults and are reported so the UI can say so. Values are only
+ * ever used as data (text boxes, numbers), never rendered as HTML. The attribution
+ * parameters' values, bounds and defaults come from attribution/parameters.ts.
  */
+import {
+  allowedValues,
+  choiceOf,
+  integerProblem,
+  integerRange,
+  PARAMETERS,
+  type ChoiceParameter,
+  type PairMode,
+  type Similarity,
+} from '../attribution/parameters.ts';
 import { DEFAULT_MODEL } from '../model/catalog.ts';
 import { parseModelId } from '../model/model-id.ts';
-
-export type Mode = 'exact' | 'approx';
-export type Sim = 'cos' | 'dot';
 
 export interface ViewState {
   a: string;
@@ -16,14 +24,10 @@ export interface ViewState {
   model: string;
   /** null = the model's default layer (its last). */
   layer: number | null;
-  mode: Mode;
+  mode: PairMode;
   steps: number;
-  sim: Sim;
+  sim: Similarity;
 }
-
-export const MIN_STEPS = 8;
-export const MAX_STEPS = 1024;
-export const DEFAULT_STEPS = 64;
 
 export const EXAMPLE_A = 'A man is playing a guitar on stage.';
 export const EXAMPLE_B = 'Someone performs music with an instrument.';
@@ -33,17 +37,15 @@ export const DEFAULT_VIEW: ViewState = {
   b: EXAMPLE_B,
   model: DEFAULT_MODEL,
   layer: null,
-  mode: 'approx',
-  steps: DEFAULT_STEPS,
-  sim: 'cos',
+  mode: PARAMETERS.mode.default,
+  steps: PARAMETERS.steps.default,
+  sim: PARAMETERS.sim.default,
 };
 
 /** Longest text a link may carry; longer ones are cut (the model reads 128 tokens anyway). */
 export const MAX_TEXT_LENGTH = 20_000;
 /** Layer indices a link may name before the model is known; the model checks its own range. */
 export const MAX_LAYER_PARAM = 127;
-
-const isPowerOfTwo = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
 interface Param<K extends keyof ViewState> {
   key: K;
@@ -52,9 +54,9 @@ interface Param<K extends keyof ViewState> {
 }
 
 const oneOf =
-  <T extends string>(...values: T[]) =>
+  <T extends string>(p: ChoiceParameter<T>) =>
   (raw: string): T | undefined =>
-    values.find((v) => v === raw);
+    choiceOf(p, raw);
 
 const text = (raw: string) => raw.slice(0, MAX_TEXT_LENGTH);
 
@@ -71,17 +73,17 @@ const PARAMS: { [K in keyof ViewState]: Param<K> } = {
     },
     describe: 'a layer number',
   },
-  mode: { key: 'mode', parse: oneOf<Mode>('exact', 'approx'), describe: 'exact or approx' },
+  mode: { key: 'mode', parse: oneOf(PARAMETERS.mode), describe: allowedValues(PARAMETERS.mode) },
   steps: {
     key: 'steps',
     parse: (raw) => {
       if (!/^\d{1,5}$/.test(raw)) return undefined;
       const steps = Number(raw);
-      return isPowerOfTwo(steps) && steps >= MIN_STEPS && steps <= MAX_STEPS ? steps : undefined;
+      return integerProblem(PARAMETERS.steps, steps) === undefined ? steps : undefined;
     },
-    describe: `a power of two from ${MIN_STEPS} to ${MAX_STEPS}`,
+    describe: integerRange(PARAMETERS.steps),
   },
-  sim: { key: 'sim', parse: oneOf<Sim>('cos', 'dot'), describe: 'cos or dot' },
+  sim: { key: 'sim', parse: oneOf(PARAMETERS.sim), describe: allowedValues(PARAMETERS.sim) },
 };
 
 const KEYS = Object.keys(PARAMS) as Array<keyof ViewState>;

@@ -1,11 +1,11 @@
 /**
  * The attribution engine: token-pair attributions A = P_aᵀ P_b for a Siamese encoder
- * (method.md). No DOM, no React: the worker, the CLI and the tests drive it alike.
+ * (docs/method.md). No DOM, no React: the worker, the CLI and the tests drive it alike.
  *
  * Public API
  *
  *   const engine = new AttributionEngine(model);      // any SentenceEncoder; use-lite has tangent rules
- *   const engine = new AttributionEngine(model, { exactModel });  // with the model's exact variant
+ *   const engine = new AttributionEngine(model, { exactVariant });  // with the model's exact variant
  *   const result = await engine.attribute(
  *     { a, b, layer, steps, mode: 'exact' | 'approx', sim: 'cos' | 'dot',
  *       method?: 'jvp' | 'vjp',               // default 'jvp' (tangent route); 'vjp' = reverse, D backward passes
@@ -29,7 +29,7 @@
  * steps, and use the running mean over the points done so far (a cached side uses its
  * full P).
  *
- * Modes (method.md, "Exact and approximate"): Approximate attributes the unmodified
+ * Modes (docs/method.md, "Exact and approximate"): Approximate attributes the unmodified
  * model. Exact attributes the exact variant when the engine was given one
  * (exactModel 'fine-tuned': its own weights, so its own P and cache entries), else the
  * unmodified model shifted by its reference, not fine-tuned (exactModel 'shifted':
@@ -45,21 +45,30 @@
  * normalisation and the target, so switching them reuses P.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { encodeFrom, type SentenceEncoder, type TokenizedText } from '../model/encoder.ts';
+import { embedIds, encodeFrom, type SentenceEncoder, type TokenizedText } from '../model/encoder.ts';
 import type { TangentEncoder } from '../model/tangent.ts';
-import { defaultReference, tangentEncoderFor } from './encoders.ts';
+import { defaultReference, referenceProblem, type Reference } from '../model/reference.ts';
+import { tangentEncoderFor } from './encoders.ts';
+import { nextTurn } from '../shared/next-turn.ts';
 import { AttributionAbortedError, AttributionInputError } from './errors.ts';
-import { pairValues, type PairMode, type ReferenceTerms, type SideValues, type Similarity } from './pairing.ts';
-import { isPowerOfTwo, quadraturePoints, type QuadratureRule } from './quadrature.ts';
+import { pairValues, similarity, type ReferenceTerms, type SideValues } from './pairing.ts';
+import {
+  choiceProblem,
+  integerProblem,
+  PARAMETERS,
+  type AttributionMethod,
+  type PairMode,
+  type QuadratureRule,
+  type Similarity,
+} from './parameters.ts';
+import { quadraturePoints } from './quadrature.ts';
 import {
   DEFAULT_ROW_BUDGET,
   jvpChunk,
   loadGradients,
   pathTensors,
   vjpChunk,
-  type AttributionMethod,
   type PathTensors,
-  type Reference,
 } from './routes.ts';
 
 export type { AttributionMethod, PairMode, QuadratureRule, Reference, ReferenceTerms, Similarity };
@@ -74,14 +83,6 @@ export function defaultJvpChunkSize(steps: number, sMax: number, rowBudget: numb
   const firstPartialCap = Math.max(1, Math.floor(steps / 16));
   return Math.max(1, Math.min(16, firstPartialCap, Math.floor(rowBudget / (sMax * sMax))));
 }
-
-/** Lets pending events (messages, timers) run before the next chunk. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-export const MIN_STEPS = 8;
-export const MAX_STEPS = 1024;
 
 export interface AttributionRequest {
   a: string;
@@ -164,7 +165,7 @@ export interface EngineOptions {
    * The model's exact variant (same tokenizer and layers, shifted and fine-tuned),
    * attributed in exact mode. Without it exact mode shifts the model itself.
    */
-  exactModel?: SentenceEncoder;
+  exactVariant?: SentenceEncoder;
 }
 
 export interface EngineStats {
@@ -239,26 +240,6 @@ class SideJob {
   }
 }
 
-const MODES: readonly PairMode[] = ['exact', 'approx'];
-const SIMS: readonly Similarity[] = ['cos', 'dot'];
-const METHODS: readonly AttributionMethod[] = ['jvp', 'vjp'];
-const RULES: readonly QuadratureRule[] = ['midpoint', 'right'];
-
-/** s(u, v) as pairing.ts defines it: cosine, or the dot product. */
-function similarity(u: Float32Array, v: Float32Array, sim: Similarity): number {
-  let uv = 0;
-  let uu = 0;
-  let vv = 0;
-  for (let i = 0; i < u.length; i++) {
-    uv += u[i] * v[i];
-    uu += u[i] * u[i];
-    vv += v[i] * v[i];
-  }
-  if (sim === 'dot') return uv;
-  const norms = Math.sqrt(uu * vv);
-  return norms > 0 ? uv / norms : uv;
-}
-
 function isInteger(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n);
 }
@@ -266,7 +247,7 @@ function isInteger(n: unknown): n is number {
 export class AttributionEngine {
   readonly stats: EngineStats = { textsComputed: 0, pointsComputed: 0, cacheHits: 0 };
   private readonly tangent: TangentEncoder | undefined;
-  readonly exactModel: SentenceEncoder | undefined;
+  readonly exactVariant: SentenceEncoder | undefined;
   private readonly exactTangent: TangentEncoder | undefined;
   private readonly cache = new Map<string, SideEntry>();
   private readonly cacheSize: number;
@@ -277,16 +258,16 @@ export class AttributionEngine {
     options: EngineOptions = {},
   ) {
     this.tangent = tangentEncoderFor(model);
-    this.exactModel = options.exactModel;
-    if (this.exactModel) {
-      if (this.exactModel.numLayers !== model.numLayers || this.exactModel.outputSize !== model.outputSize) {
-        throw new AttributionInputError(`exact model "${this.exactModel.id}" does not have the layers and output size of "${model.id}"`);
+    this.exactVariant = options.exactVariant;
+    if (this.exactVariant) {
+      if (this.exactVariant.numLayers !== model.numLayers || this.exactVariant.outputSize !== model.outputSize) {
+        throw new AttributionInputError(`exact model "${this.exactVariant.id}" does not have the layers and output size of "${model.id}"`);
       }
-      if (this.exactModel.id === model.id) {
+      if (this.exactVariant.id === model.id) {
         throw new AttributionInputError(`exact model must have its own id (cache entries are keyed by model id), got "${model.id}"`);
       }
     }
-    this.exactTangent = this.exactModel && tangentEncoderFor(this.exactModel);
+    this.exactTangent = this.exactVariant && tangentEncoderFor(this.exactVariant);
     this.cacheSize = options.cacheSize ?? 64;
     this.rowBudget = options.rowBudget ?? DEFAULT_ROW_BUDGET;
   }
@@ -363,9 +344,8 @@ export class AttributionEngine {
 
       const chunkSize = req.chunkSize ?? this.defaultChunkSize(req, tokens);
       for (let start = 0; start < points.length && jobs.size > 0; start += chunkSize) {
-        // On WASM and CPU, reading a tensor resolves without a macrotask, so a host's
-        // message handler (the worker's "cancel") would never run: give it a turn.
-        if (signal) await yieldToEventLoop();
+        // A host's "cancel" message must get a turn between chunks.
+        if (signal) await nextTurn();
         if (signal?.aborted) throw new AttributionAbortedError();
         const alphas = points.slice(start, start + chunkSize);
         // Lockstep: every side in progress advances by the same chunk, so a partial
@@ -405,17 +385,13 @@ export class AttributionEngine {
 
   /** The model whose P a request shows: the exact variant in exact mode, when there is one. */
   private attributedModel(req: Pick<FullRequest, 'mode'>): SentenceEncoder {
-    return req.mode === 'exact' && this.exactModel ? this.exactModel : this.model;
+    return req.mode === 'exact' && this.exactVariant ? this.exactVariant : this.model;
   }
 
   /** f(a), f(b) of `model` (one small forward pass per text). */
   private async embeddings(model: SentenceEncoder, tokens: TokenizedText[]): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
-    for (const t of tokens) {
-      const e = tf.tidy(() => encodeFrom(model, 0, model.embed(t.ids)));
-      out.push((await e.data()) as Float32Array);
-      e.dispose();
-    }
+    for (const t of tokens) out.push(await embedIds(model, t.ids));
     return out;
   }
 
@@ -460,23 +436,19 @@ export class AttributionEngine {
     for (const [name, text] of [['a', req.a], ['b', req.b]] as const) {
       if (typeof text !== 'string' || text.trim() === '') fail(`text ${name} is empty`);
     }
-    const layers = this.model.numLayers;
-    if (!isInteger(req.layer) || req.layer < 0 || req.layer >= layers) {
-      fail(`layer must be an integer from 0 to ${layers - 1}, got ${String(req.layer)}`);
-    }
-    if (!isPowerOfTwo(req.steps) || req.steps < MIN_STEPS || req.steps > MAX_STEPS) {
-      fail(`steps must be a power of two from ${MIN_STEPS} to ${MAX_STEPS}, got ${String(req.steps)}`);
-    }
-    if (!MODES.includes(req.mode)) fail(`mode must be one of ${MODES.join(', ')}, got ${String(req.mode)}`);
-    if (!SIMS.includes(req.sim)) fail(`sim must be one of ${SIMS.join(', ')}, got ${String(req.sim)}`);
-    const method = req.method ?? 'jvp';
-    if (!METHODS.includes(method)) fail(`method must be one of ${METHODS.join(', ')}, got ${String(method)}`);
+    const problem = (p: string | undefined) => p !== undefined && fail(p);
+    problem(integerProblem(PARAMETERS.layer, req.layer, this.model.numLayers - 1));
+    problem(integerProblem(PARAMETERS.steps, req.steps));
+    problem(choiceProblem(PARAMETERS.mode, req.mode));
+    problem(choiceProblem(PARAMETERS.sim, req.sim));
+    const method = req.method ?? PARAMETERS.method.default;
+    problem(choiceProblem(PARAMETERS.method, method));
     if (method === 'jvp' && !this.tangent) fail(`model "${this.model.id}" has no tangent rules; use method "vjp"`);
-    if (method === 'jvp' && req.mode === 'exact' && this.exactModel && !this.exactTangent) {
-      fail(`exact model "${this.exactModel.id}" has no tangent rules; use method "vjp"`);
+    if (method === 'jvp' && req.mode === 'exact' && this.exactVariant && !this.exactTangent) {
+      fail(`exact model "${this.exactVariant.id}" has no tangent rules; use method "vjp"`);
     }
-    const rule = req.rule ?? 'midpoint';
-    if (!RULES.includes(rule)) fail(`rule must be one of ${RULES.join(', ')}, got ${String(rule)}`);
+    const rule = req.rule ?? PARAMETERS.rule.default;
+    problem(choiceProblem(PARAMETERS.rule, rule));
     if (req.chunkSize !== undefined && (!isInteger(req.chunkSize) || req.chunkSize < 1)) {
       fail(`chunkSize must be a positive integer, got ${String(req.chunkSize)}`);
     }
@@ -496,17 +468,10 @@ export class AttributionEngine {
 
   private validReference(reference: Reference | undefined, fail: (message: string) => never): Reference {
     if (reference === undefined) return defaultReference(this.model);
-    if (reference.kind === 'zeros') return { kind: 'zeros' };
-    if (reference.kind === 'padding') {
-      const without = [this.model, this.exactModel].find((m) => m && !m.referenceIds);
-      if (without) fail(`model "${without.id}" has no padding token; use a token id or zeros as the reference`);
-      return { kind: 'padding' };
-    }
-    if (reference.kind !== 'token') return fail(`reference must be a token id, padding or zeros`);
-    const vocab = this.tangent?.vocabSize ?? Number.MAX_SAFE_INTEGER;
-    if (!isInteger(reference.id) || reference.id < 0 || reference.id >= vocab) {
-      fail(`reference token id must be an integer from 0 to ${vocab - 1}, got ${String(reference.id)}`);
-    }
-    return { kind: 'token', id: reference.id };
+    const models = this.exactVariant ? [this.model, this.exactVariant] : [this.model];
+    const problem = referenceProblem(reference, models);
+    if (problem) fail(problem);
+    // A copy: the request's object could carry other fields into cache keys.
+    return reference.kind === 'token' ? { kind: 'token', id: reference.id } : { kind: reference.kind };
   }
 }

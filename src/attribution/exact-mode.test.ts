@@ -33,14 +33,14 @@ const REQ: AttributionRequest = { a: 'A cat sat.', b: 'The dog ran!', layer: 1, 
 
 describe('exact mode with an exact variant', () => {
   it('attributes the fine-tuned variant: reference terms 0, ΣA ≈ its shifted prediction', async () => {
-    const engine = new AttributionEngine(model, { exactModel: exact });
+    const engine = new AttributionEngine(model, { exactVariant: exact });
     const r = await engine.attribute(REQ);
     expect(r.exactModel).toBe('fine-tuned');
     expect(r.attributionModel).toBe('use-lite-exact');
     expect(exactModelLabel(r)).toBe('use-lite-exact (exact variant, fine-tuned)');
     expect(r.referenceTerms).toEqual({ aRb: 0, rAb: 0, rArB: 0 });
     expect(r.target).toBe(r.shiftedPrediction);
-    // Integration error at N = 32 from layer 1 is ~1e-2 or less (use-lite.md: ~0.85/N·…).
+    // Integration error at N = 32 from layer 1 is ~1e-2 or less (docs/use-lite.md, "Convergence": it falls roughly as 1/N).
     expect(Math.abs(r.sum - r.shiftedPrediction)).toBeLessThan(0.03);
     expect(r.integrationError).toBeCloseTo(r.sum - r.shiftedPrediction, 12);
 
@@ -66,7 +66,7 @@ describe('exact mode with an exact variant', () => {
 
   it('approximate mode is unchanged by the presence of an exact variant', async () => {
     const plain = await new AttributionEngine(model).attribute({ ...REQ, mode: 'approx', steps: 8 });
-    const withExact = await new AttributionEngine(model, { exactModel: exact }).attribute({ ...REQ, mode: 'approx', steps: 8 });
+    const withExact = await new AttributionEngine(model, { exactVariant: exact }).attribute({ ...REQ, mode: 'approx', steps: 8 });
     expect(withExact.matrix).toEqual(plain.matrix);
     expect(withExact.prediction).toBe(plain.prediction);
   });
@@ -80,7 +80,7 @@ describe('exact mode with an exact variant', () => {
   });
 
   it('refuses an exact model that is not a variant of the engine model', () => {
-    expect(() => new AttributionEngine(model, { exactModel: model })).toThrow(AttributionInputError);
+    expect(() => new AttributionEngine(model, { exactVariant: model })).toThrow(AttributionInputError);
   });
 
   it('the fine-tuned variant agrees with the original far better than the shifted model does', async () => {

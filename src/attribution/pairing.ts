@@ -1,11 +1,11 @@
 /**
  * From two texts' P (and their embeddings) to the pair's attribution matrix and the
- * terms of the sum rule (method.md, "The attribution matrix", "Sum rule", "Exact and
+ * terms of the sum rule (docs/method.md, "The attribution matrix", "Sum rule", "Exact and
  * approximate"). Plain JS on small arrays: P has left TF.js by now.
  */
 
-export type PairMode = 'exact' | 'approx';
-export type Similarity = 'cos' | 'dot';
+import { cosine, dot } from '../shared/vector.ts';
+import type { PairMode, Similarity } from './parameters.ts';
 
 /** One text's share of a pair: Pᵀ as [S, D] row-major (row i = P[:, i]), f(x), f(r). */
 export interface SideValues {
@@ -31,12 +31,6 @@ export interface PairValues {
   integrationError: number;
 }
 
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
 function difference(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
   const out = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i] - b[i];
@@ -48,6 +42,11 @@ function scaleFor(sim: Similarity, u: ArrayLike<number>, v: ArrayLike<number>): 
   if (sim === 'dot') return 1;
   const norms = Math.sqrt(dot(u, u) * dot(v, v));
   return norms > 0 ? norms : 1;
+}
+
+/** s(u, v): the cosine, or the dot product. */
+export function similarity(u: ArrayLike<number>, v: ArrayLike<number>, sim: Similarity): number {
+  return sim === 'dot' ? dot(u, v) : cosine(u, v);
 }
 
 /** A = P_aᵀ P_b / scale, accumulated in double precision. */

@@ -1,5 +1,5 @@
 /**
- * Properties every implementation must pass (method.md) on the real use-lite over 10
+ * Properties every implementation must pass (docs/method.md) on the real use-lite over 10
  * pairs (all pairs of 5 short, varied texts), at both layers. Run on the WASM
  * backend: N = 256 over 10 texts costs ~2,500 direction-points per text, which the
  * pure-JS CPU backend needs minutes for (it is 20–50× slower); the rules themselves
@@ -11,7 +11,7 @@
  *   layer 1: approx median 2.3e-2 → 5.6e-4, max 1.2e-3; exact 1.4e-2 → 3.3e-4, max 7.3e-4;
  *   every pair improved. Relative completeness ‖Σ_i P[:, i] − (f(x) − f(r))‖/‖f(x) − f(r)‖
  *   at N=256: layer 0 ≤ 1.1e-2, layer 1 ≤ 4.8e-3. ReLU kinks make the error fall only
- *   as ~1/N (use-lite.md), so N=256 does not reach 1e-3 at layer 0.
+ *   as ~1/N (docs/use-lite.md, "Convergence"), so N=256 does not reach 1e-3 at layer 0.
  * The bounds asserted are about 2× the worst value measured.
  */
 import '@tensorflow/tfjs-backend-wasm';
@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { loadBundledModel } from '../model/node-models.ts';
 import { AttributionEngine, type AttributionRequest, type PairMode } from './engine.ts';
-import { relativeDifference as relative } from '../shared/vector.ts';
+import { relativeDifference as relative } from '../shared/compare.test-support.ts';
 
 const TEXTS = ['A man sings.', 'Someone sings.', 'Stocks fell.', 'I hate rain.', 'Not bad at all.'];
 const PAIRS: Array<[string, string]> = TEXTS.flatMap((a, i) => TEXTS.slice(i + 1).map((b) => [a, b] as [string, string]));

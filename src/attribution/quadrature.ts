@@ -1,14 +1,10 @@
 /**
- * Quadrature points for the path integral (method.md, "Discretisation" and
+ * Quadrature points for the path integral (docs/method.md, "Discretisation" and
  * "Computing incrementally"): the rule fixes the set of α, the order spreads every
  * prefix over [0, 1] so a running mean is a usable estimate after any chunk.
  */
 
-export type QuadratureRule = 'midpoint' | 'right';
-
-export function isPowerOfTwo(n: number): boolean {
-  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
-}
+import { isPowerOfTwo, type QuadratureRule } from './parameters.ts';
 
 /** Base-2 radical inverse of m: its binary digits mirrored behind the point. */
 export function radicalInverse(m: number): number {

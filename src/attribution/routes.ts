@@ -1,5 +1,5 @@
 /**
- * The two ways to get P (method.md, "Cost, and how we beat it"), one chunk of α
+ * The two ways to get P (docs/method.md, "Cost, and how we beat it"), one chunk of α
  * points at a time. Both return Σ over the chunk's α of the per-token attributions,
  * as a [S, D] tensor (row i = P[:, i] summed, not yet divided by N), so chunks add up
  * and the result does not depend on how the points were split.
@@ -11,16 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { encodeFrom, hiddenAt, type SentenceEncoder } from '../model/encoder.ts';
+import { referenceIdsFor, type Reference } from '../model/reference.ts';
 import { encodeFromJvp, type TangentEncoder } from '../model/tangent.ts';
-
-export type AttributionMethod = 'jvp' | 'vjp';
-
-/**
- * The reference input r: one token id repeated to the text's length, zeros at the
- * chosen layer, or the model's own reference ids ('padding': frame tokens kept,
- * the rest the padding token; only for models that define referenceIds).
- */
-export type Reference = { kind: 'token'; id: number } | { kind: 'zeros' } | { kind: 'padding' };
 
 /**
  * Rows of the widest activation ([rows, 1536] in use-lite's FFN) one batched op may
@@ -43,13 +35,6 @@ export function pathTensors(model: SentenceEncoder, ids: readonly number[], laye
     const r = reference.kind === 'zeros' ? (tf.zerosLike(x) as tf.Tensor3D) : hiddenAt(model, referenceIdsFor(model, ids, reference), layer);
     return { x, r, delta: tf.sub(x, r) as tf.Tensor3D };
   });
-}
-
-/** The reference's token ids for a text's ids (token repeated, or the model's padding reference). */
-export function referenceIdsFor(model: SentenceEncoder, ids: readonly number[], reference: Exclude<Reference, { kind: 'zeros' }>): number[] {
-  if (reference.kind === 'token') return new Array<number>(ids.length).fill(reference.id);
-  if (!model.referenceIds) throw new Error(`model "${model.id}" has no padding reference`);
-  return model.referenceIds(ids);
 }
 
 /** Points r + αΔ for a batch of α: [n, S, H]. */

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServer, TEST_ORG, type HubServer } from '../../scripts/hub-server.ts';
 import { encodeFrom } from '../model/encoder.ts';
 import { loadHfModel } from '../model/hf/load.ts';
-import { tinyModelFiles, tinyModelFolder } from '../model/hf/test-helpers.ts';
+import { tinyModelFiles, tinyModelFolder } from '../model/hf/tiny-models.test-support.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/pairlens.mjs', import.meta.url));
 let server: HubServer;

@@ -47,7 +47,7 @@ describe('pairlens CLI', () => {
     model.dispose();
   });
 
-  it('attributes a pair as JSON in the shape of design.md, numbers consistent with each other', async () => {
+  it('attributes a pair as JSON in the shape of docs/architecture.md, "Reports", numbers consistent with each other', async () => {
     const { code, stdout } = await pairlens('attribute', '--a', 'A cat sat.', '--b', 'A dog sat.', '--steps', '16', '--layer', '1', '--json');
     expect(code).toBe(0);
     const out = JSON.parse(stdout);

@@ -2,16 +2,72 @@
  * The `pairlens` command: the same model code as the app, in Node on WASM or CPU.
  * Results go to stdout as JSON; any error is one line on stderr and a non-zero exit.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DEFAULT_MODEL, exactVariantOf } from '../model/catalog.ts';
-import { encodeFrom } from '../model/encoder.ts';
+import { DEFAULT_MAX_MODEL_MB, DEFAULT_MODEL, exactVariantOf } from '../model/catalog.ts';
+import { embedText } from '../model/encoder.ts';
 import { loadBundledModel, loadNodeModel } from '../model/node-models.ts';
 import { DEFAULT_HUB_URL, validHubUrl } from '../model/hub.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { AttributionEngine, type AttributionRequest } from '../attribution/engine.ts';
+import {
+  allowedValues,
+  choiceOf,
+  integerRange,
+  PARAMETERS,
+  type ChoiceParameter,
+  type IntegerParameter,
+} from '../attribution/parameters.ts';
+import { parseReference, type Reference } from '../model/reference.ts';
 import { attributionReport, attributionTable } from '../shared/report.ts';
 import { startNodeBackend, type NodeBackend } from './node-backend.ts';
+
+/** The attribution flags, in --help order; their values, defaults and texts come from PARAMETERS. */
+const ATTRIBUTION_FLAGS = ['layer', 'steps', 'mode', 'sim', 'method', 'rule'] as const;
+type AttributionFlag = (typeof ATTRIBUTION_FLAGS)[number];
+
+/** What a flag's value looks like in usage lines: "exact|approx", or a placeholder. */
+function valueShape(flag: AttributionFlag): string {
+  const p = PARAMETERS[flag];
+  if (p.type === 'choice') return p.values.join('|');
+  return flag === 'layer' ? 'L' : 'N';
+}
+
+/** The placeholder in the options list: "MODE", "N". */
+function placeholder(flag: AttributionFlag): string {
+  return PARAMETERS[flag].type === 'choice' ? flag.toUpperCase() : valueShape(flag);
+}
+
+/** Wraps `text` to `width` columns, continuing lines at `indent`. */
+function wrap(text: string, indent: number, width = 96): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && indent + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
+}
+
+const OPTION_COLUMN = 21;
+
+function optionLine(names: string, text: string): string {
+  return `  ${names.padEnd(OPTION_COLUMN - 3)} ${wrap(text, OPTION_COLUMN)}`;
+}
+
+function attributionFlagHelp(flag: AttributionFlag): string {
+  const p: ChoiceParameter<string> | IntegerParameter = PARAMETERS[flag];
+  const allowed =
+    p.type === 'choice'
+      ? `one of ${p.values.join(', ')}`
+      : `${integerRange(p)}${p.max === undefined ? " to the model's last layer" : ''}`;
+  const fallback = p.type === 'integer' && p.defaultText ? p.defaultText : String(p.default);
+  return optionLine(`--${flag} ${placeholder(flag)}`, `${p.description}; ${allowed} (default: ${fallback})`);
+}
 
 export const HELP = `pairlens: token-pair attributions for Siamese sentence encoders
 
@@ -20,10 +76,9 @@ Usage:
       Embed each TEXT; prints JSON {"model", "backend", "dim",
       "items": [{"text", "tokens", "droppedTokens", "embedding"}]}.
 
-  pairlens attribute --a TEXT --b TEXT [--model ID|FOLDER] [--layer L] [--steps N]
-                     [--mode exact|approx] [--sim cos|dot] [--method jvp|vjp]
-                     [--rule midpoint|right] [--reference TOKEN_ID|padding|zeros]
-                     [--backend wasm|cpu] [--json]
+  pairlens attribute --a TEXT --b TEXT [--model ID|FOLDER]
+                     ${wrap(ATTRIBUTION_FLAGS.map((f) => `[--${f} ${valueShape(f)}]`).join(' '), 21, 90)}
+                     [--reference TOKEN_ID|padding|zeros] [--backend wasm|cpu] [--json]
       Token-pair attributions (integrated Jacobians) of the similarity of A and B.
       A readable table, or with --json: {"model", "layer", "steps", "mode", "sim",
       "method", "tokensA", "tokensB", "matrix" (rows = tokens of A), "prediction",
@@ -34,29 +89,21 @@ Usage:
       Show this help.
 
 Options:
-  --model ID|FOLDER  model to use (default: ${DEFAULT_MODEL}, the bundled Universal Sentence Encoder lite):
-                     a folder holding a sentence-transformers model (Hugging Face layout), or
-                     a Hugging Face id such as sentence-transformers/all-MiniLM-L6-v2[@revision],
-                     downloaded once and kept in $PAIRLENS_CACHE (default ~/.cache/pairlens/hub)
-  --hub-url URL      Hub or mirror to download from (default: $PAIRLENS_HUB_URL, else
-                     $HF_ENDPOINT, else ${DEFAULT_HUB_URL})
-  --max-mb N         refuse models larger than N MB (default: 600)
-  --backend NAME     TF.js backend: wasm (default) or cpu
-  --a, --b TEXT      the two texts to compare (attribute)
-  --layer L          attribute the input of layer L; 0 = the embedding output (default: last layer)
-  --steps N          integration steps, a power of two from 8 to 1024 (default: 64)
-  --mode MODE        approx (the unmodified model; default) or exact (the model's fine-tuned
-                     exact variant, e.g. use-lite-exact; an exact checkpoint made by the
-                     papers' code as it is; else the model shifted so its reference maps
-                     to zero, not fine-tuned)
-  --sim SIM          cos (default) or dot
-  --method METHOD    jvp (forward mode, default) or vjp (one backward pass per output dimension)
-  --rule RULE        quadrature: midpoint (default) or right (the papers' right Riemann sum)
-  --reference REF    padding (the model's padding token, its special tokens kept; the default for
-                     Hugging Face models), a token id repeated (use-lite's default: 30, "▁"), or
-                     zeros at the chosen layer
-  --json             print JSON instead of a table
-  -h, --help         show this help
+${optionLine(
+  '--model ID|FOLDER',
+  `model to use (default: ${DEFAULT_MODEL}, the bundled Universal Sentence Encoder lite): a folder holding a sentence-transformers model (Hugging Face layout), or a Hugging Face id such as sentence-transformers/all-MiniLM-L6-v2[@revision], downloaded once and kept in $PAIRLENS_CACHE (default ~/.cache/pairlens/hub)`,
+)}
+${optionLine('--hub-url URL', `Hub or mirror to download from (default: $PAIRLENS_HUB_URL, else $HF_ENDPOINT, else ${DEFAULT_HUB_URL})`)}
+${optionLine('--max-mb N', `refuse models larger than N MB (default: ${DEFAULT_MAX_MODEL_MB})`)}
+${optionLine('--backend NAME', 'TF.js backend: wasm (default) or cpu')}
+${optionLine('--a, --b TEXT', 'the two texts to compare (attribute)')}
+${ATTRIBUTION_FLAGS.map(attributionFlagHelp).join('\n')}
+${optionLine(
+  '--reference REF',
+  'padding (the model\'s padding token, its special tokens kept; the default for Hugging Face models), a token id repeated (use-lite\'s default: 30, "▁"), or zeros at the chosen layer',
+)}
+${optionLine('--json', 'print JSON instead of a table')}
+${optionLine('-h, --help', 'show this help')}
 `;
 
 export class UsageError extends Error {}
@@ -64,7 +111,7 @@ export class UsageError extends Error {}
 const COMMON_OPTIONS = {
   model: { type: 'string', default: DEFAULT_MODEL },
   'hub-url': { type: 'string' },
-  'max-mb': { type: 'string', default: '600' },
+  'max-mb': { type: 'string', default: String(DEFAULT_MAX_MODEL_MB) },
   backend: { type: 'string', default: 'wasm' },
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies ParseArgsConfig['options'];
@@ -89,11 +136,8 @@ async function embedCommand(args: string[]): Promise<void> {
   try {
     const items = [];
     for (const text of positionals) {
-      const tokenized = model.tokenize(text);
-      const output = tf.tidy(() => encodeFrom(model, 0, model.embed(tokenized.ids)));
-      const embedding = Array.from(await output.data());
-      output.dispose();
-      items.push({ text, tokens: tokenized.pieces, droppedTokens: tokenized.droppedTokens, embedding });
+      const item = await embedText(model, text);
+      items.push({ ...item, embedding: Array.from(item.embedding) });
     }
     process.stdout.write(`${JSON.stringify({ model: model.id, backend, dim: model.outputSize, items })}\n`);
   } finally {
@@ -112,9 +156,10 @@ function loadCliModel(values: { model: string; 'hub-url'?: string; 'max-mb': str
   return loadNodeModel(values.model, { hubUrl, maxBytes: maxMb * 1e6 });
 }
 
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`--${flag} must be ${allowed.join(' or ')}, not "${value}"`);
+function oneOf<T extends string>(p: ChoiceParameter<T>, value: string): T {
+  const found = choiceOf(p, value);
+  if (found === undefined) throw new UsageError(`--${p.name} must be ${allowedValues(p)}, not "${value}"`);
+  return found;
 }
 
 function integer(flag: string, value: string): number {
@@ -122,11 +167,11 @@ function integer(flag: string, value: string): number {
   return Number(value);
 }
 
-function parseReference(value: string | undefined): AttributionRequest['reference'] {
+function referenceFlag(value: string | undefined): Reference | undefined {
   if (value === undefined) return undefined;
-  if (value === 'zeros') return { kind: 'zeros' };
-  if (value === 'padding') return { kind: 'padding' };
-  return { kind: 'token', id: integer('reference', value) };
+  const reference = parseReference(value);
+  if (!reference) throw new UsageError(`--reference must be a token id, padding or zeros, not "${value}"`);
+  return reference;
 }
 
 async function attributeCommand(args: string[]): Promise<void> {
@@ -139,11 +184,11 @@ async function attributeCommand(args: string[]): Promise<void> {
       a: { type: 'string' },
       b: { type: 'string' },
       layer: { type: 'string' },
-      steps: { type: 'string', default: '64' },
-      mode: { type: 'string', default: 'approx' },
-      sim: { type: 'string', default: 'cos' },
-      method: { type: 'string', default: 'jvp' },
-      rule: { type: 'string', default: 'midpoint' },
+      steps: { type: 'string', default: String(PARAMETERS.steps.default) },
+      mode: { type: 'string', default: PARAMETERS.mode.default },
+      sim: { type: 'string', default: PARAMETERS.sim.default },
+      method: { type: 'string', default: PARAMETERS.method.default },
+      rule: { type: 'string', default: PARAMETERS.rule.default },
       reference: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -158,11 +203,11 @@ async function attributeCommand(args: string[]): Promise<void> {
     a: values.a,
     b: values.b,
     steps: integer('steps', values.steps),
-    mode: oneOf('mode', values.mode, ['exact', 'approx'] as const),
-    sim: oneOf('sim', values.sim, ['cos', 'dot'] as const),
-    method: oneOf('method', values.method, ['jvp', 'vjp'] as const),
-    rule: oneOf('rule', values.rule, ['midpoint', 'right'] as const),
-    reference: parseReference(values.reference),
+    mode: oneOf(PARAMETERS.mode, values.mode),
+    sim: oneOf(PARAMETERS.sim, values.sim),
+    method: oneOf(PARAMETERS.method, values.method),
+    rule: oneOf(PARAMETERS.rule, values.rule),
+    reference: referenceFlag(values.reference),
   };
   const layerFlag = values.layer === undefined ? undefined : integer('layer', values.layer);
 
@@ -170,8 +215,8 @@ async function attributeCommand(args: string[]): Promise<void> {
   const model = await loadCliModel(values);
   // Exact mode explains the model's fine-tuned exact variant when it has one.
   const variant = partial.mode === 'exact' ? exactVariantOf(model.id) : undefined;
-  const exactModel = variant ? await loadBundledModel(variant) : undefined;
-  const engine = new AttributionEngine(model, { exactModel });
+  const exactVariant = variant ? await loadBundledModel(variant) : undefined;
+  const engine = new AttributionEngine(model, { exactVariant });
   try {
     const request: AttributionRequest = { ...partial, layer: layerFlag ?? model.numLayers - 1 };
     const result = await engine.attribute(request);
@@ -180,7 +225,7 @@ async function attributeCommand(args: string[]): Promise<void> {
   } finally {
     engine.clearCache();
     model.dispose();
-    exactModel?.dispose();
+    exactVariant?.dispose();
   }
 }
 

@@ -1,4 +1,5 @@
 /** Errors of exact-variant making, and the cancellation point every long loop shares. */
+import { nextTurn } from '../shared/next-turn.ts';
 
 /** Fine-tuning (or the work around it) was cancelled; named like the DOM's AbortError. */
 export class DistillAbortedError extends Error {
@@ -22,11 +23,6 @@ export class StoredVariantError extends Error {
     super(message);
     this.name = 'StoredVariantError';
   }
-}
-
-/** Gives the host a turn (a worker's "cancel" message must be able to arrive). */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Yields, then throws DistillAbortedError when `signal` has been aborted. */

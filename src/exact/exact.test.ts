@@ -8,7 +8,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultReference } from '../attribution/encoders.ts';
+import { defaultReference } from '../model/reference.ts';
 import { ModelFileError, type ModelFiles } from '../model/files.ts';
 import { loadBundledModel } from '../model/node-models.ts';
 import { UseLite } from '../model/use-lite/model.ts';
@@ -16,11 +16,11 @@ import { encodeUseLiteWeights, loadUseLiteArtifacts, toFloat16, weightTensors } 
 import { buildPairSplit, buildPairs, CorpusError, negate, PAIR_KINDS, sentenceDocuments, splitSentences } from './corpus.ts';
 import { seededRandom } from '../shared/random.ts';
 import { embedMany, pairCosines, referenceIdsOf, type TokenPair } from './shifted.ts';
-import { ranks, spearman } from './stats.ts';
-import { TINY_REFERENCE_ID, tinyUseLite } from './tiny-model.ts';
-import { DistillAbortedError, DistillError, distill, evaluateLoss, type DistillSettings } from './train.ts';
+import { ranks, spearman } from '../shared/stats.ts';
+import { TINY_REFERENCE_ID, tinyUseLite } from './tiny-use-lite.test-support.ts';
+import { DistillAbortedError, DistillError, distill, type DistillSettings } from './train.ts';
 import { trainableUseLite } from './use-lite.ts';
-import { syntheticDocuments } from './test-helpers.ts';
+import { evaluateLoss, syntheticDocuments } from './training.test-support.ts';
 import { makeExactVariant, restoreVariant, serializeVariant } from './variant.ts';
 
 beforeAll(async () => {

@@ -9,12 +9,7 @@ import { HfEncoder } from '../model/hf/bert.ts';
 import type { Linear, Norm } from '../model/hf/ops.ts';
 import type { DenseWeights, EncoderWeights, LayerWeights } from '../model/hf/weights.ts';
 import { DistillError } from './errors.ts';
-import { namedWeights, trainableCopy, type NamedWeights, type ReplaceWeight, type TrainableScope } from './named-weights.ts';
-import type { TrainableEncoder } from './train.ts';
-
-export interface TrainableHfEncoder extends TrainableEncoder {
-  model: HfEncoder;
-}
+import { namedWeights, type NamedWeights, type ReplaceWeight } from './named-weights.ts';
 
 const LINEARS = ['qkv', 'attentionOut', 'intermediate', 'output'] as const;
 const NORMS = ['attentionNorm', 'outputNorm'] as const;
@@ -64,16 +59,10 @@ export function namedHfWeights(model: HfEncoder): NamedWeights<HfEncoder> {
   }
   return namedWeights({
     kind: model.config.architecture,
-    vocabSize: model.vocabSize,
     weights: model.weights,
     map: mapEncoderWeights,
     numLayers: model.weights.layers.length,
     isHead: (name) => name.startsWith('dense.'),
     build: (id, weights) => new HfEncoder(id, model.checkpoint, weights, model.tokenizer),
   });
-}
-
-/** A trainable copy of a Hugging Face encoder (see trainableCopy): the original is never changed. */
-export function trainableHfEncoder(original: HfEncoder, id: string, scope: TrainableScope): TrainableHfEncoder {
-  return trainableCopy(namedHfWeights(original), id, scope);
 }

@@ -30,8 +30,6 @@ export interface NamedWeight {
 export interface NamedWeights<M extends SentenceEncoder = SentenceEncoder> {
   /** The architecture, for records and messages: "use-lite", "bert", "roberta", "mpnet". */
   readonly kind: string;
-  /** Token ids the embedding accepts: 0..vocabSize−1. */
-  readonly vocabSize: number;
   /** Every weight tensor of the model, in a fixed order. */
   list(): NamedWeight[];
   /** Whether fine-tuning in `scope` changes the weight called `name`. */
@@ -45,7 +43,6 @@ export type ReplaceWeight = (name: string, tensor: tf.Tensor) => tf.Tensor;
 /** How an architecture lays out its weights; namedWeights turns it into NamedWeights. */
 export interface WeightLayout<W, M extends SentenceEncoder> {
   kind: string;
-  vocabSize: number;
   weights: W;
   /** The weights with every tensor replaced by `replace(name, tensor)`, in a fixed order; other fields kept. */
   map(weights: W, replace: ReplaceWeight): W;
@@ -58,7 +55,6 @@ export interface WeightLayout<W, M extends SentenceEncoder> {
 export function namedWeights<W, M extends SentenceEncoder>(layout: WeightLayout<W, M>): NamedWeights<M> {
   return {
     kind: layout.kind,
-    vocabSize: layout.vocabSize,
     list() {
       const out: NamedWeight[] = [];
       layout.map(layout.weights, (name, tensor) => {

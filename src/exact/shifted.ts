@@ -1,12 +1,12 @@
 /**
  * Embeddings of many texts at once, plain f(x) or shifted ẽ(x) = f(x) − f(r_x)
- * (method.md, "Exact and approximate"). The encoders take batches of equal-length
+ * (docs/method.md, "Exact and approximate"). The encoders take batches of equal-length
  * sequences without padding, so texts are grouped by their reference ids (which
  * fixes their length); each group runs its reference once, in the same batch.
  * Differentiable: training calls this inside a gradient tape.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { referenceIdsFor, type Reference } from '../attribution/routes.ts';
+import { referenceIdsFor, referenceProblem, type Reference } from '../model/reference.ts';
 import { encodeFrom, type SentenceEncoder } from '../model/encoder.ts';
 import { checkAborted, DistillError } from './errors.ts';
 
@@ -25,12 +25,11 @@ export type ReferenceSpec = ReferenceIds | number;
  * layer are no token ids, so they cannot shift a whole model.
  */
 export function referenceIdsOf(model: SentenceEncoder, reference: Reference): ReferenceIds {
-  if (reference.kind === 'zeros') {
+  if (reference?.kind === 'zeros') {
     throw new DistillError('the zeros reference has no token ids; an exact variant needs a token or padding reference');
   }
-  if (reference.kind === 'padding' && !model.referenceIds) {
-    throw new DistillError(`model "${model.id}" has no padding token; use a token id as the reference`);
-  }
+  const problem = referenceProblem(reference, [model]);
+  if (problem) throw new DistillError(problem);
   return (ids) => referenceIdsFor(model, ids, reference);
 }
 

@@ -1,5 +1,5 @@
 /**
- * Self-distillation of a shifted encoder (method.md, "Exact and approximate"): the
+ * Self-distillation of a shifted encoder (docs/method.md, "Exact and approximate"): the
  * shifted model ẽ(x) = f(x) − f(r_x) is fine-tuned so that cos(ẽ(a), ẽ(b)) matches
  * the original model's cos(f(a), f(b)) on unlabelled pairs. Loss: mean squared
  * difference. The student's reference maps to zero by construction, whatever its
@@ -9,7 +9,7 @@
  * an AbortSignal stops it between steps.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Reference } from '../attribution/routes.ts';
+import type { Reference } from '../model/reference.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { checkAborted, DistillError } from './errors.ts';
 import { loadTrainingGradients } from './gradients.ts';
@@ -214,23 +214,4 @@ export async function distill(
     optimizer.dispose();
   }
   return { steps, stepLosses, epochLosses, ms: performance.now() - started };
-}
-
-/** Mean distillation loss over `pairs` without training (for before/after figures). */
-export async function evaluateLoss(
-  model: SentenceEncoder,
-  pairs: readonly TokenPair[],
-  targets: Float32Array,
-  reference: ReferenceSpec,
-  batchPairs = 64,
-): Promise<number> {
-  let total = 0;
-  for (let start = 0; start < pairs.length; start += batchPairs) {
-    const batch = pairs.slice(start, start + batchPairs);
-    const t = tf.tensor1d(targets.subarray(start, start + batch.length));
-    const loss = distillLoss(model, batch, t, reference);
-    total += (await loss.data())[0] * batch.length;
-    tf.dispose([t, loss]);
-  }
-  return total / pairs.length;
 }

@@ -4,8 +4,7 @@ import { HfEncoder } from '../model/hf/bert.ts';
 import { UseLite } from '../model/use-lite/model.ts';
 import { DistillError } from './errors.ts';
 import { namedHfWeights } from './hf.ts';
-import { trainableCopy, type NamedWeights, type TrainableScope } from './named-weights.ts';
-import type { TrainableEncoder } from './train.ts';
+import type { NamedWeights } from './named-weights.ts';
 import { namedUseLiteWeights } from './use-lite.ts';
 
 /**
@@ -18,9 +17,4 @@ export function weightsOf(model: SentenceEncoder): NamedWeights {
   throw new DistillError(
     `model "${model.id}" cannot be fine-tuned here: exact variants can be made of use-lite and of Hugging Face BERT, RoBERTa and MPNet encoders`,
   );
-}
-
-/** A trainable copy of any supported model, called `id`; the original is never changed. */
-export function trainableVariantOf(original: SentenceEncoder, id: string, scope: TrainableScope): TrainableEncoder {
-  return trainableCopy(weightsOf(original), id, scope);
 }

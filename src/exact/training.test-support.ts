@@ -1,13 +1,17 @@
 /** Shared by the exact-variant tests: a small synthetic corpus in the tiny test models' vocabulary, and a gradient probe. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Reference } from '../attribution/routes.ts';
+import type { Reference } from '../model/reference.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { pick, randomInt, seededRandom } from '../shared/random.ts';
 import type { SentenceDocument } from './corpus.ts';
 import { loadTrainingGradients } from './gradients.ts';
 import { referenceIdsOf, type TokenPair } from './shifted.ts';
-import { distillLoss } from './train.ts';
-import { trainableVariantOf, weightsOf } from './trainable.ts';
+import { namedHfWeights } from './hf.ts';
+import { trainableCopy, type TrainableScope } from './named-weights.ts';
+import { distillLoss, type TrainableEncoder } from './train.ts';
+import { weightsOf } from './trainable.ts';
+import type { HfEncoder } from '../model/hf/bert.ts';
+import type { ReferenceSpec } from './shifted.ts';
 
 /** Words every tiny test tokenizer knows (test-models/*: WordPiece and byte-level BPE). */
 const WORDS = (
@@ -40,7 +44,7 @@ export function syntheticDocuments(documents: number, sentences: number, seed = 
  */
 export async function gradientNorms(model: SentenceEncoder, pairs: readonly TokenPair[], reference: Reference): Promise<Map<string, number>> {
   await loadTrainingGradients();
-  const student = trainableVariantOf(model, `${model.id}~probe`, 'encoder');
+  const student = trainableCopy(weightsOf(model), `${model.id}~probe`, 'encoder');
   try {
     const referenceIds = referenceIdsOf(student.model, reference);
     const { value, grads } = tf.variableGrads(
@@ -55,4 +59,28 @@ export async function gradientNorms(model: SentenceEncoder, pairs: readonly Toke
   } finally {
     student.model.dispose();
   }
+}
+
+/** A trainable copy of a Hugging Face encoder; throws DistillError for an exact checkpoint. */
+export function trainableHfCopy(original: HfEncoder, id: string, scope: TrainableScope): TrainableEncoder & { model: HfEncoder } {
+  return trainableCopy(namedHfWeights(original), id, scope);
+}
+
+/** Mean distillation loss over `pairs` without training (for before/after figures). */
+export async function evaluateLoss(
+  model: SentenceEncoder,
+  pairs: readonly TokenPair[],
+  targets: Float32Array,
+  reference: ReferenceSpec,
+  batchPairs = 64,
+): Promise<number> {
+  let total = 0;
+  for (let start = 0; start < pairs.length; start += batchPairs) {
+    const batch = pairs.slice(start, start + batchPairs);
+    const t = tf.tensor1d(targets.subarray(start, start + batch.length));
+    const loss = distillLoss(model, batch, t, reference);
+    total += (await loss.data())[0] * batch.length;
+    tf.dispose([t, loss]);
+  }
+  return total / pairs.length;
 }

@@ -36,7 +36,6 @@ function mapUseLiteWeights(w: UseLiteWeights, replace: ReplaceWeight): UseLiteWe
 export function namedUseLiteWeights(model: UseLite): NamedWeights<UseLite> {
   return namedWeights({
     kind: 'use-lite',
-    vocabSize: model.vocabulary.length,
     weights: model.weights,
     map: mapUseLiteWeights,
     numLayers: model.weights.layers.length,

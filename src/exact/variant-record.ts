@@ -5,7 +5,7 @@
  */
 import type { SentenceEncoder } from '../model/encoder.ts';
 import type { TrainableScope } from './named-weights.ts';
-import type { Agreement } from './stats.ts';
+import type { Agreement } from '../shared/stats.ts';
 import type { DistillSettings } from './train.ts';
 
 export interface VariantSettings extends DistillSettings {

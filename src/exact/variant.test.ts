@@ -12,13 +12,13 @@ import type { SentenceEncoder } from '../model/encoder.ts';
 import { seededRandom } from '../shared/random.ts';
 import type { HfEncoder } from '../model/hf/bert.ts';
 import { loadHfModel } from '../model/hf/load.ts';
-import { tinyModelFiles } from '../model/hf/test-helpers.ts';
+import { tinyModelFiles } from '../model/hf/tiny-models.test-support.ts';
 import { buildPairs, CorpusError } from './corpus.ts';
 import { DistillAbortedError, DistillError, StoredVariantError } from './errors.ts';
-import { namedHfWeights, trainableHfEncoder } from './hf.ts';
+import { namedHfWeights } from './hf.ts';
 import { embedMany, pairCosines, referenceIdsOf, type TokenPair } from './shifted.ts';
-import { gradientNorms, syntheticDocuments } from './test-helpers.ts';
-import { distill, evaluateLoss, type DistillSettings } from './train.ts';
+import { evaluateLoss, gradientNorms, syntheticDocuments, trainableHfCopy } from './training.test-support.ts';
+import { distill, type DistillSettings } from './train.ts';
 import { makeExactVariant, type VariantProgress, type VariantSettings } from './variant.ts';
 import { restoreVariant, serializeVariant, type StoredVariant } from './variant-store.ts';
 
@@ -83,7 +83,7 @@ describe('a trainable copy of a Hugging Face encoder', () => {
     const mpnet = models.mpnet;
     const before = tf.memory().numTensors;
     const names = (scope: 'encoder' | 'top') => {
-      const copy = trainableHfEncoder(mpnet, 'copy', scope);
+      const copy = trainableHfCopy(mpnet, 'copy', scope);
       const trainable = new Set(copy.variables);
       const list = namedHfWeights(copy.model).list();
       const out = list.filter((w) => trainable.has(w.tensor as tf.Variable)).map((w) => w.name);
@@ -104,8 +104,8 @@ describe('a trainable copy of a Hugging Face encoder', () => {
   });
 
   it('refuses an exact checkpoint: it is exact already', () => {
-    expect(() => trainableHfEncoder(models['mpnet-exact'], 'x', 'encoder')).toThrow(DistillError);
-    expect(() => trainableHfEncoder(models['mpnet-exact'], 'x', 'encoder')).toThrow(/already exact/);
+    expect(() => trainableHfCopy(models['mpnet-exact'], 'x', 'encoder')).toThrow(DistillError);
+    expect(() => trainableHfCopy(models['mpnet-exact'], 'x', 'encoder')).toThrow(/already exact/);
   });
 });
 
@@ -117,7 +117,7 @@ describe('fine-tuning a Hugging Face encoder', () => {
     const before = await snapshot(original);
     const pairs = tokenPairs(original, 16, 1);
     const targets = await pairCosines(original, pairs);
-    const student = trainableHfEncoder(original, 'tiny-bert~exact', 'encoder');
+    const student = trainableHfCopy(original, 'tiny-bert~exact', 'encoder');
     const reference = referenceIdsOf(original, { kind: 'padding' });
     const lossBefore = await evaluateLoss(student.model, pairs, targets, reference);
     const result = await distill(student, pairs, targets, SETTINGS);
@@ -135,7 +135,7 @@ describe('fine-tuning a Hugging Face encoder', () => {
     const pairs = tokenPairs(original, 8, 2);
     const targets = await pairCosines(original, pairs);
     const start = tf.memory().numTensors;
-    const student = trainableHfEncoder(original, 'tiny-bert~exact', 'encoder');
+    const student = trainableHfCopy(original, 'tiny-bert~exact', 'encoder');
     // Mean pooling whose gradient throws, as a missing kernel does half-way through backprop.
     const failingPool = tf.customGrad((...inputs) => ({
       value: tf.mean(inputs[0] as tf.Tensor, 1),
@@ -243,6 +243,7 @@ describe('makeExactVariant', () => {
       numLayers: b.numLayers,
       maxTokens: b.maxTokens,
       outputSize: b.outputSize,
+      vocabSize: b.vocabSize,
       tokenize: (text) => b.tokenize(text),
       embed: (ids) => b.embed(ids),
       layer: (l, x) => b.layer(l, x),

@@ -7,21 +7,20 @@
  *
  *     const corpus = parseSentenceCorpus(await (await fetch(new URL(SENTENCE_CORPUS_URL, base))).json());
  *     const variant = await makeExactVariant(original, corpus.documents, {}, { onProgress, signal });
- *     // variant.model: a SentenceEncoder with id `${original.id}~exact`, for AttributionEngine's exactModel
+ *     // variant.model: a SentenceEncoder with id `${original.id}~exact`, for AttributionEngine's exactVariant
  *     // variant.record: plain data (settings, losses, held-out agreement) to show and to store
  *     const stored = await serializeVariant(variant);      // structured-clone friendly, for IndexedDB
  *     const again = restoreVariant(original, stored);      // bit-identical embeddings
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Reference } from '../attribution/routes.ts';
-import { defaultReference } from '../attribution/encoders.ts';
+import { defaultReference } from '../model/reference.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { seededRandom } from '../shared/random.ts';
 import { buildPairSplit, splitFigures, validSentenceDocuments, type SentenceDocument, type TextPair } from './corpus.ts';
 import { checkAborted, DistillError } from './errors.ts';
-import { TRAINABLE_SCOPES, trainableCopy, type NamedWeights } from './named-weights.ts';
+import { TRAINABLE_SCOPES, trainableCopy } from './named-weights.ts';
 import { pairCosineBatches, pairCosines, referenceIdsOf, type ReferenceSpec, type TokenPair } from './shifted.ts';
-import { agreement, meanSquaredDiff } from './stats.ts';
+import { agreement, meanSquaredDiff } from '../shared/stats.ts';
 import { checkDistillSettings, distill } from './train.ts';
 import { weightsOf } from './trainable.ts';
 import { VARIANT_RECORD_FORMAT, type ExactVariant, type HeldOutFigures, type VariantRecord, type VariantSettings } from './variant-record.ts';
@@ -71,7 +70,7 @@ export function defaultVariantSettings(model: SentenceEncoder): VariantSettings 
 }
 
 /** Throws DistillError naming the first setting that cannot work for `model`. */
-export function checkVariantSettings(settings: VariantSettings, model: SentenceEncoder, weights: NamedWeights = weightsOf(model)): void {
+function checkVariantSettings(settings: VariantSettings, model: SentenceEncoder): void {
   checkDistillSettings(settings);
   const integerAtLeast = (name: string, value: number, min: number) => {
     if (!(Number.isInteger(value) && value >= min)) throw new DistillError(`${name} must be an integer ≥ ${min}, got ${String(value)}`);
@@ -83,21 +82,7 @@ export function checkVariantSettings(settings: VariantSettings, model: SentenceE
     throw new DistillError(`the held-out share must be between 0 and 1, got ${String(settings.heldOutShare)}`);
   }
   if (!TRAINABLE_SCOPES.includes(settings.scope)) throw new DistillError(`scope must be one of ${TRAINABLE_SCOPES.join(', ')}, got ${String(settings.scope)}`);
-  checkReference(settings.reference, model, weights);
-}
-
-function checkReference(reference: Reference, model: SentenceEncoder, weights: NamedWeights): void {
-  if (reference?.kind === 'token') {
-    if (!(Number.isInteger(reference.id) && reference.id >= 0 && reference.id < weights.vocabSize)) {
-      throw new DistillError(`the reference token id must be an integer from 0 to ${weights.vocabSize - 1}, got ${String(reference.id)}`);
-    }
-    return;
-  }
-  if (reference?.kind === 'padding' || reference?.kind === 'zeros') {
-    referenceIdsOf(model, reference); // throws when the model has no padding reference, or for zeros
-    return;
-  }
-  throw new DistillError('the reference must be a token id or the padding reference');
+  referenceIdsOf(model, settings.reference); // throws DistillError for a reference that cannot shift `model`
 }
 
 export type VariantPhase = 'pairs' | 'targets' | 'training' | 'evaluating';
@@ -135,7 +120,7 @@ function heldOutFigures(original: Float32Array, candidate: Float32Array): HeldOu
 }
 
 /**
- * Fine-tunes a copy of `original` into its exact variant (method.md, "Exact and
+ * Fine-tunes a copy of `original` into its exact variant (docs/method.md, "Exact and
  * approximate"). `original` is never changed. Throws CorpusError when the documents
  * cannot supply the pairs, DistillError for bad settings, a model that cannot be
  * fine-tuned (another class, an exact checkpoint) or a failed run (NaN loss), and
@@ -154,7 +139,7 @@ export async function makeExactVariant(
   // Settings left undefined (an unset form field) keep their defaults.
   const given = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
   const s: VariantSettings = { ...defaultVariantSettings(original), ...given };
-  checkVariantSettings(s, original, weights);
+  checkVariantSettings(s, original);
   const id = options.id ?? `${original.id}~exact`;
   if (id === original.id) throw new DistillError(`the variant needs an id of its own, not "${original.id}"`);
   await checkAborted(signal);

@@ -10,10 +10,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HfEncoder } from '../model/hf/bert.ts';
 import { loadHfModel } from '../model/hf/load.ts';
-import { tinyModelFiles } from '../model/hf/test-helpers.ts';
+import { tinyModelFiles } from '../model/hf/tiny-models.test-support.ts';
 import { loadTrainingGradients } from './gradients.ts';
 import { namedHfWeights } from './hf.ts';
-import { gradientNorms, syntheticDocuments } from './test-helpers.ts';
+import { gradientNorms, syntheticDocuments } from './training.test-support.ts';
 import { makeExactVariant } from './variant.ts';
 
 let roberta: HfEncoder;

@@ -2,6 +2,13 @@
 
 export const DEFAULT_MODEL = 'use-lite';
 
+/**
+ * Largest model accepted by default, in MB of weights as stored: loaders check it
+ * before reading weights, the browser's Download settings and the CLI's --max-mb
+ * start from it.
+ */
+export const DEFAULT_MAX_MODEL_MB = 600;
+
 export interface ModelInfo {
   id: string;
   label: string;
@@ -17,7 +24,7 @@ export const BUNDLED_MODELS: readonly ModelInfo[] = [
 ];
 
 /**
- * Exact variants (method.md, "Exact and approximate"): a model shifted so that its
+ * Exact variants (docs/method.md, "Exact and approximate"): a model shifted so that its
  * reference maps to 0 and fine-tuned to keep the original's similarities. Not offered
  * as models of their own: Exact mode uses them in place of their original.
  */
@@ -50,9 +57,4 @@ export function modelInfo(id: string): ModelInfo {
 /** The id of `id`'s exact variant, or undefined when it has none (Exact mode then shifts `id` itself). */
 export function exactVariantOf(id: string): string | undefined {
   return EXACT_VARIANTS.find((m) => m.variantOf === id)?.id;
-}
-
-/** The model an exact variant was made from, or undefined for any other id. */
-export function originalOf(id: string): string | undefined {
-  return EXACT_VARIANTS.find((m) => m.id === id)?.variantOf;
 }

@@ -21,6 +21,8 @@ export interface SentenceEncoder {
   readonly maxTokens: number;
   /** Width of the embedding the model returns. */
   readonly outputSize: number;
+  /** Number of token ids the embedding accepts (valid ids are 0..vocabSize−1). */
+  readonly vocabSize: number;
   /**
    * The model is itself an exact model (a checkpoint of the papers' shifted model):
    * its reference maps to zero by construction.
@@ -41,7 +43,7 @@ export interface SentenceEncoder {
   normalize(e: tf.Tensor2D): tf.Tensor2D;
 
   /**
-   * The model's own attribution reference for these ids (method.md, "Reference"):
+   * The model's own attribution reference for these ids (docs/method.md, "Reference"):
    * the special tokens that frame every text kept, every other token the padding
    * token. Absent for models without a padding token (use-lite).
    */
@@ -50,7 +52,7 @@ export interface SentenceEncoder {
   dispose(): void;
 }
 
-/** Runs layers `from..n-1`, pooling, head and normalisation: g_L in method.md. */
+/** Runs layers `from..n-1`, pooling, head and normalisation: g_L in docs/method.md. */
 export function encodeFrom(model: SentenceEncoder, from: number, x: tf.Tensor3D): tf.Tensor2D {
   return tf.tidy(() => {
     let h = x;
@@ -66,4 +68,29 @@ export function hiddenAt(model: SentenceEncoder, ids: readonly number[], upTo: n
     for (let l = 0; l < upTo; l++) h = model.layer(l, h);
     return h;
   });
+}
+
+/** f(x) for one text's token ids, read back from the device (one small forward pass). */
+export async function embedIds(model: SentenceEncoder, ids: readonly number[]): Promise<Float32Array> {
+  const e = tf.tidy(() => encodeFrom(model, 0, model.embed(ids)));
+  try {
+    return (await e.data()) as Float32Array;
+  } finally {
+    e.dispose();
+  }
+}
+
+/** One text, its tokens and its embedding: what `embed` answers in the worker and the CLI. */
+export interface EmbeddedText {
+  text: string;
+  tokens: string[];
+  droppedTokens: number;
+  embedding: Float32Array;
+}
+
+export async function embedText(model: SentenceEncoder, text: string): Promise<EmbeddedText> {
+  const tokenized = model.tokenize(text);
+  if (tokenized.ids.length === 0) throw new Error('Cannot embed an empty text.');
+  const embedding = await embedIds(model, tokenized.ids);
+  return { text, tokens: tokenized.pieces, droppedTokens: tokenized.droppedTokens, embedding };
 }

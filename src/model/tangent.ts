@@ -1,6 +1,6 @@
 /**
  * Forward-mode (tangent) rules shared by every encoder, and the interface an encoder
- * offers the attribution engine for Jacobian-vector products (method.md, "Cost").
+ * offers the attribution engine for Jacobian-vector products (docs/method.md, "Cost, and how we beat it").
  *
  * TF.js only has reverse-mode autodiff, so each stage carries its own tangent rule.
  * Layout: a primal of shape [B, ...rest] travels with tangents of shape
@@ -20,8 +20,6 @@ export type Dual2 = { x: tf.Tensor2D; dx: tf.Tensor3D };
 
 /** An encoder whose stages after the embedding also have tangent rules. */
 export interface TangentEncoder extends SentenceEncoder {
-  /** Number of token ids the embedding accepts (valid reference ids are 0..vocabSize−1). */
-  readonly vocabSize: number;
   layerJvp(l: number, d: Dual3): Dual3;
   poolJvp(d: Dual3): Dual2;
   headJvp(d: Dual2): Dual2;

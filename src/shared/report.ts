@@ -1,6 +1,6 @@
 /**
  * The JSON shape of an attribution as users get it from the CLI and the app's
- * "Export JSON" (design.md's contract). One function, so both stay identical.
+ * "Export JSON" (docs/architecture.md, "Reports"). One function, so both stay identical.
  */
 import type { AttributionResult } from '../attribution/engine.ts';
 

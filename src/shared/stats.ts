@@ -1,4 +1,7 @@
-/** Agreement between two lists of similarities: rank correlation and absolute error. */
+/**
+ * Agreement between two lists of numbers (similarities, attribution matrices): linear
+ * and rank correlation, absolute and squared differences.
+ */
 
 /** Ranks from 1, ties sharing their mean rank (as Spearman's ρ needs). */
 export function ranks(values: ArrayLike<number>): Float64Array {
@@ -14,8 +17,12 @@ export function ranks(values: ArrayLike<number>): Float64Array {
   return out;
 }
 
+/**
+ * Pearson correlation (1 when one list is a positive multiple of the other). NaN where
+ * it is undefined: fewer than two values, or a list without variance.
+ */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length || a.length < 2) throw new Error('pearson needs two lists of the same length ≥ 2');
+  if (a.length !== b.length) throw new Error(`pearson needs two lists of the same length, got ${a.length} and ${b.length}`);
   let ma = 0;
   let mb = 0;
   for (let i = 0; i < a.length; i++) {
@@ -32,7 +39,7 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
     saa += (a[i] - ma) ** 2;
     sbb += (b[i] - mb) ** 2;
   }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
 }
 
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {

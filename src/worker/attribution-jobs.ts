@@ -16,9 +16,9 @@ export class AttributionJobs {
   constructor(
     model: SentenceEncoder,
     private readonly post: Post,
-    exactModel?: SentenceEncoder,
+    exactVariant?: SentenceEncoder,
   ) {
-    this.engine = new AttributionEngine(model, { exactModel });
+    this.engine = new AttributionEngine(model, { exactVariant });
   }
 
   start(jobId: number, request: AttributionRequest): void {

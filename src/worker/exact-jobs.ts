@@ -5,8 +5,7 @@
  * keeps it in IndexedDB to offer on the next visit. A cancelled or failed run leaves
  * the served model and its current variant untouched.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { encodeFrom, type SentenceEncoder } from '../model/encoder.ts';
+import { embedIds, type SentenceEncoder } from '../model/encoder.ts';
 import { parseSentenceCorpus, SENTENCE_CORPUS_URL, type SentenceCorpus } from '../exact/corpus-asset.ts';
 import { isAbortError } from '../attribution/errors.ts';
 import { makeExactVariant, type VariantProgress } from '../exact/variant.ts';
@@ -30,9 +29,7 @@ const FINGERPRINT_TEXT = 'PairLens fingerprint: the quick brown fox jumps over t
  * last digits).
  */
 export async function modelFingerprint(model: SentenceEncoder): Promise<number[]> {
-  const e = tf.tidy(() => encodeFrom(model, 0, model.embed(model.tokenize(FINGERPRINT_TEXT).ids)));
-  const values = Array.from((await e.data()).slice(0, 16));
-  e.dispose();
+  const values = Array.from((await embedIds(model, model.tokenize(FINGERPRINT_TEXT).ids)).slice(0, 16));
   return [model.numLayers, model.outputSize, ...values];
 }
 
@@ -91,7 +88,7 @@ export class ExactJobs {
         variant.model.dispose();
         return fail('The model was switched while its exact variant was being made; nothing was kept.');
       }
-      await this.host.setExactModel(variant.model, madeHere(variant.record));
+      await this.host.setExactVariant(variant.model, madeHere(variant.record));
       let note: string | null = null;
       try {
         const fingerprint = await this.fingerprintOf(model);
@@ -129,7 +126,7 @@ export class ExactJobs {
         variant.model.dispose();
         return;
       }
-      await this.host.setExactModel(variant.model, madeHere(variant.record));
+      await this.host.setExactVariant(variant.model, madeHere(variant.record));
       this.post({ type: 'exact-variant', modelId: model.id, exactVariant: madeHere(variant.record), stored: variant.record });
     } catch (error) {
       this.post({ type: 'error', message: `The stored exact variant could not be used: ${(error as Error).message}`, fatal: false });
@@ -172,5 +169,5 @@ export class ExactJobs {
 }
 
 function madeHere(record: VariantRecord): ExactVariantInfo {
-  return { id: record.id, kind: 'made-here', record };
+  return { id: record.id, source: 'made-here', record };
 }

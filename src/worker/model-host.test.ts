@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadHfModel } from '../model/hf/load.ts';
-import { tinyModelFiles, withFiles } from '../model/hf/test-helpers.ts';
+import { tinyModelFiles, withFiles } from '../model/hf/tiny-models.test-support.ts';
 import { ModelHost, StaleLoadError, type ModelLoader } from './model-host.ts';
 import type { WorkerEvent } from './protocol.ts';
 
@@ -15,7 +15,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const tiny = (name: string): ModelLoader => async () => ({ model: await loadHfModel(tinyModelFiles(name), { id: name }), exactModel: null });
+const tiny = (name: string): ModelLoader => async () => ({ model: await loadHfModel(tinyModelFiles(name), { id: name }), exactVariant: null });
 
 async function attribute(host: ModelHost): Promise<number> {
   const events: WorkerEvent[] = [];
@@ -63,7 +63,7 @@ describe('the model host', () => {
     const sum = await attribute(host);
     const broken: ModelLoader = async () => ({
       model: await loadHfModel(withFiles(tinyModelFiles('roberta'), { 'model.safetensors': new Uint8Array([1, 2, 3]) })),
-      exactModel: null,
+      exactVariant: null,
     });
     await expect(host.load('broken', broken)).rejects.toThrow(/model\.safetensors/);
     expect(host.id).toBe('bert');
@@ -78,7 +78,7 @@ describe('the model host', () => {
     let release: () => void = () => {};
     const slow: ModelLoader = async () => {
       await new Promise<void>((resolve) => (release = resolve));
-      return { model: await loadHfModel(tinyModelFiles('mpnet'), { id: 'mpnet' }), exactModel: null };
+      return { model: await loadHfModel(tinyModelFiles('mpnet'), { id: 'mpnet' }), exactVariant: null };
     };
     const first = host.load('mpnet', slow);
     await host.load('bert', tiny('bert'));

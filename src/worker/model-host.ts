@@ -16,7 +16,7 @@ type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 export interface LoadedModels {
   model: SentenceEncoder;
   /** Its exact variant, when it has one (Exact mode attributes it). */
-  exactModel: SentenceEncoder | null;
+  exactVariant: SentenceEncoder | null;
   /** What Exact mode explains, for the UI. */
   exactInfo?: ExactVariantInfo | null;
 }
@@ -55,8 +55,8 @@ export class ModelHost {
     return this.serving?.model ?? null;
   }
 
-  get exactModel(): SentenceEncoder | null {
-    return this.serving?.exactModel ?? null;
+  get exactVariant(): SentenceEncoder | null {
+    return this.serving?.exactVariant ?? null;
   }
 
   get jobs(): AttributionJobs | null {
@@ -89,7 +89,7 @@ export class ModelHost {
     }
     this.loading = null;
     const old = this.serving;
-    this.serving = { id, ...loaded, jobs: new AttributionJobs(loaded.model, this.post, loaded.exactModel ?? undefined) };
+    this.serving = { id, ...loaded, jobs: new AttributionJobs(loaded.model, this.post, loaded.exactVariant ?? undefined) };
     await retire(old);
     return loaded;
   }
@@ -104,12 +104,12 @@ export class ModelHost {
    * Replaces the served model's exact variant (one made or restored in the browser);
    * the old variant is freed once the attribution using it has stopped.
    */
-  async setExactModel(exactModel: SentenceEncoder | null, exactInfo: ExactVariantInfo | null): Promise<void> {
+  async setExactVariant(exactVariant: SentenceEncoder | null, exactInfo: ExactVariantInfo | null): Promise<void> {
     const serving = this.serving;
     if (!serving) throw new Error('no model is loaded');
-    this.serving = { ...serving, exactModel, exactInfo, jobs: new AttributionJobs(serving.model, this.post, exactModel ?? undefined) };
+    this.serving = { ...serving, exactVariant, exactInfo, jobs: new AttributionJobs(serving.model, this.post, exactVariant ?? undefined) };
     await serving.jobs.stop();
-    if (serving.exactModel !== exactModel) serving.exactModel?.dispose();
+    if (serving.exactVariant !== exactVariant) serving.exactVariant?.dispose();
   }
 
   /** Stops any load in progress and frees the served model. */
@@ -128,7 +128,7 @@ async function retire(serving: Serving | null): Promise<void> {
   disposeAll(serving);
 }
 
-function disposeAll({ model, exactModel }: LoadedModels): void {
+function disposeAll({ model, exactVariant }: LoadedModels): void {
   model.dispose();
-  exactModel?.dispose();
+  exactVariant?.dispose();
 }

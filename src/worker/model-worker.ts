@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { exactVariantOf } from '../model/catalog.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
-import { encodeFrom } from '../model/encoder.ts';
+import { embedText } from '../model/encoder.ts';
 import { blobFiles, httpFiles, type FileProgress, type ModelFiles } from '../model/files.ts';
 import { hubFiles } from '../model/hub.ts';
 import { parseModelId, type ModelRef } from '../model/model-id.ts';
@@ -76,8 +76,8 @@ async function loadModels(ref: ModelRef, request: LoadModelRequest, signal: Abor
       { cause: error },
     );
   }
-  const exactModel = signal.aborted ? null : await loadBundledVariant(model.id, request.loadId);
-  return { model, exactModel, exactInfo: exactVariantInfo(model, exactModel) };
+  const exactVariant = signal.aborted ? null : await loadBundledVariant(model.id, request.loadId);
+  return { model, exactVariant, exactInfo: exactVariantInfo(model, exactVariant) };
 }
 
 /**
@@ -97,9 +97,9 @@ async function loadBundledVariant(modelId: string, loadId: number): Promise<Sent
   }
 }
 
-function exactVariantInfo(model: SentenceEncoder, exactModel: SentenceEncoder | null): ExactVariantInfo | null {
-  if (exactModel) return { id: exactModel.id, kind: 'bundled' };
-  if (model.exact) return { id: model.id, kind: 'checkpoint' };
+function exactVariantInfo(model: SentenceEncoder, exactVariant: SentenceEncoder | null): ExactVariantInfo | null {
+  if (exactVariant) return { id: exactVariant.id, source: 'bundled' };
+  if (model.exact) return { id: model.id, source: 'checkpoint' };
   return null;
 }
 
@@ -146,14 +146,7 @@ async function loadRequested(request: LoadModelRequest): Promise<void> {
 async function embed(jobId: number, texts: string[], encoder: SentenceEncoder): Promise<void> {
   const started = performance.now();
   const items: EmbeddedText[] = [];
-  for (const text of texts) {
-    const tokenized = encoder.tokenize(text);
-    if (tokenized.ids.length === 0) throw new Error('Cannot embed an empty text.');
-    const output = tf.tidy(() => encodeFrom(encoder, 0, encoder.embed(tokenized.ids)));
-    const embedding = (await output.data()) as Float32Array;
-    output.dispose();
-    items.push({ text, tokens: tokenized.pieces, droppedTokens: tokenized.droppedTokens, embedding });
-  }
+  for (const text of texts) items.push(await embedText(encoder, text));
   post(
     { type: 'embedded', jobId, items, ms: performance.now() - started },
     items.map((item) => item.embedding.buffer),

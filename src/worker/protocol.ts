@@ -5,6 +5,7 @@
  */
 
 import type { AttributionRequest, AttributionResult } from '../attribution/engine.ts';
+import type { EmbeddedText } from '../model/encoder.ts';
 import type { HeldOutFigures, VariantProgress, VariantRecord } from '../exact/variant.ts';
 
 export type { AttributionRequest, AttributionResult };
@@ -12,12 +13,7 @@ export type { AttributionRequest, AttributionResult };
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'wasm', 'cpu'];
 
-export interface EmbeddedText {
-  text: string;
-  tokens: string[];
-  droppedTokens: number;
-  embedding: Float32Array;
-}
+export type { EmbeddedText };
 
 /** A model folder the user opened from disk: files by path relative to the folder. */
 export interface PickedFolder {
@@ -42,11 +38,12 @@ export interface LoadModelRequest {
  * fine-tuned): its bundled exact variant, one made in this browser, or the model
  * itself when it is an exact checkpoint.
  */
-export type ExactVariantKind = 'bundled' | 'made-here' | 'checkpoint';
+export type ExactVariantSource = 'bundled' | 'made-here' | 'checkpoint';
 
 export interface ExactVariantInfo {
   id: string;
-  kind: ExactVariantKind;
+  /** Where it comes from; not to be confused with a result's exactModel (what exact mode attributed). */
+  source: ExactVariantSource;
   /** How a variant made in the browser was made (settings, losses, held-out agreement). */
   record?: VariantRecord;
 }

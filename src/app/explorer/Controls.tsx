@@ -1,9 +1,8 @@
 import { Labelled } from '../Labelled.tsx';
-import type { Mode, Sim, ViewState } from '../url-state.ts';
-import { MAX_STEPS, MIN_STEPS } from '../url-state.ts';
+import { choiceOf, integerChoices, PARAMETERS } from '../../attribution/parameters.ts';
+import type { ViewState } from '../url-state.ts';
 
-const STEP_CHOICES: number[] = [];
-for (let n = MIN_STEPS; n <= MAX_STEPS; n *= 2) STEP_CHOICES.push(n);
+const STEP_CHOICES = integerChoices(PARAMETERS.steps);
 
 /** "embeddings" for the input of layer 0, else "after layer L" (1-based, as people count). */
 export function layerName(layer: number): string {
@@ -32,10 +31,10 @@ export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
         </select>
       </Labelled>
       <div role="radiogroup" aria-label="Mode" className="mode">
-        {(['exact', 'approx'] as Mode[]).map((mode) => (
+        {PARAMETERS.mode.values.map((mode) => (
           <label key={mode}>
             <input type="radio" name="mode" value={mode} checked={view.mode === mode} onChange={() => onChange({ mode })} />
-            {mode === 'exact' ? 'Exact' : 'Approximate'}
+            {PARAMETERS.mode.labels[mode]}
           </label>
         ))}
       </div>
@@ -49,9 +48,12 @@ export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
         </select>
       </Labelled>
       <Labelled id="control-similarity" label="Similarity">
-        <select id="control-similarity" value={view.sim} onChange={(e) => onChange({ sim: e.target.value as Sim })}>
-          <option value="cos">cosine</option>
-          <option value="dot">dot product</option>
+        <select id="control-similarity" value={view.sim} onChange={(e) => onChange({ sim: choiceOf(PARAMETERS.sim, e.target.value) ?? PARAMETERS.sim.default })}>
+          {PARAMETERS.sim.values.map((sim) => (
+            <option key={sim} value={sim}>
+              {PARAMETERS.sim.labels[sim]}
+            </option>
+          ))}
         </select>
       </Labelled>
     </fieldset>

@@ -30,8 +30,8 @@ export interface ExactVariantPanelProps {
 
 function describe(modelId: string, exact: ExactVariantInfo | null): string {
   if (!exact) return `Exact mode explains ${modelId} shifted so its reference maps to zero, not fine-tuned: its scores can differ from the original's.`;
-  if (exact.kind === 'checkpoint') return `${modelId} is an exact checkpoint (shifted and fine-tuned by the papers' code): Exact mode explains it as it is.`;
-  if (exact.kind === 'bundled') return `Exact mode explains ${exact.id}, the exact variant shipped with PairLens (shifted and fine-tuned).`;
+  if (exact.source === 'checkpoint') return `${modelId} is an exact checkpoint (shifted and fine-tuned by the papers' code): Exact mode explains it as it is.`;
+  if (exact.source === 'bundled') return `Exact mode explains ${exact.id}, the exact variant shipped with PairLens (shifted and fine-tuned).`;
   return `Exact mode explains ${exact.id}, the exact variant made in this browser on ${formatDate(exact.record?.createdAt)}.`;
 }
 
@@ -41,8 +41,8 @@ function formatDate(iso: string | undefined): string {
 
 export function ExactVariantPanel({ modelId, exactVariant, storedVariant, run, onUseStored, onForgetStored }: ExactVariantPanelProps) {
   const [pairs, setPairs] = useState(DEFAULT_PAIRS);
-  const inUse = exactVariant?.kind === 'made-here';
-  const canMake = exactVariant?.kind !== 'checkpoint';
+  const inUse = exactVariant?.source === 'made-here';
+  const canMake = exactVariant?.source !== 'checkpoint';
   const p = run.progress;
   return (
     <section className="exact-panel" aria-labelledby="exact-heading">

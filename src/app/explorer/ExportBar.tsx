@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { AttributionResult } from '../../worker/protocol.ts';
 import { download, exportBaseName, exportCsv, exportJson } from '../exports.ts';
-import type { HeatmapView } from '../heatmap/heatmap.ts';
+import type { HeatmapView } from '../heatmap/view.ts';
 
 interface Props {
   result: AttributionResult;

@@ -5,8 +5,9 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { AttributionRequest, AttributionResult } from '../../worker/protocol.ts';
-import { makeColorScale } from '../heatmap/heatmap.ts';
+import { makeColorScale } from '../heatmap/color.ts';
 import type { ModelWorkerClient } from '../worker-client.ts';
+import { pearson } from '../../shared/stats.ts';
 import { layerName } from './Controls.tsx';
 
 interface LayerRow {
@@ -14,24 +15,9 @@ interface LayerRow {
   exact: AttributionResult;
 }
 
-/** Pearson correlation of two equally long arrays (1 when one is a positive multiple of the other). */
-export function correlation(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i] / n;
-    my += y[i] / n;
-  }
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN;
+/** A correlation to three places; "—" where it is undefined (a single cell, a constant matrix). */
+function formatCorrelation(r: number): string {
+  return Number.isNaN(r) ? '—' : r.toFixed(3);
 }
 
 function MiniHeatmap({ result }: { result: AttributionResult }) {
@@ -106,7 +92,7 @@ export function LayerStrip({ client, base, context, numLayers, selected, onSelec
                 {row && (
                   <span className="muted">
                     Σ A {row.approx.sum.toFixed(3)} approx / {row.exact.sum.toFixed(3)} exact; r ={' '}
-                    {correlation(row.approx.matrix, row.exact.matrix).toFixed(3)}
+                    {formatCorrelation(pearson(row.approx.matrix, row.exact.matrix))}
                   </span>
                 )}
               </button>

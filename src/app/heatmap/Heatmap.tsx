@@ -1,31 +1,29 @@
 import { useEffect, useRef } from 'react';
-import { HeatmapView, type CellRef, type HeatmapData } from './heatmap.ts';
+import type { HeatmapData } from './data.ts';
+import { HeatmapView } from './view.ts';
 import './heatmap.css';
 
 export interface HeatmapProps {
   /** null clears the drawing (e.g. before the first result). */
   data: HeatmapData | null;
-  onPin?: (cell: CellRef | null) => void;
-  /** Called with the view after mount (for toSvgString / toPngBlob / pin) and with null before unmount. */
+  /** Called with the view after mount (for toSvgString / toPngBlob) and with null before unmount. */
   onReady?: (view: HeatmapView | null) => void;
   className?: string;
 }
 
-export function Heatmap({ data, onPin, onReady, className }: HeatmapProps) {
+export function Heatmap({ data, onReady, className }: HeatmapProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const viewRef = useRef<HeatmapView | null>(null);
-  // Callbacks live in refs so that a new function each parent render does not rebuild the view.
-  const onPinRef = useRef(onPin);
+  // The callback lives in a ref so that a new function each parent render does not rebuild the view.
   const onReadyRef = useRef(onReady);
   useEffect(() => {
-    onPinRef.current = onPin;
     onReadyRef.current = onReady;
   });
 
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
-    const view = new HeatmapView(host, { onPin: (cell) => onPinRef.current?.(cell) });
+    const view = new HeatmapView(host);
     viewRef.current = view;
     onReadyRef.current?.(view);
     return () => {

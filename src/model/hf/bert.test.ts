@@ -19,7 +19,7 @@ import { loadHfModel } from './load.ts';
 import { bucketMatrix, relativePositionBucket } from './mpnet.ts';
 import { activation, activationTangent } from './ops.ts';
 import { pool, poolJvp } from './pooling.ts';
-import { TINY_ARCHS, tinyModelFiles } from './test-helpers.ts';
+import { TINY_ARCHS, tinyModelFiles } from './tiny-models.test-support.ts';
 
 const T = 3;
 const FD_STEP = 3e-3;

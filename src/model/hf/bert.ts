@@ -28,17 +28,8 @@ import {
 } from '../tangent.ts';
 import type { EncoderConfig, HfCheckpoint } from './checkpoint.ts';
 import { relativePositionBias } from './mpnet.ts';
-import {
-  activation,
-  activationTangent,
-  combineHeads,
-  combineTangentHeads,
-  foldHeads,
-  layerNorm,
-  linear,
-  splitHeads,
-  splitTangentHeads,
-} from './ops.ts';
+import { combineHeads, combineTangentHeads, foldHeads, splitHeads, splitTangentHeads } from '../heads.ts';
+import { activation, activationTangent, layerNorm, linear } from './ops.ts';
 import { pool, poolJvp } from './pooling.ts';
 import type { HfTokenizer } from './tokenizer.ts';
 import { encoderWeightTensors, type EncoderWeights, type LayerWeights } from './weights.ts';
@@ -82,7 +73,7 @@ export class HfEncoder implements TangentEncoder {
   }
 
   /**
-   * The attribution reference for these ids (method.md "Reference"): the special
+   * The attribution reference for these ids (docs/method.md "Reference"): the special
    * tokens that frame every text kept, every other token (including [UNK]) replaced
    * by the padding token. For the papers' exact
    * checkpoints, the literal ids their code subtracts: [0] + [1]·(S−2) + [2].

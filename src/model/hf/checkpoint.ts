@@ -15,6 +15,7 @@
  * Every problem becomes a ModelFileError naming the file, so the user sees which file
  * of their folder is wrong.
  */
+import { DEFAULT_MAX_MODEL_MB } from '../catalog.ts';
 import { ModelFileError, parseJsonFile, type ModelFiles } from '../files.ts';
 import { formatBytes } from '../format.ts';
 
@@ -98,7 +99,7 @@ export interface CheckpointOptions {
   maxBytes?: number;
 }
 
-export const DEFAULT_MAX_BYTES = 600e6;
+export const DEFAULT_MAX_BYTES = DEFAULT_MAX_MODEL_MB * 1e6;
 
 interface ModuleEntry {
   idx?: number;

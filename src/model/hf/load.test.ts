@@ -8,10 +8,10 @@ import { encodeFromJvp } from '../tangent.ts';
 import type { HfEncoder } from './bert.ts';
 import { readCheckpoint } from './checkpoint.ts';
 import { loadHfModel } from './load.ts';
-import { encodeSafetensors, parseSafetensors } from './safetensors.ts';
-import { readJson, TINY_ARCHS, tinyModelFiles, withFiles } from './test-helpers.ts';
-import { patchCentralRecord, stateDictPickle, torchSaveBytes, torchSaveFloat32, type PickledTensor } from './torch-test-files.ts';
-import { readStoredZip } from './zip.ts';
+import { encodeSafetensors, parseSafetensors } from './formats/safetensors.ts';
+import { patchCentralRecord, stateDictPickle, torchSaveBytes, torchSaveFloat32, type PickledTensor } from './formats/torch-save.test-support.ts';
+import { readStoredZip } from './formats/zip.ts';
+import { readJson, TINY_ARCHS, tinyModelFiles, withFiles } from './tiny-models.test-support.ts';
 
 const TEXT = 'A man is playing the guitar outside today.';
 

@@ -12,7 +12,7 @@
 import { ModelFileError, type FileProgress, type ModelFiles } from '../files.ts';
 import { HfEncoder } from './bert.ts';
 import { DEFAULT_MAX_BYTES, readCheckpoint, type HfCheckpoint } from './checkpoint.ts';
-import { openWeights } from './safetensors.ts';
+import { openWeights } from './formats/open-weights.ts';
 import { HfTokenizer } from './tokenizer.ts';
 import { encoderWeightTensors, loadDenseWeights, loadEncoderWeights, type DenseWeights } from './weights.ts';
 import * as tf from '@tensorflow/tfjs-core';

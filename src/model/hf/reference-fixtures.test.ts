@@ -13,7 +13,7 @@ import { AttributionEngine } from '../../attribution/engine.ts';
 import { encodeFrom } from '../encoder.ts';
 import type { HfEncoder } from './bert.ts';
 import { loadHfModel } from './load.ts';
-import { tinyModelFiles } from './test-helpers.ts';
+import { tinyModelFiles } from './tiny-models.test-support.ts';
 
 /**
  * Float32 end to end on both sides (the fixture script upcasts the fp16 folder's

@@ -1,4 +1,7 @@
-/** Shared by the hf tests: the tiny model folders and a way to alter their files in memory. */
+/**
+ * For the tests only (here, and in src/cli, src/exact, src/worker): the tiny model
+ * folders of test-models/ and a way to alter their files in memory.
+ */
 import { fileURLToPath } from 'node:url';
 import { ModelFileError, type ModelFiles } from '../files.ts';
 import { diskFiles } from '../node-files.ts';

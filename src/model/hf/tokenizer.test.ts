@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelFileError } from '../files.ts';
 import { readCheckpoint } from './checkpoint.ts';
 import { maxTokensOf } from './load.ts';
-import { tinyModelFiles } from './test-helpers.ts';
+import { tinyModelFiles } from './tiny-models.test-support.ts';
 import { byteLevelAlphabet, decodeByteLevel, HfTokenizer } from './tokenizer.ts';
 
 async function tokenizerOf(name: string): Promise<HfTokenizer> {

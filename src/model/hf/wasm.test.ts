@@ -12,7 +12,7 @@ import { seededRandom } from '../../shared/random.ts';
 import { encodeFrom, hiddenAt } from '../encoder.ts';
 import { encodeFromJvp } from '../tangent.ts';
 import { loadHfModel } from './load.ts';
-import { tinyModelFiles } from './test-helpers.ts';
+import { tinyModelFiles } from './tiny-models.test-support.ts';
 
 async function run(backend: 'cpu' | 'wasm', name: string): Promise<{ e: Float32Array; de: Float32Array }> {
   await tf.setBackend(backend);

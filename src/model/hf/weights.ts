@@ -1,5 +1,5 @@
 /**
- * Picks the tensors of a BERT, RoBERTa or MPNet checkpoint out of its safetensors by
+ * Picks the tensors of a BERT, RoBERTa or MPNet checkpoint out of its weight files by
  * their PyTorch names, checking each shape against config.json, so a checkpoint that
  * does not match its config is reported by file and tensor name.
  *
@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ModelFileError } from '../files.ts';
 import type { DenseSpec, EncoderConfig } from './checkpoint.ts';
 import type { Linear, Norm } from './ops.ts';
-import type { WeightSource } from './safetensors.ts';
+import type { WeightSource } from './formats/open-weights.ts';
 
 export interface LayerWeights {
   /** Query, key and value fused into one [H, 3H] kernel: one matmul instead of three. */

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledModelFolder, loadBundledModel } from '../node-models.ts';
 import { encodeFrom } from '../encoder.ts';
 import type { UseLite } from './model.ts';
-import { FIDELITY_TEXTS } from './test-texts.ts';
+import { FIDELITY_TEXTS } from './texts.test-support.ts';
 
 const ENCODE = 'module_apply_default/Encoder_en/KonaTransformer/Encode/TransformerStack/';
 const NODES = {

@@ -1,10 +1,11 @@
 /**
  * Universal Sentence Encoder lite, written out in TF.js ops so that every stage can
- * be called on its own (docs: use-lite.md has the equations this follows).
+ * be called on its own (docs/use-lite.md, "Equations", has what this follows).
  * Operation order mirrors the original graph so results match it to float rounding.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { SentenceEncoder, TokenizedText } from '../encoder.ts';
+import { combineHeads, splitHeads } from '../heads.ts';
 import { UseLiteTokenizer, type Vocabulary } from './tokenizer.ts';
 import { weightTensors, type LayerWeights, type UseLiteArtifacts, type UseLiteWeights } from './weights.ts';
 
@@ -28,18 +29,6 @@ export function dense(x: tf.Tensor3D, kernel: tf.Tensor2D, bias: tf.Tensor1D): t
     const y = tf.add(tf.matMul(tf.reshape(x, [b * s, k]), kernel), bias);
     return tf.reshape(y, [b, s, kernel.shape[1]]) as tf.Tensor3D;
   });
-}
-
-/** [B, S, H·d] → [B, H, S, d] */
-export function splitHeads(x: tf.Tensor3D, heads: number): tf.Tensor4D {
-  const [b, s, width] = x.shape;
-  return tf.transpose(tf.reshape(x, [b, s, heads, width / heads]), [0, 2, 1, 3]);
-}
-
-/** [B, H, S, d] → [B, S, H·d] */
-export function combineHeads(x: tf.Tensor4D): tf.Tensor3D {
-  const [b, h, s, d] = x.shape;
-  return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [b, s, h * d]);
 }
 
 export interface UseLiteOptions {
@@ -79,6 +68,10 @@ export class UseLite implements SentenceEncoder {
       words: kept.map((t) => t.word),
       droppedTokens: tokens.length - kept.length,
     };
+  }
+
+  get vocabSize(): number {
+    return this.weights.tokenEmbeddings.shape[0];
   }
 
   embed(ids: readonly number[]): tf.Tensor3D {
@@ -132,4 +125,8 @@ export class UseLite implements SentenceEncoder {
   dispose(): void {
     tf.dispose([...weightTensors(this.weights), this.timingSignal]);
   }
+}
+
+export function isUseLite(model: SentenceEncoder): model is UseLite {
+  return model instanceof UseLite;
 }

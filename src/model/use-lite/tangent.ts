@@ -1,10 +1,10 @@
 /**
  * Tangent (forward-mode) rules for every use-lite stage after the embedding, next to
  * the same primal ops as model.ts so the Jacobian is taken at exactly the point the
- * forward pass computes (use-lite.md has the equations).
+ * forward pass computes (docs/use-lite.md, "Equations").
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { SentenceEncoder, TokenizedText } from '../encoder.ts';
+import type { TokenizedText } from '../encoder.ts';
 import {
   denseTangent,
   l2NormalizeJvp,
@@ -19,32 +19,11 @@ import {
   type Dual3,
   type TangentEncoder,
 } from '../tangent.ts';
-import { combineHeads, dense, layerNorm, splitHeads, UseLite } from './model.ts';
+import { combineHeads, combineTangentHeads, foldHeads, splitHeads, splitTangentHeads } from '../heads.ts';
+import { dense, layerNorm, UseLite } from './model.ts';
 import type { LayerWeights } from './weights.ts';
 
 const HEADS = 4;
-
-/** [B, T, S, heads·d] → [B·heads, T, S, d]: one attention batch per (point, head). */
-function tangentHeads(dx: tf.Tensor4D, heads: number): tf.Tensor4D {
-  const [b, t, s, width] = dx.shape;
-  const d = width / heads;
-  const split = tf.transpose(tf.reshape(dx, [b, t, s, heads, d]), [0, 3, 1, 2, 4]);
-  return tf.reshape(split, [b * heads, t, s, d]);
-}
-
-/** Inverse of tangentHeads. */
-function combineTangentHeads(dx: tf.Tensor4D, b: number): tf.Tensor4D {
-  const [bh, t, s, d] = dx.shape;
-  const heads = bh / b;
-  const joined = tf.transpose(tf.reshape(dx, [b, heads, t, s, d]), [0, 2, 3, 1, 4]);
-  return tf.reshape(joined, [b, t, s, heads * d]);
-}
-
-/** [B, heads, S, d] → [B·heads, S, d] */
-function foldHeads(x: tf.Tensor4D): tf.Tensor3D {
-  const [b, h, s, d] = x.shape;
-  return tf.reshape(x, [b * h, s, d]);
-}
 
 export class UseLiteTangent implements TangentEncoder {
   constructor(readonly model: UseLite) {}
@@ -62,7 +41,7 @@ export class UseLiteTangent implements TangentEncoder {
     return this.model.outputSize;
   }
   get vocabSize(): number {
-    return this.model.weights.tokenEmbeddings.shape[0];
+    return this.model.vocabSize;
   }
 
   tokenize(text: string): TokenizedText {
@@ -129,9 +108,9 @@ export class UseLiteTangent implements TangentEncoder {
       const kf = foldHeads(k4);
       const vf = foldHeads(v4);
       const p = foldHeads(p4);
-      const dqs = tf.mul(tangentHeads(dq, HEADS), w.queryScale) as tf.Tensor4D;
-      const dkf = tangentHeads(dk, HEADS);
-      const dvf = tangentHeads(dv, HEADS);
+      const dqs = tf.mul(splitTangentHeads(dq, HEADS), w.queryScale) as tf.Tensor4D;
+      const dkf = splitTangentHeads(dk, HEADS);
+      const dvf = splitTangentHeads(dv, HEADS);
 
       // ż = Q̇Kᵀ + QK̇ᵀ, the second as (K̇Qᵀ)ᵀ so both are tangent-by-primal matmuls.
       const dScores = tf.add(
@@ -164,8 +143,4 @@ export class UseLiteTangent implements TangentEncoder {
   normalizeJvp(d: Dual2): Dual2 {
     return l2NormalizeJvp(d, this.model.weights.l2Epsilon);
   }
-}
-
-export function isUseLite(model: SentenceEncoder): model is UseLite {
-  return model instanceof UseLite;
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../shared/random.ts';
 import { bundledModelFolder } from '../node-models.ts';
-import { FIDELITY_TEXTS } from './test-texts.ts';
+import { FIDELITY_TEXTS } from './texts.test-support.ts';
 import { UseLiteTokenizer, type Vocabulary } from './tokenizer.ts';
 
 const vocabulary = JSON.parse(readFileSync(join(bundledModelFolder('use-lite'), 'vocab.json'), 'utf8')) as Vocabulary;
@@ -48,7 +48,7 @@ describe('use-lite tokenizer', () => {
     }
   });
 
-  it('copies the quirks documented in use-lite.md', () => {
+  it('copies the quirks documented in docs/use-lite.md', () => {
     expect(ours.encode('')).toEqual([]);
     expect(ours.encode(':')).toEqual([30, vocabulary.findIndex(([p]) => p === ':')]);
     expect(ours.encode('  a')[0]).toBe(30); // leading spaces are kept as "▁" pieces

@@ -2,7 +2,7 @@
  * SentencePiece (unigram) tokenizer of the Universal Sentence Encoder lite.
  *
  * A port of the algorithm the maintained USE-lite packages run, quirks included,
- * because the model was trained on exactly these ids (see docs: use-lite.md):
+ * because the model was trained on exactly these ids (docs/use-lite.md, "Tokenizer"):
  *  - ties in the Viterbi search keep the later candidate (`>=`),
  *  - a cumulative score of exactly 0 counts as "not reached yet",
  *  - ids 0..5 are never matched; a character no piece covers becomes id 0,

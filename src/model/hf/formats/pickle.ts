@@ -13,7 +13,7 @@
  * Values: None → null, bools, ints → number (refused beyond 2^53), str → string,
  * tuple → frozen array, list → array, dict → Map.
  */
-import { ModelFileError } from '../files.ts';
+import { ModelFileError } from '../../files.ts';
 
 /** A callable the caller allows a pickle to REDUCE (call) with its arguments. */
 export class PickleFunction {

@@ -2,15 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ModelFileError } from '../files.ts';
+import { ModelFileError } from '../../files.ts';
 import { unpickle } from './pickle.ts';
-import { parseSafetensors, parseTorchWeights } from './safetensors.ts';
-import { parseTorchCheckpoint } from './torch-bin.ts';
-import { patchCentralRecord, stateDictPickle, storedZip, torchSaveBytes, type PickledTensor } from './torch-test-files.ts';
+import { parseSafetensors } from './safetensors.ts';
+import { parseTorchCheckpoint, parseTorchWeights } from './torch-bin.ts';
+import { patchCentralRecord, stateDictPickle, storedZip, torchSaveBytes, type PickledTensor } from './torch-save.test-support.ts';
 import { readStoredZip } from './zip.ts';
 
 function testModelBytes(path: string): Uint8Array {
-  const data = readFileSync(fileURLToPath(new URL(`../../../test-models/${path}`, import.meta.url)));
+  const data = readFileSync(fileURLToPath(new URL(`../../../../test-models/${path}`, import.meta.url)));
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 

@@ -16,8 +16,9 @@
  * The pickle runs in our own small interpreter (pickle.ts) with an allow-list of
  * globals, so a checkpoint, being untrusted input, can never make us run anything.
  */
-import { ModelFileError } from '../files.ts';
+import { ModelFileError } from '../../files.ts';
 import { isTuple, PickleFunction, PickleRefusal, unpickle } from './pickle.ts';
+import { checkFloat, float32FromBytes, type WeightFile } from './weight-file.ts';
 import { readStoredZip, type StoredZip } from './zip.ts';
 
 export interface TorchTensorInfo {
@@ -118,6 +119,21 @@ export function parseTorchCheckpoint(name: string, buffer: ArrayBuffer): TorchCh
       const info = tensors.get(tensor);
       if (!info) throw new ModelFileError(name, `has no tensor ${tensor}`);
       return rowMajorBytes(storageBytes.get(info.storage)!, info, BYTES_PER_ELEMENT[info.dtype]);
+    },
+  };
+}
+
+/** A PyTorch checkpoint as a WeightFile, with the same float32 decoding as safetensors. */
+export function parseTorchWeights(name: string, buffer: ArrayBuffer): WeightFile {
+  const checkpoint = parseTorchCheckpoint(name, buffer);
+  return {
+    name,
+    tensors: checkpoint.tensors,
+    float32(tensor) {
+      const info = checkpoint.tensors.get(tensor);
+      if (!info) throw new ModelFileError(name, `has no tensor ${tensor}`);
+      checkFloat(name, tensor, info.dtype);
+      return float32FromBytes(info.dtype, checkpoint.bytes(tensor));
     },
   };
 }

@@ -9,7 +9,7 @@
  * ZIP64 (archives over 4 GB, or with over 65,535 entries) is read from its records;
  * torch writes them even for small files. Split archives and encryption are refused.
  */
-import { ModelFileError } from '../files.ts';
+import { ModelFileError } from '../../files.ts';
 
 export interface ZipEntry {
   name: string;

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import {
+  allowedValues,
+  choiceOf,
+  choiceProblem,
+  integerChoices,
+  integerProblem,
+  integerRange,
+  isPowerOfTwo,
+  PARAMETERS,
+} from './parameters.ts';
+
+describe('the attribution parameter table', () => {
+  it('declares every choice with its default among the values and a label for each value', () => {
+    for (const p of [PARAMETERS.mode, PARAMETERS.sim, PARAMETERS.method, PARAMETERS.rule]) {
+      expect(p.values).toContain(p.default);
+      expect(Object.keys(p.labels).sort()).toEqual([...p.values].sort());
+      expect(p.description.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('accepts exactly the declared choices', () => {
+    expect(choiceOf(PARAMETERS.sim, 'dot')).toBe('dot');
+    expect(choiceOf(PARAMETERS.sim, 'DOT')).toBeUndefined();
+    expect(choiceOf(PARAMETERS.mode, undefined)).toBeUndefined();
+    expect(choiceProblem(PARAMETERS.mode, 'exact')).toBeUndefined();
+    expect(choiceProblem(PARAMETERS.mode, 'xyz')).toBe('mode must be exact or approx, got xyz');
+    expect(allowedValues(PARAMETERS.rule)).toBe('midpoint or right');
+  });
+
+  it('bounds steps to powers of two within the declared range', () => {
+    const steps = PARAMETERS.steps;
+    expect(integerChoices(steps)).toEqual([8, 16, 32, 64, 128, 256, 512, 1024]);
+    for (const ok of [8, 64, 1024]) expect(integerProblem(steps, ok)).toBeUndefined();
+    for (const bad of [4, 48, 2048, 64.5, '64', NaN, null]) {
+      expect(integerProblem(steps, bad)).toBe(`steps must be a power of two from 8 to 1024, got ${String(bad)}`);
+    }
+    expect(steps.default === undefined ? false : integerProblem(steps, steps.default)).toBeUndefined();
+  });
+
+  it("takes the layer's upper bound from the model", () => {
+    expect(integerProblem(PARAMETERS.layer, 5, 5)).toBeUndefined();
+    expect(integerProblem(PARAMETERS.layer, 6, 5)).toBe('layer must be an integer from 0 to 5, got 6');
+    expect(integerProblem(PARAMETERS.layer, -1, 5)).toBe('layer must be an integer from 0 to 5, got -1');
+    expect(integerRange(PARAMETERS.layer)).toBe('an integer from 0');
+  });
+
+  it('knows powers of two', () => {
+    expect([1, 2, 8, 1024].every(isPowerOfTwo)).toBe(true);
+    expect([0, -2, 3, 6, 1.5].some(isPowerOfTwo)).toBe(false);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * The attribution parameters, declared once: name, type, allowed values, default,
+ * bounds and a description. The engine validates requests against this table, the
+ * URL state parses links with it, the explorer's controls list its choices and the
+ * CLI builds its parser and --help from it, so a new value or bound is added here
+ * and nowhere else. Plain data, no TF.js: the app's main bundle imports it.
+ */
+
+/** A parameter whose value is one of a few names. */
+export interface ChoiceParameter<T extends string> {
+  readonly name: string;
+  readonly type: 'choice';
+  readonly values: readonly T[];
+  /** How the explorer names each value. */
+  readonly labels: Readonly<Record<T, string>>;
+  readonly default: T;
+  readonly description: string;
+}
+
+/** An integer parameter with bounds; `powerOfTwo` narrows it to powers of two. */
+export interface IntegerParameter {
+  readonly name: string;
+  readonly type: 'integer';
+  readonly min: number;
+  /** Upper bound; undefined where the model sets it (layer: its last layer). */
+  readonly max: number | undefined;
+  readonly powerOfTwo: boolean;
+  /** undefined where the model sets it (layer: its last layer). */
+  readonly default: number | undefined;
+  /** The default in words, where a number cannot say it. */
+  readonly defaultText?: string;
+  readonly description: string;
+}
+
+function choice<const T extends string>(p: Omit<ChoiceParameter<T>, 'type'>): ChoiceParameter<T> {
+  return { type: 'choice', ...p };
+}
+
+export const PARAMETERS = {
+  layer: {
+    name: 'layer',
+    type: 'integer',
+    min: 0,
+    max: undefined,
+    powerOfTwo: false,
+    default: undefined,
+    defaultText: 'the last layer',
+    description: 'the layer whose input is attributed (0 = the embedding output)',
+  } satisfies IntegerParameter,
+  steps: {
+    name: 'steps',
+    type: 'integer',
+    min: 8,
+    max: 1024,
+    powerOfTwo: true,
+    default: 64,
+    description: 'integration steps N (α points per text)',
+  } satisfies IntegerParameter,
+  mode: choice({
+    name: 'mode', values: ['exact', 'approx'], labels: { exact: 'Exact', approx: 'Approximate' }, default: 'approx',
+    description:
+      'approx explains the unmodified model; exact explains its exact variant (fine-tuned; an exact checkpoint as it is; else the model shifted so its reference maps to zero, not fine-tuned)',
+  }),
+  method: choice({
+    name: 'method', values: ['jvp', 'vjp'], labels: { jvp: 'forward mode', vjp: 'reverse mode' }, default: 'jvp',
+    description:
+      'how P is computed: jvp in forward mode (one pass per α point carries every token direction), vjp in reverse mode (one backward pass per output dimension, as the papers)',
+  }),
+  sim: choice({
+    name: 'sim', values: ['cos', 'dot'], labels: { cos: 'cosine', dot: 'dot product' }, default: 'cos',
+    description: 'the similarity explained',
+  }),
+  rule: choice({
+    name: 'rule', values: ['midpoint', 'right'], labels: { midpoint: 'midpoint rule', right: 'right Riemann sum' }, default: 'midpoint',
+    description: "the quadrature rule along the path: midpoint, or right (the papers' right Riemann sum)",
+  }),
+} as const;
+
+export type PairMode = (typeof PARAMETERS.mode.values)[number];
+export type Similarity = (typeof PARAMETERS.sim.values)[number];
+export type AttributionMethod = (typeof PARAMETERS.method.values)[number];
+export type QuadratureRule = (typeof PARAMETERS.rule.values)[number];
+
+export function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+}
+
+/** The value of `p` that `raw` names, or undefined. */
+export function choiceOf<T extends string>(p: ChoiceParameter<T>, raw: unknown): T | undefined {
+  return p.values.find((v) => v === raw);
+}
+
+/** "a or b", "a, b or c": the allowed values of a choice, for messages. */
+export function allowedValues(p: ChoiceParameter<string>): string {
+  const values = p.values;
+  return values.length === 1 ? values[0] : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+}
+
+/** Why `value` is not allowed for `p` (a sentence fragment), or undefined when it is. */
+export function choiceProblem(p: ChoiceParameter<string>, value: unknown): string | undefined {
+  return choiceOf(p, value) === undefined ? `${p.name} must be ${allowedValues(p)}, got ${String(value)}` : undefined;
+}
+
+/** "a power of two from 8 to 1024", "an integer from 0 to 5": what `p` accepts, given the model's upper bound. */
+export function integerRange(p: IntegerParameter, max: number | undefined = p.max): string {
+  const kind = p.powerOfTwo ? 'a power of two' : 'an integer';
+  return max === undefined ? `${kind} from ${p.min}` : `${kind} from ${p.min} to ${max}`;
+}
+
+/** Why `value` is not allowed for `p` (a sentence fragment), or undefined when it is. */
+export function integerProblem(p: IntegerParameter, value: unknown, max: number | undefined = p.max): string | undefined {
+  const ok =
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= p.min &&
+    (max === undefined || value <= max) &&
+    (!p.powerOfTwo || isPowerOfTwo(value));
+  return ok ? undefined : `${p.name} must be ${integerRange(p, max)}, got ${String(value)}`;
+}
+
+/** Every allowed value of a bounded integer parameter, smallest first (the explorer's Steps menu). */
+export function integerChoices(p: IntegerParameter & { max: number }): number[] {
+  const out: number[] = [];
+  for (let n = p.min; n <= p.max; n = p.powerOfTwo ? n * 2 : n + 1) out.push(n);
+  return out;
+}

@@ -1,0 +1,62 @@
+/**
+ * The attribution reference r (docs/method.md, "Reference"): what a text is compared
+ * against on the integration path. One module for its kinds, its default per model,
+ * its token ids, its validation and its spelling on the command line, so the engine,
+ * the exact variants and the CLI agree on it.
+ */
+import type { SentenceEncoder } from './encoder.ts';
+import { isUseLite } from './use-lite/model.ts';
+
+/**
+ * One token id repeated to the text's length, zeros at the chosen layer, or the
+ * model's own reference ids ('padding': frame tokens kept, the rest the padding
+ * token; only for models that define referenceIds).
+ */
+export type Reference = { kind: 'token'; id: number } | { kind: 'zeros' } | { kind: 'padding' };
+
+/** use-lite has no padding token: its reference is "▁" (id 30) repeated (docs/use-lite.md, "Reference"). */
+export const USE_LITE_REFERENCE_TOKEN = 30;
+
+/**
+ * The reference a model's attributions use unless the user picks another: the
+ * model's own padding reference where it has one; for use-lite the neutral piece "▁"
+ * repeated (its exact variant was made with the same reference); else zeros.
+ */
+export function defaultReference(model: SentenceEncoder): Reference {
+  if (isUseLite(model)) return { kind: 'token', id: USE_LITE_REFERENCE_TOKEN };
+  if (model.referenceIds) return { kind: 'padding' };
+  return { kind: 'zeros' };
+}
+
+/** The reference's token ids for a text's ids (a token repeated, or the model's padding reference). */
+export function referenceIdsFor(model: SentenceEncoder, ids: readonly number[], reference: Exclude<Reference, { kind: 'zeros' }>): number[] {
+  if (reference.kind === 'token') return new Array<number>(ids.length).fill(reference.id);
+  if (!model.referenceIds) throw new Error(`model "${model.id}" has no padding reference`);
+  return model.referenceIds(ids);
+}
+
+/**
+ * Why `reference` cannot be used with every one of `models` (a sentence), or
+ * undefined when it can. Checks shape as well as values, since references arrive from
+ * links, files and worker messages.
+ */
+export function referenceProblem(reference: unknown, models: readonly SentenceEncoder[]): string | undefined {
+  const kind = (reference as { kind?: unknown } | null)?.kind;
+  if (kind === 'zeros') return undefined;
+  if (kind === 'padding') {
+    const without = models.find((m) => !m.referenceIds);
+    return without ? `model "${without.id}" has no padding token; use a token id or zeros as the reference` : undefined;
+  }
+  if (kind !== 'token') return 'reference must be a token id, padding or zeros';
+  const id = (reference as { id?: unknown }).id;
+  const vocab = Math.min(...models.map((m) => m.vocabSize));
+  const valid = typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < vocab;
+  return valid ? undefined : `reference token id must be an integer from 0 to ${vocab - 1}, got ${String(id)}`;
+}
+
+/** A reference as the CLI and reports spell it: a token id, "padding" or "zeros". */
+export function parseReference(raw: string): Reference | undefined {
+  const text = raw.trim();
+  if (text === 'zeros' || text === 'padding') return { kind: text };
+  return /^\d+$/.test(text) ? { kind: 'token', id: Number(text) } : undefined;
+}
