@@ -69,21 +69,98 @@ test('switching mode updates at once from the cache', async ({ page }) => {
 test('the JSON export equals the CLI for the same settings', async ({ page }) => {
   const a = 'A man is playing a guitar.';
   const b = 'Someone plays music.';
-  await page.goto(`./?${WASM}&a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}&layer=1&steps=16&mode=approx`);
+  // An explicit number of steps and rule: deterministic (steps=auto stops where its estimate falls below the tolerance).
+  await page.goto(`./?${WASM}&a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}&layer=1&steps=16&rule=romberg&mode=approx`);
+  await expect(page.getByRole('combobox', { name: 'Rule', exact: true })).toHaveValue('romberg');
   await waitForFinal(page);
   const downloadPromise = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export JSON' }).click();
   const exported = JSON.parse(readFileSync(await (await downloadPromise).path(), 'utf8'));
 
   const cli = JSON.parse(
-    execFileSync('node', ['bin/pairlens.mjs', 'attribute', '--a', a, '--b', b, '--layer', '1', '--steps', '16', '--mode', 'approx', '--json'], { encoding: 'utf8' }),
+    execFileSync(
+      'node',
+      ['bin/pairlens.mjs', 'attribute', '--a', a, '--b', b, '--layer', '1', '--steps', '16', '--rule', 'romberg', '--mode', 'approx', '--json'],
+      { encoding: 'utf8' },
+    ),
   );
-  for (const key of ['model', 'layer', 'steps', 'mode', 'sim', 'method', 'tokensA', 'tokensB']) expect(exported[key], key).toEqual(cli[key]);
-  for (const key of ['prediction', 'shiftedPrediction', 'target', 'sum', 'integrationError']) {
+  // How the numbers were made is the same; where (backend) and how fast (ms) may differ.
+  const same = ['model', 'layer', 'steps', 'rule', 'ruleRequested', 'tolerance', 'evaluations', 'final', 'converged', 'reference', 'version'];
+  for (const key of [...same, 'mode', 'sim', 'method', 'tokensA', 'tokensB', 'attributionModel', 'exactModel']) expect(exported[key], key).toEqual(cli[key]);
+  expect(exported).toMatchObject({ steps: 16, rule: 'romberg', ruleRequested: 'romberg', evaluations: 17, final: true, tolerance: null });
+  expect(exported.backend).toBe('wasm');
+  expect(typeof cli.backend).toBe('string');
+  for (const key of ['prediction', 'shiftedPrediction', 'target', 'sum', 'integrationError', 'errorEstimate']) {
     expect(Math.abs(exported[key] - cli[key]), key).toBeLessThan(1e-4);
   }
+  for (const side of ['a', 'b']) expect(Math.abs(exported.completeness[side] - cli.completeness[side]), `completeness ${side}`).toBeLessThan(1e-4);
   const diffs = exported.matrix.flat().map((v: number, i: number) => Math.abs(v - cli.matrix.flat()[i]));
   expect(Math.max(...diffs)).toBeLessThan(1e-4);
+});
+
+test('steps=auto by default: refines level by level until the error estimate meets the tolerance', async ({ page }) => {
+  await page.goto(`./?${WASM}&a=${encodeURIComponent('Cats sleep.')}&b=${encodeURIComponent('Dogs nap.')}`);
+  await expect(page.getByRole('combobox', { name: 'Steps', exact: true })).toHaveValue('auto');
+  await expect(page.getByRole('combobox', { name: 'Rule', exact: true })).toHaveValue('auto');
+  await expect(page.getByRole('combobox', { name: 'Tolerance', exact: true })).toHaveValue('0.003');
+  // Only rules that refine level by level go with steps=auto.
+  const rules = page.getByRole('combobox', { name: 'Rule', exact: true }).locator('option');
+  await expect(rules).toHaveText(['auto', 'Romberg (nested)', 'trapezoid (nested)']);
+  await waitForFinal(page);
+  await expect(page.getByTestId('attribution-progress-text')).toContainText(/level \d+: \d+ of \d+ points · error estimate .* \(tolerance 3e-3\)/);
+  await expect(page.getByTestId('diag-Rule')).toHaveText(/^(romberg \(auto: smooth model\)|trapezoid \(auto: model with kinks\))$/);
+  await expect(page.getByTestId('diag-Evaluations')).toHaveText(/^\d+ per text$/);
+  await expect(page.getByTestId('diag-Status')).toHaveText(/^final, (converged|tolerance not reached)$/);
+  await expect(page.getByTestId('diag-Reference')).not.toBeEmpty();
+  await expect(page.getByTestId('diag-Backend')).toHaveText('wasm');
+  await expect(page.getByTestId('diag-Completeness residual')).toContainText(/^A .* · B /);
+  await expect(page.getByText('Estimated relative error of the matrix', { exact: false }).first()).toBeVisible();
+  // A converged run's estimate is at most the tolerance.
+  if ((await page.getByTestId('diag-Status').textContent())?.includes('converged')) {
+    const estimate = Number((await page.getByTestId('diag-Error estimate').textContent())?.split(' ')[0]);
+    expect(estimate).toBeLessThanOrEqual(3e-3);
+  }
+
+  await page.getByRole('combobox', { name: 'Tolerance', exact: true }).selectOption('0.001');
+  await expect.poll(() => query(page).get('tol')).toBe('0.001');
+  await waitForFinal(page);
+  await page.getByRole('combobox', { name: 'Steps', exact: true }).selectOption('16');
+  await expect.poll(() => query(page).get('steps')).toBe('16');
+  // The rule stays auto (a nested rule with 16 intervals), which a link must then say.
+  expect(query(page).get('rule')).toBe('auto');
+  await expect(page.getByRole('combobox', { name: 'Tolerance', exact: true })).toHaveCount(0);
+  await page.getByRole('combobox', { name: 'Rule', exact: true }).selectOption('midpoint');
+  await expect.poll(() => query(page).get('rule')).toBeNull();
+  await waitForFinal(page);
+  await expect(page.getByText(/16 of 16 steps/)).toBeVisible();
+  await expect(page.getByTestId('diag-Rule')).toHaveText('midpoint');
+  await expect(page.getByTestId('diag-Status')).toHaveText('final');
+});
+
+test('an old link with a number of steps keeps its midpoint rule', async ({ page }) => {
+  await page.goto(`./?${WASM}&a=${encodeURIComponent('Cats sleep.')}&b=${encodeURIComponent('Dogs nap.')}&steps=8`);
+  await expect(page.getByRole('combobox', { name: 'Rule', exact: true })).toHaveValue('midpoint');
+  await expect(page.getByRole('combobox', { name: 'Tolerance', exact: true })).toHaveCount(0);
+  await waitForFinal(page);
+  await expect(page.getByTestId('diag-Evaluations')).toHaveText('8 per text');
+  expect(query(page).get('rule')).toBeNull();
+});
+
+test('a long nested run shows partial levels, exports them as partial, and can be cancelled', async ({ page }) => {
+  await page.goto(`./?${WASM}&steps=1024&rule=trapezoid&layer=0`);
+  const status = page.getByTestId('attribution-status');
+  await expect(status).toHaveText('partial');
+  await expect(page.getByTestId('attribution-progress-text')).toContainText(/level \d+: \d+ of 1025 points/);
+  const downloadPromise = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export partial JSON' }).click();
+  const exported = JSON.parse(readFileSync(await (await downloadPromise).path(), 'utf8'));
+  expect(exported).toMatchObject({ final: false, steps: 1024, rule: 'trapezoid', backend: 'wasm' });
+  // A complete level of the nested plan: 2^k + 1 points per text, fewer than the whole plan.
+  expect(Math.log2(exported.evaluations - 1) % 1).toBe(0);
+  expect(exported.evaluations).toBeLessThan(1025);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByText('Cancelled.')).toBeVisible();
+  await expect(status).toHaveText('partial');
 });
 
 test('a hostile link keeps texts as text, runs nothing odd and shows defaults with a notice', async ({ page }) => {
@@ -98,7 +175,7 @@ test('a hostile link keeps texts as text, runs nothing odd and shows defaults wi
   await expect(page.getByRole('alert')).toContainText('steps');
   await expect(page.getByRole('alert')).toContainText('mode');
   await expect(page.getByRole('alert')).toContainText('layer 99');
-  await expect(page.getByLabel('Steps')).toHaveValue('64');
+  await expect(page.getByLabel('Steps', { exact: true })).toHaveValue('auto');
   await expect(page.getByRole('radio', { name: 'Approximate' })).toBeChecked();
   await expect(page.getByLabel('Layer')).toHaveValue('1');
   expect(await page.locator('img[src="x"]').count()).toBe(0);
@@ -144,6 +221,7 @@ test('exports PNG, SVG and CSV of what is shown', async ({ page }) => {
   expect(svg.bytes.toString()).toContain('▁sleep');
   const csv = (await save('Export CSV')).bytes.toString();
   expect(csv).toContain('# model,use-lite');
+  for (const line of ['# steps,8', '# rule,midpoint', '# evaluations,8', '# final,true', '# backend,wasm', '# version,']) expect(csv).toContain(line);
   expect(csv).toMatch(/A \\ B,▁Dog,s,▁na,p,\./);
 });
 

@@ -1,13 +1,14 @@
 /** Waiting for the app in browser tests. */
 import { expect, type Page } from '@playwright/test';
 
-/** Until the running attribution has all its steps (the progress bar full). */
+/**
+ * Until the shown attribution is the run's last (result.final, shown by the status
+ * badge): partial results are complete quadrature levels, so a full progress bar or a
+ * step count says nothing about whether more follow.
+ */
 export async function waitForFinal(page: Page): Promise<void> {
   await page.waitForFunction(
-    () => {
-      const bar = document.querySelector<HTMLProgressElement>('progress[aria-label="Attribution progress"]');
-      return bar !== null && bar.value === bar.max && bar.max > 0;
-    },
+    () => document.querySelector('[data-testid="attribution-status"]')?.getAttribute('data-final') === 'true',
     null,
     { timeout: 90_000 },
   );

@@ -94,17 +94,24 @@ export function App() {
     ready && !layerValid ? `The link asks for layer ${view.layer}, but ${view.model} has ${status.numLayers} layers; showing the last.` : null;
 
   // While an exact variant is being made the worker is busy fine-tuning: attributions wait.
+  // The rule is always explicit (the view resolves a link's implied rule); the tolerance only matters with steps=auto.
+  const quadrature = useMemo(
+    () => ({ steps: view.steps, rule: view.rule, tolerance: view.steps === 'auto' ? view.tol : undefined }),
+    [view.steps, view.rule, view.tol],
+  );
   const request: AttributionRequest | null = useMemo(
     () =>
       ready && !makeExact.running && !isBlank(view.a) && !isBlank(view.b)
-        ? { a: view.a, b: view.b, layer, steps: view.steps, mode: view.mode, sim: view.sim }
+        ? { a: view.a, b: view.b, layer, ...quadrature, mode: view.mode, sim: view.sim }
         : null,
-    [ready, makeExact.running, view.a, view.b, layer, view.steps, view.mode, view.sim],
+    [ready, makeExact.running, view.a, view.b, layer, quadrature, view.mode, view.sim],
   );
   // A new exact variant (made or restored here) changes exact results for the same request.
   const modelsKey = `${status.modelId}|${status.exactVariant?.id ?? 'shifted'}`;
   const attribution = useAttribution(client, request, modelsKey);
   const result = attribution.result;
+  // Reports name the backend as the CLI does ("wasm", "webgpu").
+  const backendName = status.backendName ?? 'unknown';
 
   const [level, setLevel] = useState<'token' | 'word'>('token');
   const [hideSpecial, setHideSpecial] = useState(false);
@@ -194,9 +201,9 @@ export function App() {
 
       {request && (
         <Convergence
-          stepsDone={result?.stepsDone ?? 0}
-          steps={view.steps}
-          error={result ? result.integrationError : null}
+          settings={view}
+          result={result}
+          progress={attribution.progress}
           points={attribution.convergence}
           running={attribution.running}
           onCancel={attribution.cancel}
@@ -220,15 +227,21 @@ export function App() {
             Hide special and whitespace tokens (totals still include them)
           </label>
         </div>
+        {result && !result.final && (
+          <p className="muted">
+            <span className="badge partial">partial</span> level {result.level}, {result.evaluations} evaluations per text: a
+            complete estimate, refined while the run goes on.
+          </p>
+        )}
         <Heatmap data={data} onReady={setHeatmapView} />
         {result && (
-          <ExportBar result={result} modelId={view.model} heatmap={heatmapView} final={result.stepsDone === result.steps} />
+          <ExportBar result={result} modelId={view.model} heatmap={heatmapView} backend={backendName} />
         )}
       </section>
 
       {result && (
         <div className="panels">
-          <Diagnostics result={result} />
+          <Diagnostics result={result} backend={backendName} />
           <TopPairs result={result} />
         </div>
       )}
@@ -236,7 +249,7 @@ export function App() {
       {request && (
         <LayerStrip
           client={client}
-          base={{ a: view.a, b: view.b, steps: view.steps, sim: view.sim }}
+          base={{ a: view.a, b: view.b, ...quadrature, sim: view.sim }}
           context={modelsKey}
           numLayers={status.numLayers}
           selected={layer}

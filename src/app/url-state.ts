@@ -4,16 +4,27 @@
  * values fall back to defaults and are reported so the UI can say so. Values are only
  * ever used as data (text boxes, numbers), never rendered as HTML. The attribution
  * parameters' values, bounds and defaults come from attribution/parameters.ts.
+ *
+ * steps, rule and tol: a link without steps refines automatically (steps=auto, rule
+ * auto, tol the default). A link with a number of steps and no rule means the midpoint
+ * rule (impliedRule), so links from before rules were selectable reproduce exactly.
+ * tol only matters with steps=auto; it is kept (and written) otherwise, so a view
+ * round-trips. steps=auto with a fixed rule (midpoint, right) cannot run: the rule
+ * falls back with a notice.
  */
 import {
   allowedValues,
   choiceOf,
+  impliedRule,
   integerProblem,
   integerRange,
+  numberProblem,
   PARAMETERS,
   type ChoiceParameter,
   type PairMode,
+  type QuadratureRule,
   type Similarity,
+  type Steps,
 } from '../attribution/parameters.ts';
 import { DEFAULT_MODEL } from '../model/catalog.ts';
 import { parseModelId } from '../model/model-id.ts';
@@ -25,12 +36,44 @@ export interface ViewState {
   /** null = the model's default layer (its last). */
   layer: number | null;
   mode: PairMode;
-  steps: number;
+  /** A power of two, or 'auto' (refine until the error estimate meets tol). */
+  steps: Steps;
+  /** Always the rule meant: impliedRule(steps) when the link names none. */
+  rule: QuadratureRule;
+  /** steps=auto's tolerance on the estimated relative error of the matrix. */
+  tol: number;
   sim: Similarity;
+}
+
+/**
+ * Rules that evaluate all their points at once and so cannot refine level by level:
+ * steps=auto needs one of the others (the engine refuses these with steps auto).
+ */
+const FIXED_RULES: ReadonlySet<QuadratureRule> = new Set<QuadratureRule>(['midpoint', 'right']);
+
+/** Whether `rule` refines level by level (auto resolves to a nested rule). */
+export function isNestedRule(rule: QuadratureRule): boolean {
+  return !FIXED_RULES.has(rule);
+}
+
+/** The rules that can run with `steps`: every rule with a number, the nested ones with auto. */
+export function rulesFor(steps: Steps): QuadratureRule[] {
+  return PARAMETERS.rule.values.filter((rule) => steps !== 'auto' || isNestedRule(rule));
+}
+
+/**
+ * Integrand points per text of a run with a number of steps: N for a fixed rule, N + 1
+ * for a nested one (N intervals). undefined for steps=auto (it stops when converged).
+ */
+export function plannedPoints(steps: Steps, rule: QuadratureRule): number | undefined {
+  if (steps === 'auto') return undefined;
+  return isNestedRule(rule) ? steps + 1 : steps;
 }
 
 export const EXAMPLE_A = 'A man is playing a guitar on stage.';
 export const EXAMPLE_B = 'Someone performs music with an instrument.';
+
+const DEFAULT_STEPS: Steps = 'auto';
 
 export const DEFAULT_VIEW: ViewState = {
   a: EXAMPLE_A,
@@ -38,7 +81,9 @@ export const DEFAULT_VIEW: ViewState = {
   model: DEFAULT_MODEL,
   layer: null,
   mode: PARAMETERS.mode.default,
-  steps: PARAMETERS.steps.default,
+  steps: DEFAULT_STEPS,
+  rule: impliedRule(DEFAULT_STEPS, undefined),
+  tol: PARAMETERS.tol.default,
   sim: PARAMETERS.sim.default,
 };
 
@@ -49,8 +94,12 @@ export const MAX_LAYER_PARAM = 127;
 
 interface Param<K extends keyof ViewState> {
   key: K;
-  parse: (raw: string) => ViewState[K] | undefined; // undefined = invalid
-  describe: string;
+  /** undefined = invalid; `view` holds the parameters parsed before this one (table order). */
+  parse: (raw: string, view: ViewState) => ViewState[K] | undefined;
+  /** What a valid value is, given the parameters parsed before this one. */
+  describe: (view: ViewState) => string;
+  /** The value when the link has none (or an invalid one), given the parameters before it. */
+  fallback?: (view: ViewState) => ViewState[K];
 }
 
 const oneOf =
@@ -59,11 +108,18 @@ const oneOf =
     choiceOf(p, raw);
 
 const text = (raw: string) => raw.slice(0, MAX_TEXT_LENGTH);
+const always = (description: string) => () => description;
 
+/** "a, b or c" */
+function listed(values: readonly string[]): string {
+  return values.length === 1 ? values[0] : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+}
+
+// In dependency order: rule depends on steps.
 const PARAMS: { [K in keyof ViewState]: Param<K> } = {
-  a: { key: 'a', parse: text, describe: 'any text' },
-  b: { key: 'b', parse: text, describe: 'any text' },
-  model: { key: 'model', parse: (raw) => parseModelId(raw)?.id, describe: 'a model id (use-lite, a Hugging Face id, or local:folder)' },
+  a: { key: 'a', parse: text, describe: always('any text') },
+  b: { key: 'b', parse: text, describe: always('any text') },
+  model: { key: 'model', parse: (raw) => parseModelId(raw)?.id, describe: always('a model id (use-lite, a Hugging Face id, or local:folder)') },
   layer: {
     key: 'layer',
     parse: (raw) => {
@@ -71,19 +127,39 @@ const PARAMS: { [K in keyof ViewState]: Param<K> } = {
       const layer = Number(raw);
       return layer <= MAX_LAYER_PARAM ? layer : undefined;
     },
-    describe: 'a layer number',
+    describe: always('a layer number'),
   },
-  mode: { key: 'mode', parse: oneOf(PARAMETERS.mode), describe: allowedValues(PARAMETERS.mode) },
+  mode: { key: 'mode', parse: oneOf(PARAMETERS.mode), describe: always(allowedValues(PARAMETERS.mode)) },
   steps: {
     key: 'steps',
     parse: (raw) => {
+      if (raw === 'auto') return integerProblem(PARAMETERS.steps, 'auto') === undefined ? 'auto' : undefined;
       if (!/^\d{1,5}$/.test(raw)) return undefined;
       const steps = Number(raw);
       return integerProblem(PARAMETERS.steps, steps) === undefined ? steps : undefined;
     },
-    describe: integerRange(PARAMETERS.steps),
+    describe: always(`${integerProblem(PARAMETERS.steps, 'auto') === undefined ? 'auto or ' : ''}${integerRange(PARAMETERS.steps)}`),
   },
-  sim: { key: 'sim', parse: oneOf(PARAMETERS.sim), describe: allowedValues(PARAMETERS.sim) },
+  rule: {
+    key: 'rule',
+    parse: (raw, view) => {
+      const rule = choiceOf(PARAMETERS.rule, raw);
+      return rule !== undefined && rulesFor(view.steps).includes(rule) ? rule : undefined;
+    },
+    describe: (view) =>
+      view.steps === 'auto' ? `${listed(rulesFor('auto'))} with steps=auto` : allowedValues(PARAMETERS.rule),
+    fallback: (view) => impliedRule(view.steps, undefined),
+  },
+  tol: {
+    key: 'tol',
+    parse: (raw) => {
+      if (!/^[0-9.][0-9.eE+-]{0,23}$/.test(raw)) return undefined;
+      const tol = Number(raw);
+      return numberProblem(PARAMETERS.tol, tol) === undefined ? tol : undefined;
+    },
+    describe: always(`a number from ${PARAMETERS.tol.min} to ${PARAMETERS.tol.max}`),
+  },
+  sim: { key: 'sim', parse: oneOf(PARAMETERS.sim), describe: always(allowedValues(PARAMETERS.sim)) },
 };
 
 const KEYS = Object.keys(PARAMS) as Array<keyof ViewState>;
@@ -98,18 +174,26 @@ export function parseView(search: string): ParsedView {
   const params = new URLSearchParams(search);
   const view: ViewState = { ...DEFAULT_VIEW };
   const notices: string[] = [];
+  const set = (key: keyof ViewState, value: unknown) => {
+    (view as unknown as Record<string, unknown>)[key] = value;
+  };
   for (const key of KEYS) {
+    const param = PARAMS[key] as unknown as Param<typeof key>;
     const raw = params.get(key);
-    if (raw === null) continue;
-    const value = PARAMS[key].parse(raw);
-    if (value === undefined) {
+    const value = raw === null ? undefined : param.parse(raw, view);
+    if (raw !== null && value === undefined) {
       const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
-      notices.push(`Ignored ${key}="${shown}" in the link: expected ${PARAMS[key].describe}; using the default.`);
-    } else {
-      (view as unknown as Record<string, unknown>)[key] = value;
+      notices.push(`Ignored ${key}="${shown}" in the link: expected ${param.describe(view)}; using the default.`);
     }
+    if (value !== undefined) set(key, value);
+    else if (param.fallback) set(key, param.fallback(view));
   }
   return { view, notices };
+}
+
+/** The value a link leaves out for `key`: the default, given the rest of the view. */
+function leftOut(view: ViewState, key: keyof ViewState): ViewState[keyof ViewState] {
+  return key === 'rule' ? impliedRule(view.steps, undefined) : DEFAULT_VIEW[key];
 }
 
 /** The query string for a view; defaults are left out to keep links short. */
@@ -119,7 +203,7 @@ export function serializeView(view: ViewState): string {
     const value = view[key];
     // Texts are always written, so a link shows exactly what was compared.
     const isText = key === 'a' || key === 'b';
-    if (!isText && (value === null || value === DEFAULT_VIEW[key])) continue;
+    if (!isText && (value === null || value === leftOut(view, key))) continue;
     params.set(key, String(value));
   }
   return `?${params.toString()}`;

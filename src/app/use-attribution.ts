@@ -1,39 +1,71 @@
 /**
  * Runs attributions in the worker for the current view: debounced while the user
- * types, the previous job cancelled whenever the inputs change, partial results
- * shown at most ~10 times a second, and nothing shown for inputs that have changed.
+ * types, the previous job cancelled whenever the inputs change, and nothing shown for
+ * inputs that have changed. Results come after complete quadrature levels (each a
+ * proper rule, result.final false until the last): the heatmap and diagnostics change
+ * only with them, at most ~10 times a second; between them 'attribution-progress'
+ * moves the progress bar. Every level's error is recorded for the convergence chart.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AttributionRequest, AttributionResult } from '../worker/protocol.ts';
+import type { AttributionProgress, AttributionRequest, AttributionResult } from '../worker/protocol.ts';
 import type { ModelWorkerClient } from './worker-client.ts';
 
 export const DEBOUNCE_MS = 300;
 const REDRAW_INTERVAL_MS = 100;
 
+/** One quadrature level's estimate. */
 export interface ConvergencePoint {
-  steps: number;
-  error: number;
+  level: number;
+  /** Integrand points per text behind it. */
+  evaluations: number;
+  /** Estimated relative error of the matrix. */
+  errorEstimate: number;
+  /** Σ A − target. */
+  integrationError: number;
 }
 
 export interface AttributionState {
   /** The request the shown result belongs to, and its requestKey. */
   request: AttributionRequest | null;
   key: string;
+  /** The newest complete level (result.final tells whether the run has ended with it). */
   result: AttributionResult | null;
+  /** Points done in the level under way; null before the first report (or when all came from the cache). */
+  progress: AttributionProgress | null;
   running: boolean;
   cancelled: boolean;
   error: string | null;
   convergence: ConvergencePoint[];
 }
 
-const IDLE: AttributionState = { request: null, key: '', result: null, running: false, cancelled: false, error: null, convergence: [] };
+const IDLE: AttributionState = {
+  request: null,
+  key: '',
+  result: null,
+  progress: null,
+  running: false,
+  cancelled: false,
+  error: null,
+  convergence: [],
+};
 
 /**
  * What a result depends on: the request, and `context`, the models behind it (the
  * served model and its exact variant), which can change while the request stays.
  */
 export function requestKey(request: AttributionRequest | null, context = ''): string {
-  return request ? JSON.stringify([context, request.a, request.b, request.layer, request.steps, request.mode, request.sim]) : '';
+  return request
+    ? JSON.stringify([context, request.a, request.b, request.layer, request.steps, request.rule ?? null, request.tolerance ?? null, request.mode, request.sim])
+    : '';
+}
+
+export function convergencePoint(result: AttributionResult): ConvergencePoint {
+  return { level: result.level, evaluations: result.evaluations, errorEstimate: result.errorEstimate, integrationError: result.integrationError };
+}
+
+/** `points` with `point` added, replacing any of the same or more evaluations (levels only grow within a run). */
+function withPoint(points: ConvergencePoint[], point: ConvergencePoint): ConvergencePoint[] {
+  return [...points.filter((p) => p.evaluations < point.evaluations), point];
 }
 
 export function useAttribution(client: ModelWorkerClient, request: AttributionRequest | null, context: string) {
@@ -51,7 +83,7 @@ export function useAttribution(client: ModelWorkerClient, request: AttributionRe
     pendingPartial.current = null;
     if (!partial || !current) return;
     lastDraw.current = performance.now();
-    setState((s) => ({ ...s, result: partial, convergence: [...s.convergence, { steps: partial.stepsDone, error: partial.integrationError }] }));
+    setState((s) => ({ ...s, result: partial }));
   }, []);
 
   useEffect(() => {
@@ -59,25 +91,25 @@ export function useAttribution(client: ModelWorkerClient, request: AttributionRe
       const current = job.current;
       if (!current || !('jobId' in event) || event.jobId !== current.id) return; // stale or unrelated
       if (event.type === 'attribution') {
+        const point = convergencePoint(event.result);
         if (event.final) {
           if (timer.current) clearTimeout(timer.current);
           timer.current = null;
           pendingPartial.current = null;
           job.current = null;
           const final = event.result;
-          setState((s) => ({
-            ...s,
-            result: final,
-            running: false,
-            convergence: [...s.convergence.filter((p) => p.steps < final.stepsDone), { steps: final.stepsDone, error: final.integrationError }],
-          }));
+          setState((s) => ({ ...s, result: final, running: false, convergence: withPoint(s.convergence, point) }));
         } else {
-          // Keep only the newest partial; draw it now or when the interval has passed.
+          // Every level goes into the chart; only the newest is drawn, now or when the interval has passed.
+          setState((s) => ({ ...s, convergence: withPoint(s.convergence, point) }));
           pendingPartial.current = event.result;
           const wait = REDRAW_INTERVAL_MS - (performance.now() - lastDraw.current);
           if (wait <= 0) flushPartial();
           else if (!timer.current) timer.current = setTimeout(flushPartial, wait);
         }
+      } else if (event.type === 'attribution-progress') {
+        const progress = event.progress;
+        setState((s) => ({ ...s, progress }));
       } else if (event.type === 'cancelled') {
         job.current = null;
         setState((s) => ({ ...s, running: false, cancelled: true }));

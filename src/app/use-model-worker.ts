@@ -27,7 +27,10 @@ export interface LoadFailure {
 export interface ModelStatus {
   /** 'failed': nothing can run (no backend, the worker crashed); a failed model load is `loadFailure`. */
   phase: 'starting' | 'loading' | 'ready' | 'failed';
+  /** The backend as people read it (e.g. "wasm (SIMD, 1 thread)"). */
   backend: string | null;
+  /** The backend's name as reports carry it ("webgpu", "wasm", "cpu"). */
+  backendName: BackendName | null;
   /** The model the worker serves. */
   modelId: string | null;
   /** The model being loaded, while phase is 'loading'. */
@@ -48,6 +51,7 @@ export interface ModelStatus {
 /** What the worker has told us; the status the UI sees is derived from it and the model asked for. */
 interface WorkerState {
   backend: string | null;
+  backendName: BackendName | null;
   served: Pick<ModelStatus, 'modelId' | 'numLayers' | 'maxTokens' | 'exactVariant' | 'storedVariant' | 'numTensors'> | null;
   progress: (LoadProgress & { modelId: string }) | null;
   loadFailure: LoadFailure | null;
@@ -55,7 +59,7 @@ interface WorkerState {
   notice: string | null;
 }
 
-const INITIAL: WorkerState = { backend: null, served: null, progress: null, loadFailure: null, error: null, notice: null };
+const INITIAL: WorkerState = { backend: null, backendName: null, served: null, progress: null, loadFailure: null, error: null, notice: null };
 
 function deriveStatus(state: WorkerState, wanted: string): ModelStatus {
   const served = state.served;
@@ -66,6 +70,7 @@ function deriveStatus(state: WorkerState, wanted: string): ModelStatus {
   return {
     phase,
     backend: state.backend,
+    backendName: state.backendName,
     modelId: served?.modelId ?? null,
     loadingId: phase === 'loading' ? wanted : null,
     progress: state.progress?.modelId === wanted ? state.progress : null,
@@ -130,7 +135,7 @@ export function useModelWorker(
     const unsubscribe = client.subscribe((event) => {
       switch (event.type) {
         case 'backend':
-          setState((s) => ({ ...s, backend: event.detail }));
+          setState((s) => ({ ...s, backend: event.detail, backendName: event.backend }));
           break;
         case 'load-progress':
           if (event.loadId !== loadIdRef.current) return;

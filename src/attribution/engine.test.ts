@@ -59,18 +59,23 @@ describe('input validation', () => {
 });
 
 describe('quadrature in chunks', () => {
-  it('gives the same result whatever the chunk size, and streams partial results', async () => {
+  it('gives the same result whatever the chunk size, and reports progress after every chunk', async () => {
     const results: AttributionResult[] = [];
-    const partials: number[][] = [];
+    const progress: number[][] = [];
     for (const chunkSize of [1, 3, 8]) {
       const engine = new AttributionEngine(model);
       const steps: number[] = [];
-      results.push(await engine.attribute({ ...BASE, chunkSize }, { onPartial: (p) => steps.push(p.stepsDone) }));
-      partials.push(steps);
+      const partials: AttributionResult[] = [];
+      results.push(
+        await engine.attribute({ ...BASE, chunkSize }, { onProgress: (p) => steps.push(p.stepsDone), onPartial: (p) => partials.push(p) }),
+      );
+      progress.push(steps);
+      // A fixed rule has one level: no partial matrix before the end.
+      expect(partials).toEqual([]);
     }
-    expect(partials[0]).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(partials[1]).toEqual([3, 6]);
-    expect(partials[2]).toEqual([]);
+    expect(progress[0]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(progress[1]).toEqual([3, 6, 8]);
+    expect(progress[2]).toEqual([8]);
     for (const r of results.slice(1)) {
       expect(maxDiff(r.matrix, results[0].matrix)).toBeLessThan(1e-6);
       expect(Math.abs(r.sum - results[0].sum)).toBeLessThan(1e-6);
@@ -78,17 +83,48 @@ describe('quadrature in chunks', () => {
     expect(results[0].stepsDone).toBe(8);
   });
 
-  it('partial results carry the current estimate, error and elapsed time', async () => {
+  it('a nested rule reports every complete level as a partial result, never as final', async () => {
     const engine = new AttributionEngine(model);
     const partials: AttributionResult[] = [];
-    const final = await engine.attribute({ ...BASE, chunkSize: 2 }, { onPartial: (p) => partials.push(p) });
-    expect(partials.map((p) => p.stepsDone)).toEqual([2, 4, 6]);
+    const final = await engine.attribute({ ...BASE, rule: 'trapezoid', chunkSize: 2 }, { onPartial: (p) => partials.push(p) });
+    expect(partials.map((p) => p.evaluations)).toEqual([2, 3, 5]);
+    expect(partials.map((p) => p.level)).toEqual([0, 1, 2]);
     for (const p of partials) {
+      expect(p.final).toBe(false);
       expect(p.rows * p.cols).toBe(final.matrix.length);
       expect(p.integrationError).toBeCloseTo(p.sum - p.target, 6);
       expect(p.ms).toBeGreaterThan(0);
       expect(p.steps).toBe(8);
+      expect(p.rule).toBe('trapezoid');
     }
+    expect(final).toMatchObject({ final: true, evaluations: 9, level: 3, converged: null, tolerance: null });
+    // The same grid evaluated once more with Romberg's weights reuses every level.
+    const points = engine.stats.pointsComputed;
+    const romberg = await engine.attribute({ ...BASE, rule: 'romberg' });
+    expect(engine.stats.pointsComputed).toBe(points);
+    expect(romberg.evaluations).toBe(9);
+    expect(maxDiff(romberg.matrix, final.matrix)).toBeGreaterThan(0);
+  });
+
+  it('steps auto refines until the error estimate meets the tolerance, and a tighter one continues from there', async () => {
+    const engine = new AttributionEngine(model);
+    const loose = await engine.attribute({ ...BASE, steps: 'auto', tolerance: 0.2 });
+    expect(loose.rule).toBe('trapezoid'); // use-lite's ReLUs put kinks in the integrand
+    expect(loose.ruleRequested).toBe('auto');
+    expect(loose.converged).toBe(true);
+    expect(loose.errorEstimate).toBeLessThanOrEqual(0.2);
+    expect(loose.level).toBeGreaterThanOrEqual(3);
+    const pointsAfterLoose = engine.stats.pointsComputed;
+    expect(pointsAfterLoose).toBe(2 * loose.evaluations);
+
+    const tight = await engine.attribute({ ...BASE, steps: 'auto', tolerance: loose.errorEstimate / 2 });
+    expect(tight.evaluations).toBeGreaterThan(loose.evaluations);
+    // Only the new levels were computed.
+    expect(engine.stats.pointsComputed - pointsAfterLoose).toBe(2 * (tight.evaluations - loose.evaluations));
+    expect(tight.errorEstimate).toBeLessThan(loose.errorEstimate);
+
+    await expect(engine.attribute({ ...BASE, steps: 'auto', rule: 'midpoint' })).rejects.toThrow(/nested rule/);
+    await expect(engine.attribute({ ...BASE, steps: 'auto', tolerance: 0 })).rejects.toThrow(/tol must be/);
   });
 
   it('the right Riemann rule is selectable and differs from the midpoint rule', async () => {
@@ -104,7 +140,7 @@ describe('quadrature in chunks', () => {
     const engine = new AttributionEngine(model);
     const before = tf.memory().numTensors;
     const controller = new AbortController();
-    const run = engine.attribute({ ...BASE, chunkSize: 1 }, { signal: controller.signal, onPartial: () => controller.abort() });
+    const run = engine.attribute({ ...BASE, chunkSize: 1 }, { signal: controller.signal, onProgress: () => controller.abort() });
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(engine.stats.pointsComputed).toBe(2); // one chunk for each text
     expect(engine.cachedTexts).toBe(0);
@@ -130,11 +166,11 @@ describe('cache', () => {
     // use-lite embeddings are unit vectors, so cos and dot agree.
     expect(maxDiff(dot.matrix, approx.matrix)).toBeLessThan(1e-5);
 
-    const partials: AttributionResult[] = [];
-    const third = await engine.attribute({ ...BASE, b: 'Sun', chunkSize: 4 }, { onPartial: (p) => partials.push(p) });
+    const progress: number[] = [];
+    const third = await engine.attribute({ ...BASE, b: 'Sun', chunkSize: 4 }, { onProgress: (p) => progress.push(p.stepsDone) });
     expect(engine.stats.textsComputed).toBe(3);
     expect(engine.stats.pointsComputed).toBe(24);
-    expect(partials.map((p) => p.stepsDone)).toEqual([4]);
+    expect(progress).toEqual([4, 8]);
 
     // The cached side is the same P as a fresh computation of that pair.
     const other = new AttributionEngine(model);

@@ -4,30 +4,37 @@
  *
  * Public API
  *
- *   const engine = new AttributionEngine(model);      // any SentenceEncoder; use-lite has tangent rules
+ *   const engine = new AttributionEngine(model);      // any SentenceEncoder with tangent rules (or method 'vjp')
  *   const engine = new AttributionEngine(model, { exactVariant });  // with the model's exact variant
  *   const result = await engine.attribute(
- *     { a, b, layer, steps, mode: 'exact' | 'approx', sim: 'cos' | 'dot',
- *       method?: 'jvp' | 'vjp',               // default 'jvp' (tangent route); 'vjp' = reverse, D backward passes
- *       rule?: 'midpoint' | 'right',          // default 'midpoint'
- *       reference?: { kind: 'token', id } | { kind: 'zeros' },  // default: use-lite's "▁" (id 30) repeated
- *       chunkSize?: number,                   // α points per chunk (partial result after each)
- *       model?: string },                     // optional check that the engine holds this model
- *     { onPartial?: (r: AttributionResult) => void, signal?: AbortSignal });
+ *     { a, b, layer, steps: N | 'auto', mode: 'exact' | 'approx', sim: 'cos' | 'dot',
+ *       rule?,          // 'auto' | 'romberg' | 'trapezoid' | 'midpoint' | 'right' (parameters.ts; impliedRule)
+ *       tolerance?,     // steps 'auto': stop once errorEstimate ≤ tolerance
+ *       method?, reference?, chunkSize?, model? },
+ *     { onPartial?, onProgress?, signal? });
  *   engine.clearCache();
  *   engine.cachedP(text, { layer, steps, rule?, reference?, method?, mode? });  // one text's P, if cached
  *   engine.stats;                             // { textsComputed, pointsComputed, cacheHits }
+ *
+ * A run goes level by level through the rule's plan (quadrature.ts): one level for a
+ * fixed rule, log₂ N + 1 nested levels for romberg and trapezoid. After every complete
+ * level but the last it calls onPartial with a result that is itself a proper rule
+ * (final: false); between levels only onProgress reports the points done. With steps
+ * 'auto' it stops at the first level (from AUTO_MIN_LEVEL on) whose errorEstimate is at
+ * most the tolerance, or at the last level within AUTO_MAX_EVALUATIONS points.
  *
  * AttributionResult: tokensA/B (pieces), wordsA/B (token → word index; see words.ts for
  * word-level sums), matrix (Float32Array, row-major rows × cols = S_a × S_b), prediction
  * (s(a, b) of the unmodified model, in both modes), shiftedPrediction (s of ẽ = f − f(r)
  * for the model whose attributions are shown), referenceTerms {aRb, rAb, rArB} (0 in
- * exact mode), target, sum (ΣA), integrationError (sum − target), stepsDone/steps,
- * layer, mode, sim, method, rule, ms (elapsed since the call), droppedTokensA/B,
- * attributionModel (id of the model whose P is shown) and exactModel ('fine-tuned',
- * 'shifted' or null; see below). Partial results have the same shape with stepsDone <
- * steps, and use the running mean over the points done so far (a cached side uses its
- * full P).
+ * exact mode), target, sum (ΣA), integrationError (sum − target), and how it was made:
+ * rule (the rule that ran, auto resolved), steps and tolerance as asked, level and
+ * evaluations (integrand points per text behind this estimate), stepsDone (points per
+ * text evaluated so far), final, converged (steps 'auto'), errorEstimate and
+ * completeness (each text's L2 completeness residual; convergence.ts), layer, mode, sim,
+ * method, reference, ms (elapsed since the call), droppedTokensA/B, attributionModel (id
+ * of the model whose P is shown) and exactModel ('fine-tuned', 'checkpoint', 'shifted'
+ * or null; see below).
  *
  * Modes (docs/method.md, "Exact and approximate"): Approximate attributes the unmodified
  * model. Exact attributes the exact variant when the engine was given one
@@ -40,59 +47,74 @@
  * computed or allocated), AttributionAbortedError (name 'AbortError') when the signal
  * fires; checked before each chunk.
  *
- * Cost model: P is computed once per (model, text, layer, steps, rule, reference,
- * method) and cached as plain Float32Arrays; mode and similarity only change the
+ * Cost model: a text's level sums are computed once per (model, text, layer, rule,
+ * reference, method; and N for fixed rules) and cached as plain Float32Arrays; a nested
+ * run continues from the levels cached. Mode and similarity only change the
  * normalisation and the target, so switching them reuses P.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { embedIds, encodeFrom, type SentenceEncoder, type TokenizedText } from '../model/encoder.ts';
-import type { TangentEncoder } from '../model/tangent.ts';
+import { embedIds, type SentenceEncoder, type TokenizedText } from '../model/encoder.ts';
 import { defaultReference, referenceProblem, type Reference } from '../model/reference.ts';
-import { tangentEncoderFor } from './encoders.ts';
+import type { TangentEncoder } from '../model/tangent.ts';
 import { nextTurn } from '../shared/next-turn.ts';
+import { completenessResidual, errorEstimate, levelChange } from './convergence.ts';
+import { tangentEncoderFor } from './encoders.ts';
 import { AttributionAbortedError, AttributionInputError } from './errors.ts';
 import { pairValues, similarity, type ReferenceTerms, type SideValues } from './pairing.ts';
 import {
   choiceProblem,
+  impliedRule,
   integerProblem,
+  numberProblem,
   PARAMETERS,
   type AttributionMethod,
+  type ConcreteRule,
   type PairMode,
   type QuadratureRule,
   type Similarity,
+  type Steps,
 } from './parameters.ts';
-import { quadraturePoints } from './quadrature.ts';
-import {
-  DEFAULT_ROW_BUDGET,
-  jvpChunk,
-  loadGradients,
-  pathTensors,
-  vjpChunk,
-  type PathTensors,
-} from './routes.ts';
+import { isNested, quadraturePlan, type QuadraturePlan } from './quadrature.ts';
+import { DEFAULT_ROW_BUDGET, jvpChunk, loadGradients, vjpChunk, type PathTensors } from './routes.ts';
+import { sideValues, TextRun, type TextLevels } from './text-levels.ts';
 
-export type { AttributionMethod, PairMode, QuadratureRule, Reference, ReferenceTerms, Similarity };
+export type { AttributionMethod, ConcreteRule, PairMode, QuadratureRule, Reference, ReferenceTerms, Similarity, Steps };
+
+/**
+ * steps 'auto' refines until the estimate meets the tolerance, within this many
+ * integrand points per text: nested levels of 2^k + 1 points, so at most level 9 (513).
+ */
+export const AUTO_MAX_EVALUATIONS = 1024;
+/** steps 'auto' never stops before this level (9 points): coarser levels can agree by chance. */
+export const AUTO_MIN_LEVEL = 3;
+
+/** Intervals of the largest nested plan within AUTO_MAX_EVALUATIONS points. */
+const AUTO_INTERVALS = 2 ** Math.floor(Math.log2(AUTO_MAX_EVALUATIONS - 1));
 
 /**
  * α points per chunk on the tangent route for texts of up to `sMax` tokens: as many as
- * the row budget allows, but at most steps/16, so the first partial heatmap arrives
- * within ~6% of the run (bench: chunks of 4 instead of 16 at N = 64 cost 0.94–1.15× in
- * total on WASM). The benchmark counts FLOPs with this same function.
+ * the row budget allows, but at most steps/16, so progress reports come often
+ * (bench: chunks of 4 instead of 16 at N = 64 cost 0.94–1.15× in total on WASM). The
+ * benchmark counts FLOPs with this same function.
  */
 export function defaultJvpChunkSize(steps: number, sMax: number, rowBudget: number = DEFAULT_ROW_BUDGET): number {
-  const firstPartialCap = Math.max(1, Math.floor(steps / 16));
-  return Math.max(1, Math.min(16, firstPartialCap, Math.floor(rowBudget / (sMax * sMax))));
+  const progressCap = Math.max(1, Math.floor(steps / 16));
+  return Math.max(1, Math.min(16, progressCap, Math.floor(rowBudget / (sMax * sMax))));
 }
 
 export interface AttributionRequest {
   a: string;
   b: string;
   layer: number;
-  steps: number;
+  /** A power of two (points of a fixed rule, intervals of a nested one), or 'auto'. */
+  steps: Steps;
   mode: PairMode;
   sim: Similarity;
   method?: AttributionMethod;
+  /** Default: impliedRule(steps) ('auto' with steps 'auto', else 'midpoint'). */
   rule?: QuadratureRule;
+  /** steps 'auto': the largest errorEstimate to stop at (default PARAMETERS.tol.default). */
+  tolerance?: number;
   reference?: Reference;
   chunkSize?: number;
   /** When given, must name the engine's model (guards hosts that hold several). */
@@ -113,13 +135,32 @@ export interface AttributionResult {
   target: number;
   sum: number;
   integrationError: number;
+  /** The quadrature rule that ran ('auto' resolved for the model). */
+  rule: ConcreteRule;
+  /** The rule as asked ('auto', or the rule itself). */
+  ruleRequested: QuadratureRule;
+  /** As asked: a number, or 'auto'. */
+  steps: Steps;
+  /** steps 'auto': the tolerance; else null. */
+  tolerance: number | null;
+  /** The quadrature level behind this estimate (0 for fixed rules). */
+  level: number;
+  /** Integrand points per text behind this estimate. */
+  evaluations: number;
+  /** Integrand points per text evaluated so far (≥ evaluations while a level is under way). */
   stepsDone: number;
-  steps: number;
+  /** The last estimate of this run; partial results are complete levels, never passed off as final. */
+  final: boolean;
+  /** steps 'auto': whether errorEstimate reached the tolerance; else null. */
+  converged: boolean | null;
+  /** Estimated ‖A − A_exact‖ / ‖A_exact‖ (convergence.ts). */
+  errorEstimate: number;
+  /** Each text's completeness residual ‖Σ_i P[:, i] − (f(x) − f(r))‖ / ‖f(x) − f(r)‖. */
+  completeness: { a: number; b: number };
   layer: number;
   mode: PairMode;
   sim: Similarity;
   method: AttributionMethod;
-  rule: QuadratureRule;
   reference: Reference;
   ms: number;
   droppedTokensA: number;
@@ -149,10 +190,20 @@ export interface TextAttribution extends SideValues {
 }
 
 /** What one text's P depends on; `mode` picks the model (default: the unmodified one). */
-export type TextKey = Pick<AttributionRequest, 'layer' | 'steps' | 'rule' | 'reference' | 'method'> & { mode?: PairMode };
+export type TextKey = Pick<AttributionRequest, 'layer' | 'steps' | 'rule' | 'reference' | 'method' | 'tolerance'> & { mode?: PairMode };
+
+/** Points of the level under way, per text: what a progress bar shows between levels. */
+export interface AttributionProgress {
+  /** Points per text evaluated so far in this run's plan. */
+  stepsDone: number;
+  /** Points per text once the level under way is complete. */
+  levelEvaluations: number;
+  level: number;
+}
 
 export interface AttributeOptions {
   onPartial?: (partial: AttributionResult) => void;
+  onProgress?: (progress: AttributionProgress) => void;
   signal?: AbortSignal;
 }
 
@@ -176,68 +227,20 @@ export interface EngineStats {
   cacheHits: number;
 }
 
-/** A request with every default filled in. */
-type FullRequest = Required<Omit<AttributionRequest, 'model' | 'chunkSize'>> & { chunkSize?: number };
-
-/** One text's P and embeddings, as kept in the cache. */
-interface SideEntry {
-  tokens: TokenizedText;
-  values: SideValues;
-}
-
-/** One text's P being computed: reference and Δ stay on the device between chunks. */
-class SideJob {
-  readonly sum: Float64Array;
-  done = 0;
-  private constructor(
-    readonly tokens: TokenizedText,
-    readonly path: PathTensors,
-    readonly embedding: Float32Array,
-    readonly referenceEmbedding: Float32Array,
-    outputSize: number,
-  ) {
-    this.sum = new Float64Array(tokens.ids.length * outputSize);
-  }
-
-  static async start(model: SentenceEncoder, tokens: TokenizedText, req: FullRequest): Promise<SideJob> {
-    const path = pathTensors(model, tokens.ids, req.layer, req.reference);
-    try {
-      const both = tf.tidy(() => encodeFrom(model, req.layer, tf.concat([path.x, path.r], 0) as tf.Tensor3D));
-      const data = (await both.data()) as Float32Array;
-      both.dispose();
-      const d = model.outputSize;
-      return new SideJob(tokens, path, data.slice(0, d), data.slice(d, 2 * d), d);
-    } catch (error) {
-      tf.dispose([path.x, path.r, path.delta]);
-      throw error;
-    }
-  }
-
-  /** Adds the chunk's Σ_α (∂g/∂x · v_i) to the running sum, reading back once. */
-  async step(chunk: () => tf.Tensor2D, points: number): Promise<void> {
-    const t = chunk();
-    const data = await t.data();
-    t.dispose();
-    for (let k = 0; k < data.length; k++) this.sum[k] += data[k];
-    this.done += points;
-  }
-
-  /** The running mean: P estimated from the points done so far. */
-  values(): SideValues {
-    const pt = new Float32Array(this.sum.length);
-    const n = Math.max(1, this.done);
-    for (let k = 0; k < pt.length; k++) pt[k] = this.sum[k] / n;
-    return {
-      pt,
-      tokens: this.tokens.ids.length,
-      embedding: this.embedding,
-      referenceEmbedding: this.referenceEmbedding,
-    };
-  }
-
-  dispose(): void {
-    tf.dispose([this.path.x, this.path.r, this.path.delta]);
-  }
+/** A request with every default filled in and 'auto' rules resolved. */
+interface FullRequest {
+  a: string;
+  b: string;
+  layer: number;
+  steps: Steps;
+  mode: PairMode;
+  sim: Similarity;
+  method: AttributionMethod;
+  rule: ConcreteRule;
+  ruleRequested: QuadratureRule;
+  tolerance: number | null;
+  reference: Reference;
+  chunkSize?: number;
 }
 
 function isInteger(n: unknown): n is number {
@@ -249,7 +252,7 @@ export class AttributionEngine {
   private readonly tangent: TangentEncoder | undefined;
   readonly exactVariant: SentenceEncoder | undefined;
   private readonly exactTangent: TangentEncoder | undefined;
-  private readonly cache = new Map<string, SideEntry>();
+  private readonly cache = new Map<string, TextLevels>();
   private readonly cacheSize: number;
   private readonly rowBudget: number;
 
@@ -280,18 +283,20 @@ export class AttributionEngine {
     return this.cache.size;
   }
 
-  /** One text's P from the cache (computes nothing; undefined when not cached). */
+  /** One text's P from the cache, at the last level of `key`'s plan it has (computes nothing; undefined when not cached). */
   cachedP(text: string, key: TextKey): TextAttribution | undefined {
     const req = this.validate({ a: text, b: text, sim: 'cos', ...key, mode: key.mode ?? 'approx' });
     const entry = this.cache.get(this.cacheKey(text, req));
-    if (!entry) return undefined;
-    return { ...entry.values, pieces: entry.tokens.pieces, words: entry.tokens.words };
+    const plan = this.plan(req);
+    const level = Math.min(plan.levels.length, entry?.levels.length ?? 0) - 1;
+    if (!entry || level < 0) return undefined;
+    return { ...sideValues(entry, plan.weights(level)), pieces: entry.tokens.pieces, words: entry.tokens.words };
   }
 
   async attribute(request: AttributionRequest, options: AttributeOptions = {}): Promise<AttributionResult> {
     const started = performance.now();
     const req = this.validate(request);
-    const { signal, onPartial } = options;
+    const { signal, onPartial, onProgress } = options;
     if (signal?.aborted) throw new AttributionAbortedError();
     if (req.method === 'vjp') await loadGradients();
 
@@ -302,13 +307,19 @@ export class AttributionEngine {
     if (signal?.aborted) throw new AttributionAbortedError();
     const exactModel = req.mode === 'approx' ? null : this.exactKind(attributed);
     const keys = [this.cacheKey(req.a, req), this.cacheKey(req.b, req)];
-    const entries = keys.map((k) => this.cacheGet(k));
-    const points = quadraturePoints(req.steps, req.rule);
-    const jobs = new Map<string, SideJob>();
+    const plan = this.plan(req);
+    const lastLevel = plan.levels.length - 1;
+    const auto = req.steps === 'auto';
+    const texts: (TextLevels | undefined)[] = keys.map((k) => this.cacheGet(k));
+    const runs = new Map<string, TextRun>();
+    const chunkSize = req.chunkSize ?? this.defaultChunkSize(req, plan, tokens);
 
-    const assemble = (sides: SideValues[], stepsDone: number): AttributionResult => {
+    const assemble = (sides: SideValues[], level: number, change: number | null): AttributionResult => {
       const values = pairValues(sides[0], sides[1], req.mode, req.sim);
       if (unmodified) values.prediction = similarity(unmodified[0], unmodified[1], req.sim);
+      const completeness = { a: completenessResidual(sides[0]), b: completenessResidual(sides[1]) };
+      const estimate = errorEstimate(change, [completeness.a, completeness.b]);
+      const final = level === lastLevel || (auto && level >= AUTO_MIN_LEVEL && estimate <= req.tolerance!);
       return {
         tokensA: tokens[0].pieces,
         tokensB: tokens[1].pieces,
@@ -317,13 +328,21 @@ export class AttributionEngine {
         ...values,
         rows: sides[0].tokens,
         cols: sides[1].tokens,
-        stepsDone,
+        rule: req.rule,
+        ruleRequested: req.ruleRequested,
         steps: req.steps,
+        tolerance: req.tolerance,
+        level,
+        evaluations: plan.evaluations(level),
+        stepsDone: plan.evaluations(level),
+        final,
+        converged: auto && final ? estimate <= req.tolerance! : null,
+        errorEstimate: estimate,
+        completeness,
         layer: req.layer,
         mode: req.mode,
         sim: req.sim,
         method: req.method,
-        rule: req.rule,
         reference: req.reference,
         ms: performance.now() - started,
         droppedTokensA: tokens[0].droppedTokens,
@@ -334,48 +353,73 @@ export class AttributionEngine {
     };
 
     try {
-      for (let side = 0; side < 2; side++) {
-        if (entries[side] || jobs.has(keys[side])) continue;
-        jobs.set(keys[side], await SideJob.start(attributed, tokens[side], req));
-        // Checked after every await: a host may free the model once it has cancelled.
-        if (signal?.aborted) throw new AttributionAbortedError();
-      }
-      const sideValues = (side: number): SideValues => entries[side]?.values ?? jobs.get(keys[side])!.values();
-
-      const chunkSize = req.chunkSize ?? this.defaultChunkSize(req, tokens);
-      for (let start = 0; start < points.length && jobs.size > 0; start += chunkSize) {
-        // A host's "cancel" message must get a turn between chunks.
-        if (signal) await nextTurn();
-        if (signal?.aborted) throw new AttributionAbortedError();
-        const alphas = points.slice(start, start + chunkSize);
-        // Lockstep: every side in progress advances by the same chunk, so a partial
-        // result pairs estimates from the same points.
-        for (const job of jobs.values()) {
-          await job.step(() => this.chunk(req, job.path, alphas), alphas.length);
-          this.stats.pointsComputed += alphas.length;
-          if (signal?.aborted) throw new AttributionAbortedError();
+      for (let level = 0; level <= lastLevel; level++) {
+        // Texts that lack this level compute it in lockstep (a text given twice, once).
+        const pending = new Map<string, TextRun>();
+        for (let side = 0; side < 2; side++) {
+          if ((texts[side]?.levels.length ?? 0) > level || pending.has(keys[side])) continue;
+          let run = runs.get(keys[side]);
+          if (!run) {
+            run = await TextRun.start(attributed, tokens[side], req.layer, req.reference, texts[side]);
+            runs.set(keys[side], run);
+            // Checked after every await: a host may free the model once it has cancelled.
+            if (signal?.aborted) throw new AttributionAbortedError();
+          }
+          pending.set(keys[side], run);
         }
-        const done = start + alphas.length;
-        if (done < req.steps && onPartial) onPartial(assemble([sideValues(0), sideValues(1)], done));
-      }
-      if (signal?.aborted) throw new AttributionAbortedError();
+        const points = plan.levels[level];
+        const before = level === 0 ? 0 : plan.evaluations(level - 1);
+        for (let start = 0; start < points.length && pending.size > 0; start += chunkSize) {
+          // A host's "cancel" message must get a turn between chunks.
+          if (signal) await nextTurn();
+          if (signal?.aborted) throw new AttributionAbortedError();
+          const alphas = points.slice(start, start + chunkSize);
+          for (const run of pending.values()) {
+            await run.step(() => this.chunk(req, run.path, alphas));
+            this.stats.pointsComputed += alphas.length;
+            if (signal?.aborted) throw new AttributionAbortedError();
+          }
+          onProgress?.({ stepsDone: before + start + alphas.length, levelEvaluations: plan.evaluations(level), level });
+        }
+        // Each complete level is cached at once, so a cancelled run's levels serve the next request.
+        for (const [key, run] of pending) {
+          run.completeLevel();
+          this.cacheSet(key, run.text);
+        }
+        keys.forEach((key, side) => (texts[side] = runs.get(key)?.text ?? texts[side]));
 
-      for (const [key, job] of jobs) {
-        this.cacheSet(key, { tokens: job.tokens, values: job.values() });
-        this.stats.textsComputed++;
+        const levelTexts = texts as TextLevels[];
+        const sides = levelTexts.map((t) => sideValues(t, plan.weights(level)));
+        let change: number | null = null;
+        if (plan.companionWeights && level > 0) {
+          const companion = levelTexts.map((t) => sideValues(t, plan.companionWeights!(level)));
+          const matrixOf = (pair: SideValues[]) => pairValues(pair[0], pair[1], req.mode, req.sim).matrix;
+          change = levelChange(matrixOf(sides), matrixOf(companion));
+        }
+        const result = assemble(sides, level, change);
+        if (result.final) {
+          this.stats.textsComputed += runs.size;
+          this.stats.cacheHits += keys.filter((k) => !runs.has(k)).length;
+          return result;
+        }
+        onPartial?.(result);
       }
-      this.stats.cacheHits += entries.filter(Boolean).length;
-      return assemble([sideValues(0), sideValues(1)], req.steps);
+      throw new Error('unreachable: the last level ends every run');
     } finally {
-      for (const job of jobs.values()) job.dispose();
+      for (const run of runs.values()) run.dispose();
     }
   }
 
-  private chunk(req: FullRequest, path: PathTensors, alphas: number[]): tf.Tensor2D {
+  private chunk(req: FullRequest, path: PathTensors, alphas: readonly number[]): tf.Tensor2D {
     const exact = this.attributedModel(req) !== this.model;
     if (req.method === 'vjp') return vjpChunk(this.attributedModel(req), req.layer, path, alphas, this.rowBudget);
     // validate() has made sure a tangent view exists for the jvp method.
     return jvpChunk((exact ? this.exactTangent : this.tangent)!, req.layer, path, alphas, this.rowBudget);
+  }
+
+  /** The rule's plan: N steps as asked, or the largest nested plan steps 'auto' may use. */
+  private plan(req: Pick<FullRequest, 'rule' | 'steps'>): QuadraturePlan {
+    return quadraturePlan(req.rule, req.steps === 'auto' ? AUTO_INTERVALS : req.steps);
   }
 
   private exactKind(attributed: SentenceEncoder): ExactModelKind {
@@ -397,19 +441,25 @@ export class AttributionEngine {
 
   /**
    * Enough points per chunk to fill one batched op for the longer text, at most 16
-   * so partial results keep coming; the reverse route's chunks cost D passes per
-   * point, so it reports after every few points.
+   * so progress keeps coming; the reverse route's chunks cost D passes per point, so
+   * it reports after every few points.
    */
-  private defaultChunkSize(req: FullRequest, tokens: TokenizedText[]): number {
-    if (req.method === 'vjp') return Math.min(req.steps, 4);
-    return defaultJvpChunkSize(req.steps, Math.max(tokens[0].ids.length, tokens[1].ids.length), this.rowBudget);
+  private defaultChunkSize(req: FullRequest, plan: QuadraturePlan, tokens: TokenizedText[]): number {
+    if (req.method === 'vjp') return 4;
+    const points = plan.evaluations(plan.levels.length - 1);
+    return defaultJvpChunkSize(points, Math.max(tokens[0].ids.length, tokens[1].ids.length), this.rowBudget);
   }
 
+  /**
+   * Nested rules evaluate the same dyadic levels and differ only in their weights, so
+   * they share one entry for every N and tolerance: a run continues from the levels cached.
+   */
   private cacheKey(text: string, req: FullRequest): string {
-    return JSON.stringify([this.attributedModel(req).id, text, req.layer, req.steps, req.rule, req.reference, req.method]);
+    const grid = isNested(req.rule) ? 'dyadic' : [req.rule, req.steps];
+    return JSON.stringify([this.attributedModel(req).id, text, req.layer, grid, req.reference, req.method]);
   }
 
-  private cacheGet(key: string): SideEntry | undefined {
+  private cacheGet(key: string): TextLevels | undefined {
     const entry = this.cache.get(key);
     if (entry) {
       // Re-insert so Map order is least recently used first.
@@ -419,7 +469,7 @@ export class AttributionEngine {
     return entry;
   }
 
-  private cacheSet(key: string, entry: SideEntry): void {
+  private cacheSet(key: string, entry: TextLevels): void {
     this.cache.delete(key);
     this.cache.set(key, entry);
     while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
@@ -447,8 +497,14 @@ export class AttributionEngine {
     if (method === 'jvp' && req.mode === 'exact' && this.exactVariant && !this.exactTangent) {
       fail(`exact model "${this.exactVariant.id}" has no tangent rules; use method "vjp"`);
     }
-    const rule = req.rule ?? PARAMETERS.rule.default;
-    problem(choiceProblem(PARAMETERS.rule, rule));
+    const ruleRequested = impliedRule(req.steps, req.rule);
+    problem(choiceProblem(PARAMETERS.rule, ruleRequested));
+    const rule: ConcreteRule = ruleRequested === 'auto' ? this.autoRule() : ruleRequested;
+    if (req.steps === 'auto' && !isNested(rule)) {
+      fail(`steps auto refines level by level, which the ${rule} rule cannot: use a nested rule (romberg, trapezoid or auto)`);
+    }
+    const tolerance = req.steps === 'auto' ? (req.tolerance ?? PARAMETERS.tol.default) : null;
+    if (tolerance !== null) problem(numberProblem(PARAMETERS.tol, tolerance));
     if (req.chunkSize !== undefined && (!isInteger(req.chunkSize) || req.chunkSize < 1)) {
       fail(`chunkSize must be a positive integer, got ${String(req.chunkSize)}`);
     }
@@ -461,9 +517,20 @@ export class AttributionEngine {
       sim: req.sim,
       method,
       rule,
+      ruleRequested,
+      tolerance,
       reference: this.validReference(req.reference, fail),
       chunkSize: req.chunkSize,
     };
+  }
+
+  /**
+   * The nested rule for this model: Romberg where the path integrand is smooth (it then
+   * needs far fewer points), trapezoid where kinks make every rule first order.
+   */
+  private autoRule(): ConcreteRule {
+    const models = this.exactVariant ? [this.model, this.exactVariant] : [this.model];
+    return models.every((m) => m.smooth) ? 'romberg' : 'trapezoid';
   }
 
   private validReference(reference: Reference | undefined, fail: (message: string) => never): Reference {

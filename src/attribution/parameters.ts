@@ -17,10 +17,14 @@ export interface ChoiceParameter<T extends string> {
   readonly description: string;
 }
 
-/** An integer parameter with bounds; `powerOfTwo` narrows it to powers of two. */
+/**
+ * An integer parameter with bounds; `powerOfTwo` narrows it to powers of two, `auto`
+ * also accepts the word "auto" (steps: refine until the error estimate is small enough).
+ */
 export interface IntegerParameter {
   readonly name: string;
   readonly type: 'integer';
+  readonly auto?: boolean;
   readonly min: number;
   /** Upper bound; undefined where the model sets it (layer: its last layer). */
   readonly max: number | undefined;
@@ -29,6 +33,16 @@ export interface IntegerParameter {
   readonly default: number | undefined;
   /** The default in words, where a number cannot say it. */
   readonly defaultText?: string;
+  readonly description: string;
+}
+
+/** A real number within bounds. */
+export interface NumberParameter {
+  readonly name: string;
+  readonly type: 'number';
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
   readonly description: string;
 }
 
@@ -50,12 +64,23 @@ export const PARAMETERS = {
   steps: {
     name: 'steps',
     type: 'integer',
+    auto: true,
     min: 8,
     max: 1024,
     powerOfTwo: true,
-    default: 64,
-    description: 'integration steps N (α points per text)',
+    default: undefined,
+    defaultText: 'auto',
+    description:
+      'integration steps N: points of a fixed rule, intervals of a nested one (N + 1 points); auto refines a nested rule level by level until the error estimate is at most the tolerance (at most 1024 points)',
   } satisfies IntegerParameter,
+  tol: {
+    name: 'tol',
+    type: 'number',
+    min: 1e-5,
+    max: 0.5,
+    default: 3e-3,
+    description: "steps=auto's tolerance: the largest estimated relative error of the matrix, ‖ΔA‖/‖A‖",
+  } satisfies NumberParameter,
   mode: choice({
     name: 'mode', values: ['exact', 'approx'], labels: { exact: 'Exact', approx: 'Approximate' }, default: 'approx',
     description:
@@ -71,8 +96,12 @@ export const PARAMETERS = {
     description: 'the similarity explained',
   }),
   rule: choice({
-    name: 'rule', values: ['midpoint', 'right'], labels: { midpoint: 'midpoint rule', right: 'right Riemann sum' }, default: 'midpoint',
-    description: "the quadrature rule along the path: midpoint, or right (the papers' right Riemann sum)",
+    name: 'rule',
+    values: ['auto', 'romberg', 'trapezoid', 'midpoint', 'right'],
+    labels: { auto: 'auto', romberg: 'Romberg (nested)', trapezoid: 'trapezoid (nested)', midpoint: 'midpoint', right: 'right Riemann sum' },
+    default: 'auto',
+    description:
+      "the quadrature rule along the path: romberg and trapezoid refine nested levels (every partial result is a complete rule); midpoint and right are fixed (right is the papers' Riemann sum); auto takes romberg for smooth models and trapezoid where the integrand has kinks (ReLU, max pooling). With a number of steps and no rule, midpoint, as before rules were selectable",
   }),
 } as const;
 
@@ -80,6 +109,17 @@ export type PairMode = (typeof PARAMETERS.mode.values)[number];
 export type Similarity = (typeof PARAMETERS.sim.values)[number];
 export type AttributionMethod = (typeof PARAMETERS.method.values)[number];
 export type QuadratureRule = (typeof PARAMETERS.rule.values)[number];
+/** A rule the engine runs: 'auto' resolved for the model. */
+export type ConcreteRule = Exclude<QuadratureRule, 'auto'>;
+export type Steps = number | 'auto';
+
+/**
+ * The rule a request means when it names none: auto with steps=auto; midpoint with a
+ * number of steps, so links and scripts from before nested rules reproduce exactly.
+ */
+export function impliedRule(steps: Steps, rule: QuadratureRule | undefined): QuadratureRule {
+  return rule ?? (steps === 'auto' ? 'auto' : 'midpoint');
+}
 
 export function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
@@ -109,13 +149,19 @@ export function integerRange(p: IntegerParameter, max: number | undefined = p.ma
 
 /** Why `value` is not allowed for `p` (a sentence fragment), or undefined when it is. */
 export function integerProblem(p: IntegerParameter, value: unknown, max: number | undefined = p.max): string | undefined {
+  if (p.auto && value === 'auto') return undefined;
   const ok =
     typeof value === 'number' &&
     Number.isInteger(value) &&
     value >= p.min &&
     (max === undefined || value <= max) &&
     (!p.powerOfTwo || isPowerOfTwo(value));
-  return ok ? undefined : `${p.name} must be ${integerRange(p, max)}, got ${String(value)}`;
+  return ok ? undefined : `${p.name} must be ${p.auto ? 'auto or ' : ''}${integerRange(p, max)}, got ${String(value)}`;
+}
+
+export function numberProblem(p: NumberParameter, value: unknown): string | undefined {
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= p.min && value <= p.max;
+  return ok ? undefined : `${p.name} must be a number from ${p.min} to ${p.max}, got ${String(value)}`;
 }
 
 /** Every allowed value of a bounded integer parameter, smallest first (the explorer's Steps menu). */

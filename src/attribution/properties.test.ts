@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { loadBundledModel } from '../model/node-models.ts';
 import { AttributionEngine, type AttributionRequest, type PairMode } from './engine.ts';
-import { relativeDifference as relative } from '../shared/compare.test-support.ts';
+import { relativeDifference as relative } from '../shared/vector.ts';
 
 const TEXTS = ['A man sings.', 'Someone sings.', 'Stocks fell.', 'I hate rain.', 'Not bad at all.'];
 const PAIRS: Array<[string, string]> = TEXTS.flatMap((a, i) => TEXTS.slice(i + 1).map((b) => [a, b] as [string, string]));
@@ -124,13 +124,13 @@ describe('memory', () => {
         steps: 8,
         mode: k % 4 < 2 ? 'exact' : 'approx',
         sim: 'cos',
-        rule: k % 5 === 0 ? 'right' : 'midpoint',
+        rule: (['right', 'midpoint', 'trapezoid', 'romberg', 'midpoint'] as const)[k % 5],
         reference: k % 7 === 0 ? { kind: 'zeros' } : undefined,
         chunkSize: 1 + (k % 3),
       };
       if (k % 10 === 9) {
         const controller = new AbortController();
-        await expect(engine.attribute(req, { signal: controller.signal, onPartial: () => controller.abort() })).rejects.toThrow();
+        await expect(engine.attribute(req, { signal: controller.signal, onProgress: () => controller.abort() })).rejects.toThrow();
       } else {
         await engine.attribute(req);
       }

@@ -11,7 +11,7 @@ import { loadBundledModel } from '../model/node-models.ts';
 import type { UseLite } from '../model/use-lite/model.ts';
 import { UseLiteTangent } from '../model/use-lite/tangent.ts';
 import { jvpChunk, loadGradients, pathTensors, vjpChunk } from './routes.ts';
-import { relativeDifference as relativeDiff } from '../shared/compare.test-support.ts';
+import { relativeDifference as relativeDiff } from '../shared/vector.ts';
 
 let model: UseLite;
 let tangent: UseLiteTangent;

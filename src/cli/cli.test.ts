@@ -51,10 +51,13 @@ describe('pairlens CLI', () => {
     const { code, stdout } = await pairlens('attribute', '--a', 'A cat sat.', '--b', 'A dog sat.', '--steps', '16', '--layer', '1', '--json');
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
-    for (const key of ['model', 'layer', 'steps', 'mode', 'sim', 'method', 'tokensA', 'tokensB', 'matrix', 'prediction', 'shiftedPrediction', 'referenceTerms', 'target', 'sum', 'integrationError', 'ms']) {
+    for (const key of ['model', 'layer', 'steps', 'mode', 'sim', 'method', 'tokensA', 'tokensB', 'matrix', 'prediction', 'shiftedPrediction', 'referenceTerms', 'target', 'sum', 'integrationError', 'ms', 'errorEstimate', 'completeness']) {
       expect(out, key).toHaveProperty(key);
     }
-    expect(out).toMatchObject({ model: 'use-lite', layer: 1, steps: 16, mode: 'approx', sim: 'cos', method: 'jvp' });
+    // How the numbers were made: a link or script with --steps N and no rule keeps the midpoint rule.
+    expect(out).toMatchObject({ model: 'use-lite', layer: 1, steps: 16, mode: 'approx', sim: 'cos', method: 'jvp', rule: 'midpoint', ruleRequested: 'midpoint' });
+    expect(out).toMatchObject({ evaluations: 16, final: true, converged: null, tolerance: null, backend: 'wasm', reference: { kind: 'token', id: 30 } });
+    expect(out.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(out.matrix).toHaveLength(out.tokensA.length);
     for (const row of out.matrix) expect(row).toHaveLength(out.tokensB.length);
     const sum = out.matrix.flat().reduce((acc: number, v: number) => acc + v, 0);
@@ -64,10 +67,21 @@ describe('pairlens CLI', () => {
     expect(out.integrationError).toBeCloseTo(out.sum - out.target, 6);
   });
 
+  it('refines with --steps auto until the tolerance, with the rule chosen for the model and named', async () => {
+    const { code, stdout } = await pairlens('attribute', '--a', 'A cat sat.', '--b', 'A dog sat.', '--layer', '1', '--tolerance', '0.05', '--json');
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out).toMatchObject({ steps: 'auto', tolerance: 0.05, rule: 'trapezoid', ruleRequested: 'auto', final: true, converged: true });
+    expect(out.errorEstimate).toBeLessThanOrEqual(0.05);
+    expect([9, 17, 33, 65, 129, 257, 513]).toContain(out.evaluations);
+  });
+
   it('prints a readable table without --json', async () => {
     const { code, stdout } = await pairlens('attribute', '--a', 'Hello there', '--b', 'Hi', '--steps', '8');
     expect(code).toBe(0);
     expect(stdout).toMatch(/integration error/);
+    expect(stdout).toMatch(/midpoint, 8 evaluations per text, 8 steps, final, reference token 30; wasm, PairLens \d/);
+    expect(stdout).toMatch(/error estimate/);
     expect(stdout).toContain('▁Hi');
   });
 
@@ -79,6 +93,9 @@ describe('pairlens CLI', () => {
     [['attribute', '--a', '  ', '--b', 'y'], /empty/i],
     [['attribute', '--a', 'x', '--b', 'y', '--mode', 'xyz'], /--mode must be exact or approx/],
     [['attribute', '--a', 'x', '--b', 'y', '--sim', 'l2'], /--sim must be cos or dot/],
+    [['attribute', '--a', 'x', '--b', 'y', '--rule', 'simpson'], /--rule must be auto, romberg, trapezoid, midpoint or right/],
+    [['attribute', '--a', 'x', '--b', 'y', '--tolerance', '0'], /--tolerance must be a number/],
+    [['attribute', '--a', 'x', '--b', 'y', '--rule', 'right'], /nested rule/],
     [['attribute', '--a', 'x', '--b', 'y', '--model', 'no/such/model'], /unknown model/],
     [['attribute', '--a', 'x'], /needs --a TEXT and --b TEXT/],
     [['embed'], /needs at least one TEXT/],

@@ -13,31 +13,40 @@ import {
   allowedValues,
   choiceOf,
   integerRange,
+  numberProblem,
   PARAMETERS,
   type ChoiceParameter,
   type IntegerParameter,
+  type NumberParameter,
+  type Steps,
 } from '../attribution/parameters.ts';
 import { parseReference, type Reference } from '../model/reference.ts';
 import { attributionReport, attributionTable } from '../shared/report.ts';
 import { startNodeBackend, type NodeBackend } from './node-backend.ts';
 
-/** The attribution flags, in --help order; their values, defaults and texts come from PARAMETERS. */
-const ATTRIBUTION_FLAGS = ['layer', 'steps', 'mode', 'sim', 'method', 'rule'] as const;
+/** The attribution parameters with flags, in --help order; values, defaults and texts come from PARAMETERS. */
+const ATTRIBUTION_FLAGS = ['layer', 'steps', 'rule', 'tol', 'mode', 'sim', 'method'] as const;
 type AttributionFlag = (typeof ATTRIBUTION_FLAGS)[number];
 
+/** The flag's name: the parameter's, except --tolerance for links' short "tol". */
+function flagName(key: AttributionFlag): string {
+  return key === 'tol' ? 'tolerance' : key;
+}
+
 /** What a flag's value looks like in usage lines: "exact|approx", or a placeholder. */
-function valueShape(flag: AttributionFlag): string {
-  const p = PARAMETERS[flag];
+function valueShape(key: AttributionFlag): string {
+  const p: ChoiceParameter<string> | IntegerParameter | NumberParameter = PARAMETERS[key];
   if (p.type === 'choice') return p.values.join('|');
-  return flag === 'layer' ? 'L' : 'N';
+  if (p.type === 'number') return 'T';
+  return key === 'layer' ? 'L' : p.auto ? 'N|auto' : 'N';
 }
 
 /** The placeholder in the options list: "MODE", "N". */
-function placeholder(flag: AttributionFlag): string {
-  return PARAMETERS[flag].type === 'choice' ? flag.toUpperCase() : valueShape(flag);
+function placeholder(key: AttributionFlag): string {
+  return PARAMETERS[key].type === 'choice' ? key.toUpperCase() : valueShape(key);
 }
 
-/** Wraps `text` to `width` columns, continuing lines at `indent`. */
+/** Wraps `text` to `width` columns at its spaces (not at no-break spaces), continuing lines at `indent`. */
 function wrap(text: string, indent: number, width = 96): string {
   const lines: string[] = [];
   let line = '';
@@ -60,13 +69,15 @@ function optionLine(names: string, text: string): string {
 }
 
 function attributionFlagHelp(flag: AttributionFlag): string {
-  const p: ChoiceParameter<string> | IntegerParameter = PARAMETERS[flag];
+  const p: ChoiceParameter<string> | IntegerParameter | NumberParameter = PARAMETERS[flag];
   const allowed =
     p.type === 'choice'
       ? `one of ${p.values.join(', ')}`
-      : `${integerRange(p)}${p.max === undefined ? " to the model's last layer" : ''}`;
-  const fallback = p.type === 'integer' && p.defaultText ? p.defaultText : String(p.default);
-  return optionLine(`--${flag} ${placeholder(flag)}`, `${p.description}; ${allowed} (default: ${fallback})`);
+      : p.type === 'number'
+        ? `a number from ${p.min} to ${p.max}`
+        : `${p.auto ? 'auto or ' : ''}${integerRange(p)}${p.max === undefined ? " to the model's last layer" : ''}`;
+  const fallback = p.type === 'integer' && p.defaultText ? p.defaultText : p.type === 'choice' && flag === 'rule' ? 'auto with steps auto, midpoint with a number of steps' : String(p.default);
+  return optionLine(`--${flagName(flag)} ${placeholder(flag)}`, `${p.description}; ${allowed} (default: ${fallback})`);
 }
 
 export const HELP = `pairlens: token-pair attributions for Siamese sentence encoders
@@ -77,13 +88,15 @@ Usage:
       "items": [{"text", "tokens", "droppedTokens", "embedding"}]}.
 
   pairlens attribute --a TEXT --b TEXT [--model ID|FOLDER]
-                     ${wrap(ATTRIBUTION_FLAGS.map((f) => `[--${f} ${valueShape(f)}]`).join(' '), 21, 90)}
+                     ${wrap(ATTRIBUTION_FLAGS.map((f) => `[--${flagName(f)}\u00a0${valueShape(f)}]`).join(' '), 21, 90).replaceAll('\u00a0', ' ')}
                      [--reference TOKEN_ID|padding|zeros] [--backend wasm|cpu] [--json]
       Token-pair attributions (integrated Jacobians) of the similarity of A and B.
-      A readable table, or with --json: {"model", "layer", "steps", "mode", "sim",
+      A readable table, or with --json: {"model", "layer", "steps", "rule",
+      "ruleRequested", "tolerance", "evaluations", "final", "converged", "errorEstimate",
+      "completeness": {"a", "b"}, "reference", "backend", "version", "mode", "sim",
       "method", "tokensA", "tokensB", "matrix" (rows = tokens of A), "prediction",
       "shiftedPrediction", "referenceTerms": {"aRb", "rAb", "rArB"}, "target", "sum",
-      "integrationError", "ms"}.
+      "integrationError", "ms", "attributionModel", "exactModel"}.
 
   pairlens --help
       Show this help.
@@ -167,6 +180,18 @@ function integer(flag: string, value: string): number {
   return Number(value);
 }
 
+function stepsFlag(value: string): Steps {
+  return value.trim() === 'auto' ? 'auto' : integer('steps', value);
+}
+
+function toleranceFlag(value: string): number {
+  const tolerance = Number(value);
+  if (value.trim() === '' || numberProblem(PARAMETERS.tol, tolerance)) {
+    throw new UsageError(`--tolerance must be a number from ${PARAMETERS.tol.min} to ${PARAMETERS.tol.max}, not "${value}"`);
+  }
+  return tolerance;
+}
+
 function referenceFlag(value: string | undefined): Reference | undefined {
   if (value === undefined) return undefined;
   const reference = parseReference(value);
@@ -184,11 +209,12 @@ async function attributeCommand(args: string[]): Promise<void> {
       a: { type: 'string' },
       b: { type: 'string' },
       layer: { type: 'string' },
-      steps: { type: 'string', default: String(PARAMETERS.steps.default) },
+      steps: { type: 'string', default: 'auto' },
+      tolerance: { type: 'string' },
       mode: { type: 'string', default: PARAMETERS.mode.default },
       sim: { type: 'string', default: PARAMETERS.sim.default },
       method: { type: 'string', default: PARAMETERS.method.default },
-      rule: { type: 'string', default: PARAMETERS.rule.default },
+      rule: { type: 'string' },
       reference: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -202,11 +228,12 @@ async function attributeCommand(args: string[]): Promise<void> {
   const partial = {
     a: values.a,
     b: values.b,
-    steps: integer('steps', values.steps),
+    steps: stepsFlag(values.steps),
+    tolerance: values.tolerance === undefined ? undefined : toleranceFlag(values.tolerance),
     mode: oneOf(PARAMETERS.mode, values.mode),
     sim: oneOf(PARAMETERS.sim, values.sim),
     method: oneOf(PARAMETERS.method, values.method),
-    rule: oneOf(PARAMETERS.rule, values.rule),
+    rule: values.rule === undefined ? undefined : oneOf(PARAMETERS.rule, values.rule),
     reference: referenceFlag(values.reference),
   };
   const layerFlag = values.layer === undefined ? undefined : integer('layer', values.layer);
@@ -220,8 +247,8 @@ async function attributeCommand(args: string[]): Promise<void> {
   try {
     const request: AttributionRequest = { ...partial, layer: layerFlag ?? model.numLayers - 1 };
     const result = await engine.attribute(request);
-    const report = attributionReport(model.id, result);
-    process.stdout.write(values.json ? `${JSON.stringify({ ...report, backend })}\n` : attributionTable(report));
+    const report = attributionReport(model.id, result, { backend });
+    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : attributionTable(report));
   } finally {
     engine.clearCache();
     model.dispose();

@@ -244,6 +244,7 @@ describe('makeExactVariant', () => {
       maxTokens: b.maxTokens,
       outputSize: b.outputSize,
       vocabSize: b.vocabSize,
+      smooth: b.smooth,
       tokenize: (text) => b.tokenize(text),
       embed: (ids) => b.embed(ids),
       layer: (l, x) => b.layer(l, x),

@@ -24,6 +24,12 @@ export interface SentenceEncoder {
   /** Number of token ids the embedding accepts (valid ids are 0..vocabSize−1). */
   readonly vocabSize: number;
   /**
+   * Every stage after the embedding is smooth in its input (GELU, no ReLU and no max
+   * pooling), so the path integrand is smooth and high-order quadrature pays off
+   * (docs/method.md, "Discretisation"). False where kinks make every rule first order.
+   */
+  readonly smooth: boolean;
+  /**
    * The model is itself an exact model (a checkpoint of the papers' shifted model):
    * its reference maps to zero by construction.
    */

@@ -4,10 +4,34 @@
  */
 import type { AttributionResult } from '../attribution/engine.ts';
 
+/** The version every report names (package.json's; a unit test keeps them equal). */
+export const PAIRLENS_VERSION = '0.1.0';
+
+/** Where a result was computed, which the result itself cannot know. */
+export interface ReportContext {
+  /** TF.js backend, as the worker or the CLI names it (e.g. "wasm", "webgpu"). */
+  backend: string;
+}
+
 export interface AttributionReport {
   model: string;
   layer: number;
-  steps: number;
+  /** As asked: a number, or "auto". */
+  steps: AttributionResult['steps'];
+  /** The quadrature rule that ran (auto resolved) and as asked. */
+  rule: AttributionResult['rule'];
+  ruleRequested: AttributionResult['ruleRequested'];
+  tolerance: number | null;
+  /** Integrand points per text behind these numbers. */
+  evaluations: number;
+  /** false for a result exported while the run went on: a complete level, not the end. */
+  final: boolean;
+  converged: boolean | null;
+  errorEstimate: number;
+  completeness: { a: number; b: number };
+  reference: AttributionResult['reference'];
+  backend: string;
+  version: string;
   mode: AttributionResult['mode'];
   sim: AttributionResult['sim'];
   method: AttributionResult['method'];
@@ -31,11 +55,22 @@ export function matrixRows(result: Pick<AttributionResult, 'matrix' | 'rows' | '
   return Array.from({ length: result.rows }, (_, i) => Array.from(result.matrix.subarray(i * result.cols, (i + 1) * result.cols)));
 }
 
-export function attributionReport(modelId: string, result: AttributionResult): AttributionReport {
+export function attributionReport(modelId: string, result: AttributionResult, context: ReportContext): AttributionReport {
   return {
     model: modelId,
     layer: result.layer,
     steps: result.steps,
+    rule: result.rule,
+    ruleRequested: result.ruleRequested,
+    tolerance: result.tolerance,
+    evaluations: result.evaluations,
+    final: result.final,
+    converged: result.converged,
+    errorEstimate: result.errorEstimate,
+    completeness: { ...result.completeness },
+    reference: { ...result.reference },
+    backend: context.backend,
+    version: PAIRLENS_VERSION,
     mode: result.mode,
     sim: result.sim,
     method: result.method,
@@ -58,8 +93,9 @@ export function attributionReport(modelId: string, result: AttributionResult): A
 export function attributionTable(report: AttributionReport): string {
   const cell = (s: string) => (s.length > 10 ? `${s.slice(0, 9)}…` : s).padStart(10);
   const lines = [
-    `${report.model}, layer ${report.layer}, ${report.steps} steps, ${report.mode}, ${report.sim}, ${report.method}` +
+    `${report.model}, layer ${report.layer}, ${report.mode}, ${report.sim}, ${report.method}` +
       (report.exactModel ? ` (attributing ${exactModelLabel(report)})` : ''),
+    `${howComputed(report)}; ${report.backend}, PairLens ${report.version}`,
     ['', ...report.tokensB].map(cell).join(' '),
     ...report.matrix.map((row, i) => [report.tokensA[i], ...row.map((v) => v.toFixed(4))].map(cell).join(' ')),
     '',
@@ -68,10 +104,27 @@ export function attributionTable(report: AttributionReport): string {
     `reference terms    aRb ${report.referenceTerms.aRb.toFixed(6)}  rAb ${report.referenceTerms.rAb.toFixed(6)}  rArB ${report.referenceTerms.rArB.toFixed(6)}`,
     `target             ${report.target.toFixed(6)}`,
     `sum of matrix      ${report.sum.toFixed(6)}`,
-    `integration error  ${report.integrationError.toExponential(2)}`,
+    `integration error  ${report.integrationError.toExponential(2)}  (ΣA − target)`,
+    `error estimate     ${report.errorEstimate.toExponential(2)}  (of the matrix, relative)`,
+    `completeness       A ${report.completeness.a.toExponential(2)}  B ${report.completeness.b.toExponential(2)}  (L2 residual per text)`,
     `time               ${report.ms.toFixed(0)} ms`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * One line on how the numbers were made: "romberg (auto), 33 evaluations per text,
+ * steps auto, tolerance 3e-3, converged, reference padding". Partial results say so.
+ */
+export function howComputed(r: Pick<AttributionReport, 'rule' | 'ruleRequested' | 'evaluations' | 'steps' | 'tolerance' | 'final' | 'converged' | 'reference'>): string {
+  const rule = r.ruleRequested === 'auto' ? `${r.rule} (auto)` : r.rule;
+  const steps = r.steps === 'auto' ? `steps auto, tolerance ${r.tolerance}` : `${r.steps} steps`;
+  const status = !r.final ? 'partial: a complete level, the run goes on' : r.converged === false ? 'final, tolerance not reached' : r.converged ? 'final, converged' : 'final';
+  return `${rule}, ${r.evaluations} evaluations per text, ${steps}, ${status}, reference ${referenceLabel(r.reference)}`;
+}
+
+export function referenceLabel(reference: AttributionReport['reference']): string {
+  return reference.kind === 'token' ? `token ${reference.id}` : reference.kind;
 }
 
 /** How a UI or the CLI names the model behind exact attributions. */

@@ -4,11 +4,11 @@
  * an id so stale answers can be recognised and dropped.
  */
 
-import type { AttributionRequest, AttributionResult } from '../attribution/engine.ts';
+import type { AttributionProgress, AttributionRequest, AttributionResult } from '../attribution/engine.ts';
 import type { EmbeddedText } from '../model/encoder.ts';
 import type { HeldOutFigures, VariantProgress, VariantRecord } from '../exact/variant.ts';
 
-export type { AttributionRequest, AttributionResult };
+export type { AttributionProgress, AttributionRequest, AttributionResult };
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'wasm', 'cpu'];
@@ -90,8 +90,16 @@ export type WorkerEvent =
   /** The load failed; `current` is the model still served (null when none is). */
   | { type: 'load-failed'; loadId: number; modelId: string; message: string; current: string | null }
   | { type: 'embedded'; jobId: number; items: EmbeddedText[]; ms: number }
-  /** A partial (stepsDone < steps) or final attribution; `matrix` is transferred, not copied. */
+  /**
+   * An attribution after a complete quadrature level: partial (result.final false, more
+   * levels follow) or the job's last one (`final`); `matrix` is transferred, not copied.
+   */
   | { type: 'attribution'; jobId: number; result: AttributionResult; final: boolean }
+  /**
+   * Points per text done in the level under way (between 'attribution' events): at most
+   * about 20 a second, and always the one that completes a level.
+   */
+  | { type: 'attribution-progress'; jobId: number; progress: AttributionProgress }
   | { type: 'cancelled'; jobId: number }
   | { type: 'download-cache-cleared'; message: string }
   | { type: 'exact-progress'; jobId: number; progress: VariantProgress }

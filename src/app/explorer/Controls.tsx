@@ -1,8 +1,31 @@
 import { Labelled } from '../Labelled.tsx';
-import { choiceOf, integerChoices, PARAMETERS } from '../../attribution/parameters.ts';
-import type { ViewState } from '../url-state.ts';
+import { choiceOf, integerChoices, integerProblem, numberProblem, PARAMETERS, type Steps } from '../../attribution/parameters.ts';
+import { rulesFor, type ViewState } from '../url-state.ts';
 
-const STEP_CHOICES = integerChoices(PARAMETERS.steps);
+/** "auto" first (where the table allows it), then every power of two. */
+const STEP_CHOICES: Steps[] = [...(integerProblem(PARAMETERS.steps, 'auto') === undefined ? ['auto' as const] : []), ...integerChoices(PARAMETERS.steps)];
+
+/** Tolerances the menu offers (with the default, and a link's own value, added where missing). */
+const TOLERANCE_CHOICES = [1e-2, 3e-3, 1e-3, 3e-4, 1e-4];
+
+/** The tolerance menu: the usual choices, the default and `current`, within bounds, largest first. */
+export function toleranceChoices(current: number): number[] {
+  const all = new Set([...TOLERANCE_CHOICES, PARAMETERS.tol.default, current]);
+  return [...all].filter((t) => numberProblem(PARAMETERS.tol, t) === undefined).sort((x, y) => y - x);
+}
+
+/** "1e-2", "3e-3", "2.5e-4": a tolerance as the menu shows it. */
+export function toleranceLabel(t: number): string {
+  return t.toExponential().replace('e+', 'e');
+}
+
+/**
+ * The patch for a new number of steps: steps=auto cannot run a fixed rule, so one
+ * falls back to auto (the rule a link without one implies).
+ */
+export function stepsPatch(view: Pick<ViewState, 'rule'>, steps: Steps): Partial<ViewState> {
+  return rulesFor(steps).includes(view.rule) ? { steps } : { steps, rule: 'auto' };
+}
 
 /** "embeddings" for the input of layer 0, else "after layer L" (1-based, as people count). */
 export function layerName(layer: number): string {
@@ -39,14 +62,51 @@ export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
         ))}
       </div>
       <Labelled id="control-steps" label="Steps">
-        <select id="control-steps" value={view.steps} onChange={(e) => onChange({ steps: Number(e.target.value) })}>
+        <select
+          id="control-steps"
+          value={String(view.steps)}
+          onChange={(e) => onChange(stepsPatch(view, e.target.value === 'auto' ? 'auto' : Number(e.target.value)))}
+        >
           {STEP_CHOICES.map((n) => (
-            <option key={n} value={n}>
+            <option key={n} value={String(n)}>
               {n}
             </option>
           ))}
         </select>
       </Labelled>
+      <Labelled id="control-rule" label="Rule">
+        <select
+          id="control-rule"
+          value={view.rule}
+          title={PARAMETERS.rule.description}
+          onChange={(e) => onChange({ rule: choiceOf(PARAMETERS.rule, e.target.value) ?? PARAMETERS.rule.default })}
+        >
+          {rulesFor(view.steps).map((rule) => (
+            <option key={rule} value={rule}>
+              {PARAMETERS.rule.labels[rule]}
+            </option>
+          ))}
+        </select>
+      </Labelled>
+      {view.steps === 'auto' && (
+        <Labelled id="control-tolerance" label="Tolerance">
+          <select
+            id="control-tolerance"
+            value={String(view.tol)}
+            title={PARAMETERS.tol.description}
+            onChange={(e) => {
+              const tol = Number(e.target.value);
+              if (numberProblem(PARAMETERS.tol, tol) === undefined) onChange({ tol });
+            }}
+          >
+            {toleranceChoices(view.tol).map((t) => (
+              <option key={t} value={String(t)}>
+                {toleranceLabel(t)}
+              </option>
+            ))}
+          </select>
+        </Labelled>
+      )}
       <Labelled id="control-similarity" label="Similarity">
         <select id="control-similarity" value={view.sim} onChange={(e) => onChange({ sim: choiceOf(PARAMETERS.sim, e.target.value) ?? PARAMETERS.sim.default })}>
           {PARAMETERS.sim.values.map((sim) => (

@@ -7,13 +7,18 @@ interface Props {
   result: AttributionResult;
   modelId: string;
   heatmap: HeatmapView | null;
-  /** Exports of a partial result are allowed but labelled in the file name. */
-  final: boolean;
+  /** The TF.js backend's name, as reports carry it. */
+  backend: string;
 }
 
-export function ExportBar({ result, modelId, heatmap, final }: Props) {
+/**
+ * Exports of the shown result. A partial result (a complete level while the run goes
+ * on) may be exported: the buttons and file names say "partial", the files "final": false.
+ */
+export function ExportBar({ result, modelId, heatmap, backend }: Props) {
   const [message, setMessage] = useState<string | null>(null);
-  const base = exportBaseName(result) + (final ? '' : `-partial${result.stepsDone}`);
+  const base = exportBaseName(result);
+  const partial = result.final ? '' : 'partial ';
 
   async function copyLink() {
     try {
@@ -36,11 +41,11 @@ export function ExportBar({ result, modelId, heatmap, final }: Props) {
 
   return (
     <div className="export-bar">
-      <button type="button" onClick={() => download(`${base}.json`, exportJson(modelId, result), 'application/json')}>
-        Export JSON
+      <button type="button" onClick={() => download(`${base}.json`, exportJson(modelId, result, { backend }), 'application/json')}>
+        Export {partial}JSON
       </button>
-      <button type="button" onClick={() => download(`${base}.csv`, exportCsv(modelId, result), 'text/csv')}>
-        Export CSV
+      <button type="button" onClick={() => download(`${base}.csv`, exportCsv(modelId, result, { backend }), 'text/csv')}>
+        Export {partial}CSV
       </button>
       <button type="button" disabled={!heatmap} onClick={() => void exportPng()}>
         Export PNG

@@ -11,12 +11,13 @@ export function HowItWorks() {
       <p>
         The cells sum to the similarity up to two things the diagnostics show: the reference terms (in approximate mode,
         the parts of the score that involve the reference inputs) and the integration error (the path integral is
-        approximated with the chosen number of steps; more steps, smaller error). In exact mode the model is shifted so
+        approximated by a quadrature rule; with steps set to auto, nested levels of points are added until the estimated
+        error of the matrix is below the tolerance). In exact mode the model is shifted so
         the reference maps to zero, the reference terms vanish, and the cells sum to the shifted model's similarity.
       </p>
       <p>
         The method is from Möller, Nikolaev and Padó (EMNLP 2023; EACL 2024). PairLens computes it with forward-mode
-        derivatives in your browser, refining the heatmap while the steps accumulate.
+        derivatives in your browser, showing each complete level of the rule as a partial result while it refines.
       </p>
     </details>
   );

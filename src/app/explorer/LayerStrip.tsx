@@ -48,7 +48,7 @@ interface Props {
 }
 
 export function LayerStrip({ client, base, context, numLayers, selected, onSelect }: Props) {
-  const key = JSON.stringify([context, base.a, base.b, base.steps, base.sim, numLayers]);
+  const key = JSON.stringify([context, base.a, base.b, base.steps, base.rule ?? null, base.tolerance ?? null, base.sim, numLayers]);
   const [rows, setRows] = useState<{ key: string; layers: Array<LayerRow | null> } | null>(null);
   const [status, setStatus] = useState<string | null>(null);
 

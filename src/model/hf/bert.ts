@@ -42,6 +42,7 @@ export class HfEncoder implements TangentEncoder {
   readonly maxTokens: number;
   readonly outputSize: number;
   readonly vocabSize: number;
+  readonly smooth: boolean;
   /**
    * The checkpoint is the papers' shifted (exact) model: as their code does, pooling
    * sees the token states minus those of the reference ids `referenceIds` gives, so
@@ -62,6 +63,7 @@ export class HfEncoder implements TangentEncoder {
     this.numLayers = this.config.numLayers;
     this.maxTokens = tokenizer.maxTokens;
     this.vocabSize = this.config.vocabSize;
+    this.smooth = this.config.activation !== 'relu' && !checkpoint.pooling.includes('max');
     this.exact = checkpoint.exact;
     this.padTokenId = this.config.padTokenId;
     const pooled = checkpoint.pooling.length * this.config.hiddenSize;

@@ -41,6 +41,8 @@ export class UseLite implements SentenceEncoder {
   readonly numLayers = 2;
   readonly maxTokens = USE_LITE_MAX_TOKENS;
   readonly outputSize = 512;
+  /** Its feed-forward units are ReLUs: the path integrand has kinks (docs/use-lite.md, "Convergence"). */
+  readonly smooth = false;
   readonly tokenizer: UseLiteTokenizer;
   readonly weights: UseLiteWeights;
   /** Kept so a variant with other weights (fine-tuning) can share the tokenizer's vocabulary. */

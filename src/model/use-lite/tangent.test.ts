@@ -18,7 +18,7 @@ import { loadBundledModel } from '../node-models.ts';
 import { encodeFromJvp } from '../tangent.ts';
 import type { UseLite } from './model.ts';
 import { UseLiteTangent } from './tangent.ts';
-import { relativeDifference as relative } from '../../shared/compare.test-support.ts';
+import { relativeDifference as relative } from '../../shared/vector.ts';
 
 const T = 3;
 let model: UseLite;

@@ -40,6 +40,9 @@ export class UseLiteTangent implements TangentEncoder {
   get outputSize(): number {
     return this.model.outputSize;
   }
+  get smooth(): boolean {
+    return this.model.smooth;
+  }
   get vocabSize(): number {
     return this.model.vocabSize;
   }

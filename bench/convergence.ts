@@ -1,0 +1,87 @@
+/**
+ * How well each quadrature rule and the error estimate do (issue: explanations that
+ * converge). One nested run of 2^K intervals per pair gives every trapezoid and Romberg
+ * level from the same evaluations (the engine caches level sums); the reference is the
+ * finest level (Romberg for smooth models, trapezoid where the integrand has kinks).
+ * Midpoint runs of 64 and 256 points are timed and compared against it too.
+ *
+ *     npx tsx bench/convergence.ts [--quick] [--out FILE]
+ */
+import { writeFileSync } from 'node:fs';
+import { AttributionEngine, type AttributionResult, type ConcreteRule } from '../src/attribution/engine.ts';
+import { startNodeBackend } from '../src/cli/node-backend.ts';
+import type { SentenceEncoder } from '../src/model/encoder.ts';
+import { loadNodeModel } from '../src/model/node-models.ts';
+import { relativeDifference } from '../src/shared/vector.ts';
+
+const PAIRS: Array<[string, string]> = [
+  ['The old lighthouse guided ships home.', 'A beacon on the coast helped boats return safely.'],
+  ['A man is playing a guitar.', 'Someone performs music.'],
+  ['The cat sat on the mat.', 'The dog did not sit on the rug.'],
+  ['Stocks fell sharply today.', 'I like green tea.'],
+  ['She bought a new car.', 'He sold his old bicycle.'],
+];
+
+interface Row {
+  model: string;
+  layer: number;
+  pair: number;
+  rule: string;
+  evaluations: number;
+  trueError: number;
+  errorEstimate: number;
+  ms?: number;
+}
+
+async function levels(engine: AttributionEngine, a: string, b: string, layer: number, rule: ConcreteRule, steps: number): Promise<AttributionResult[]> {
+  const out: AttributionResult[] = [];
+  const final = await engine.attribute({ a, b, layer, steps, rule, mode: 'approx', sim: 'cos' }, { onPartial: (r) => out.push(r) });
+  out.push(final);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const outIndex = process.argv.indexOf('--out');
+  const out = outIndex > 0 ? process.argv[outIndex + 1] : 'bench/convergence.json';
+  await startNodeBackend('wasm');
+  const specs: Array<[string, number[], number]> = [
+    ['test-models/bert', [0, 1], 5],
+    ['test-models/mpnet', [0, 1], 5],
+    ['test-models/roberta', [0, 1], 3],
+    ['use-lite', [0, 1], quick ? 1 : 3],
+  ];
+  const rows: Row[] = [];
+  for (const [spec, layers, pairCount] of specs) {
+    const model: SentenceEncoder = await loadNodeModel(spec);
+    const engine = new AttributionEngine(model, { cacheSize: 1024 });
+    const K = quick ? 256 : 1024;
+    for (const layer of layers) {
+      for (let p = 0; p < pairCount; p++) {
+        const [a, b] = PAIRS[p];
+        const t0 = performance.now();
+        const trap = await levels(engine, a, b, layer, 'trapezoid', K);
+        const nestedMs = performance.now() - t0;
+        const romberg = await levels(engine, a, b, layer, 'romberg', K);
+        const reference = (model.smooth ? romberg : trap)[trap.length - 1].matrix;
+        for (const [rule, results] of [['trapezoid', trap], ['romberg', romberg]] as const) {
+          for (const r of results.slice(0, -1)) {
+            rows.push({ model: model.id, layer, pair: p, rule, evaluations: r.evaluations, trueError: relativeDifference(r.matrix, reference), errorEstimate: r.errorEstimate });
+          }
+        }
+        for (const n of [64, 256]) {
+          const t1 = performance.now();
+          const [mid] = (await levels(engine, a, b, layer, 'midpoint', n)).slice(-1);
+          rows.push({ model: model.id, layer, pair: p, rule: `midpoint`, evaluations: n, trueError: relativeDifference(mid.matrix, reference), errorEstimate: mid.errorEstimate, ms: performance.now() - t1 });
+        }
+        console.log(`${model.id} layer ${layer} pair ${p}: nested ${K + 1} points in ${(nestedMs / 1000).toFixed(1)} s`);
+      }
+    }
+    engine.clearCache();
+    model.dispose();
+  }
+  writeFileSync(out, `${JSON.stringify({ rows }, null, 1)}\n`);
+  console.log(`wrote ${rows.length} rows to ${out}`);
+}
+
+await main();
