@@ -5,7 +5,12 @@
  * finest level (Romberg for smooth models, trapezoid where the integrand has kinks).
  * Midpoint runs of 64 and 256 points are timed and compared against it too.
  *
- *     npx tsx bench/convergence.ts [--quick] [--out FILE]
+ * It also times steps=auto to a 1e-3 estimate against midpoint-64 (fresh caches).
+ *
+ *     npm run bench:convergence -- [--quick] [--minilm FOLDER] [--out FILE]
+ *
+ * FOLDER: a random BERT of all-MiniLM-L6-v2's size, made by
+ * `npx tsx scripts/make-tiny-models.ts --shape minilm-l6 FOLDER`.
  */
 import { writeFileSync } from 'node:fs';
 import { AttributionEngine, type AttributionResult, type ConcreteRule } from '../src/attribution/engine.ts';
@@ -30,7 +35,23 @@ interface Row {
   evaluations: number;
   trueError: number;
   errorEstimate: number;
+  levelChange: number | null;
+  residuals: number;
   ms?: number;
+}
+
+function row(model: SentenceEncoder, layer: number, pair: number, rule: string, r: AttributionResult, reference: Float32Array): Row {
+  return {
+    model: model.id,
+    layer,
+    pair,
+    rule,
+    evaluations: r.evaluations,
+    trueError: relativeDifference(r.matrix, reference),
+    errorEstimate: r.errorEstimate,
+    levelChange: r.levelChange,
+    residuals: r.completeness.a + r.completeness.b,
+  };
 }
 
 async function levels(engine: AttributionEngine, a: string, b: string, layer: number, rule: ConcreteRule, steps: number): Promise<AttributionResult[]> {
@@ -45,12 +66,15 @@ async function main(): Promise<void> {
   const outIndex = process.argv.indexOf('--out');
   const out = outIndex > 0 ? process.argv[outIndex + 1] : 'bench/convergence.json';
   await startNodeBackend('wasm');
+  const minilmAt = process.argv.indexOf('--minilm');
   const specs: Array<[string, number[], number]> = [
-    ['test-models/bert', [0, 1], 5],
-    ['test-models/mpnet', [0, 1], 5],
-    ['test-models/roberta', [0, 1], 3],
+    ['test-models/bert', [0, 1], quick ? 1 : 5],
+    ['test-models/mpnet', [0, 1], quick ? 1 : 5],
+    ['test-models/roberta', [0, 1], quick ? 1 : 3],
     ['use-lite', [0, 1], quick ? 1 : 3],
   ];
+  if (minilmAt > 0) specs.push([process.argv[minilmAt + 1], [0, 3], quick ? 1 : 2]);
+  const timings: Array<{ model: string; layer: number; pair: number; autoMs: number; autoEvaluations: number; autoEstimate: number; autoTrueError: number; midpoint64Ms: number }> = [];
   const rows: Row[] = [];
   for (const [spec, layers, pairCount] of specs) {
     const model: SentenceEncoder = await loadNodeModel(spec);
@@ -65,14 +89,32 @@ async function main(): Promise<void> {
         const romberg = await levels(engine, a, b, layer, 'romberg', K);
         const reference = (model.smooth ? romberg : trap)[trap.length - 1].matrix;
         for (const [rule, results] of [['trapezoid', trap], ['romberg', romberg]] as const) {
-          for (const r of results.slice(0, -1)) {
-            rows.push({ model: model.id, layer, pair: p, rule, evaluations: r.evaluations, trueError: relativeDifference(r.matrix, reference), errorEstimate: r.errorEstimate });
-          }
+          for (const r of results.slice(0, -1)) rows.push(row(model, layer, p, rule, r, reference));
         }
+        // Time to a 1e-3 estimate with steps=auto against midpoint-64, each on a fresh cache.
+        const autoEngine = new AttributionEngine(model);
+        const tAuto = performance.now();
+        const auto = await autoEngine.attribute({ a, b, layer, steps: 'auto', tolerance: 1e-3, mode: 'approx', sim: 'cos' });
+        const autoMs = performance.now() - tAuto;
+        const midEngine = new AttributionEngine(model);
+        const tMid = performance.now();
+        await midEngine.attribute({ a, b, layer, steps: 64, mode: 'approx', sim: 'cos' });
+        timings.push({
+          model: model.id,
+          layer,
+          pair: p,
+          autoMs,
+          autoEvaluations: auto.evaluations,
+          autoEstimate: auto.errorEstimate,
+          autoTrueError: relativeDifference(auto.matrix, reference),
+          midpoint64Ms: performance.now() - tMid,
+        });
+        autoEngine.clearCache();
+        midEngine.clearCache();
         for (const n of [64, 256]) {
           const t1 = performance.now();
           const [mid] = (await levels(engine, a, b, layer, 'midpoint', n)).slice(-1);
-          rows.push({ model: model.id, layer, pair: p, rule: `midpoint`, evaluations: n, trueError: relativeDifference(mid.matrix, reference), errorEstimate: mid.errorEstimate, ms: performance.now() - t1 });
+          rows.push({ ...row(model, layer, p, 'midpoint', mid, reference), ms: performance.now() - t1 });
         }
         console.log(`${model.id} layer ${layer} pair ${p}: nested ${K + 1} points in ${(nestedMs / 1000).toFixed(1)} s`);
       }
@@ -80,7 +122,7 @@ async function main(): Promise<void> {
     engine.clearCache();
     model.dispose();
   }
-  writeFileSync(out, `${JSON.stringify({ rows }, null, 1)}\n`);
+  writeFileSync(out, `${JSON.stringify({ rows, timings }, null, 1)}\n`);
   console.log(`wrote ${rows.length} rows to ${out}`);
 }
 

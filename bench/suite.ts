@@ -5,7 +5,7 @@
  * to run for real; whatever is not run in full is extrapolated linearly and labelled.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AttributionEngine, type AttributionResult } from '../src/attribution/engine.ts';
+import { AttributionEngine } from '../src/attribution/engine.ts';
 import { tangentEncoderFor } from '../src/attribution/encoders.ts';
 import { quadraturePoints } from '../src/attribution/quadrature.ts';
 import { DEFAULT_ROW_BUDGET, jvpChunk, loadGradients, pathTensors, vjpChunk, type PathTensors } from '../src/attribution/routes.ts';
@@ -249,15 +249,18 @@ async function tangentByEngine(ctx: Ctx, length: PairLength, layer: number, runS
   // The chunk the engine would use at the target N (extrapolated runs keep it, so the first partial is comparable).
   const chunk = chunkSize ?? engineJvpChunkSize(steps, Math.max(sA, sB));
   engine.clearCache();
-  let first: AttributionResult | null = null;
+  // The midpoint rule has one level, so the first feedback a user sees is the first
+  // progress report (a chunk of both texts), not a partial heatmap.
+  let firstProgressMs: number | null = null;
   let partials = 0;
+  const started = performance.now();
   const { value: result, peakBytes, kernels } = await profiled(() =>
     engine.attribute(
       { a: pair.a, b: pair.b, layer, steps: runSteps, mode: 'approx', sim: 'cos', method: 'jvp', chunkSize: chunk },
       {
-        onPartial: (p) => {
-          partials++;
-          first ??= p;
+        onProgress: (p) => {
+          if (p.stepsDone < runSteps) partials++;
+          firstProgressMs ??= performance.now() - started;
         },
       },
     ),
@@ -265,8 +268,7 @@ async function tangentByEngine(ctx: Ctx, length: PairLength, layer: number, runS
   const full = runSteps === steps;
   const factor = steps / runSteps;
   const ms = full ? result.ms : result.ms * factor;
-  const firstResult = first as AttributionResult | null;
-  let firstPartialMs: number | null = firstResult ? firstResult.ms : null;
+  let firstPartialMs: number | null = partials > 0 ? firstProgressMs : null;
   let firstPartialExtrapolated = false;
   if (!full && chunk >= runSteps) {
     // No partial at the measured N: the first chunk of the target N covers `chunk` points.

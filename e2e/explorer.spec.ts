@@ -99,7 +99,7 @@ test('the JSON export equals the CLI for the same settings', async ({ page }) =>
 });
 
 test('steps=auto by default: refines level by level until the error estimate meets the tolerance', async ({ page }) => {
-  await page.goto(`./?${WASM}&a=${encodeURIComponent('Cats sleep.')}&b=${encodeURIComponent('Dogs nap.')}`);
+  await page.goto(`./?${WASM}&a=${encodeURIComponent('Cats sleep.')}&b=${encodeURIComponent('Dogs nap.')}&steps=auto`);
   await expect(page.getByRole('combobox', { name: 'Steps', exact: true })).toHaveValue('auto');
   await expect(page.getByRole('combobox', { name: 'Rule', exact: true })).toHaveValue('auto');
   await expect(page.getByRole('combobox', { name: 'Tolerance', exact: true })).toHaveValue('0.003');
@@ -144,6 +144,11 @@ test('an old link with a number of steps keeps its midpoint rule', async ({ page
   await waitForFinal(page);
   await expect(page.getByTestId('diag-Evaluations')).toHaveText('8 per text');
   expect(query(page).get('rule')).toBeNull();
+
+  // A link made before steps=auto left its default out: texts, no steps means midpoint with 64 steps.
+  await page.goto(`./?${WASM}&a=${encodeURIComponent('Cats sleep.')}&b=${encodeURIComponent('Dogs nap.')}&layer=1`);
+  await expect(page.getByRole('combobox', { name: 'Steps', exact: true })).toHaveValue('64');
+  await expect(page.getByRole('combobox', { name: 'Rule', exact: true })).toHaveValue('midpoint');
 });
 
 test('a long nested run shows partial levels, exports them as partial, and can be cancelled', async ({ page }) => {

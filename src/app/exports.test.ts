@@ -24,10 +24,10 @@ function result(overrides: Partial<AttributionResult> = {}): AttributionResult {
     tolerance: 3e-3,
     level: 4,
     evaluations: 17,
-    stepsDone: 17,
     final: true,
     converged: true,
     errorEstimate: 1.5e-3,
+    levelChange: 1.5e-3,
     completeness: { a: 2e-4, b: 3e-4 },
     layer: 1,
     mode: 'approx',
@@ -75,7 +75,7 @@ describe('exports', () => {
   });
 
   it('a partial export says final: false and the evaluations behind it', () => {
-    const partial = result({ final: false, converged: null, level: 2, evaluations: 5, stepsDone: 5 });
+    const partial = result({ final: false, converged: null, level: 2, evaluations: 5 });
     const json = JSON.parse(exportJson('use-lite', partial, { backend: 'webgpu' }));
     expect(json).toMatchObject({ final: false, converged: null, evaluations: 5, backend: 'webgpu' });
     const meta = csvMeta(exportCsv('use-lite', partial, { backend: 'webgpu' }));
@@ -113,7 +113,7 @@ describe('exports', () => {
   });
 
   it('writes a number of steps and no tolerance for a fixed rule', () => {
-    const fixed = result({ steps: 64, rule: 'midpoint', ruleRequested: 'midpoint', tolerance: null, converged: null, level: 0, evaluations: 64, stepsDone: 64 });
+    const fixed = result({ steps: 64, rule: 'midpoint', ruleRequested: 'midpoint', tolerance: null, converged: null, level: 0, evaluations: 64 });
     const meta = csvMeta(exportCsv('use-lite', fixed, { backend: 'wasm' }));
     expect(meta.get('steps')).toBe('64');
     expect(meta.get('tolerance')).toBe('');

@@ -37,6 +37,7 @@ export function exportCsv(modelId: string, result: AttributionResult, context: R
     ['final', orEmpty(report.final)],
     ['converged', orEmpty(report.converged)],
     ['errorEstimate', report.errorEstimate],
+    ['levelChange', orEmpty(report.levelChange)],
     ['completenessA', report.completeness.a],
     ['completenessB', report.completeness.b],
     ['reference', referenceLabel(report.reference)],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { integerChoices, PARAMETERS } from '../attribution/parameters.ts';
-import { DEFAULT_VIEW, MAX_TEXT_LENGTH, parseView, plannedPoints, rulesFor, serializeView, type ViewState } from './url-state.ts';
+import { plannedPoints, rulesFor } from '../attribution/parameters.ts';
+import { DEFAULT_VIEW, MAX_TEXT_LENGTH, parseView, serializeView, type ViewState } from './url-state.ts';
 
 const query = (view: Partial<ViewState>) => new URLSearchParams(serializeView({ ...DEFAULT_VIEW, a: 'x', b: 'y', ...view })).toString();
 
@@ -32,13 +33,13 @@ describe('URL state', () => {
     }
   });
 
-  it('leaves out steps=auto, the rule a link implies and the default tolerance', () => {
+  it('always writes steps; leaves out the rule a link implies and the default tolerance', () => {
     expect(query({ steps: 256, rule: 'midpoint' })).toBe('a=x&b=y&steps=256');
     expect(query({ steps: 256, rule: 'trapezoid' })).toBe('a=x&b=y&steps=256&rule=trapezoid');
     expect(query({ steps: 256, rule: 'auto' })).toBe('a=x&b=y&steps=256&rule=auto');
-    expect(query({ steps: 'auto', rule: 'auto', tol: 1e-3 })).toBe('a=x&b=y&tol=0.001');
-    expect(query({ steps: 'auto', rule: 'romberg' })).toBe('a=x&b=y&rule=romberg');
-    expect(query({ steps: 'auto', rule: 'auto', tol: PARAMETERS.tol.default })).toBe('a=x&b=y');
+    expect(query({ steps: 'auto', rule: 'auto', tol: 1e-3 })).toBe('a=x&b=y&steps=auto&tol=0.001');
+    expect(query({ steps: 'auto', rule: 'romberg' })).toBe('a=x&b=y&steps=auto&rule=romberg');
+    expect(query({ steps: 'auto', rule: 'auto', tol: PARAMETERS.tol.default })).toBe('a=x&b=y&steps=auto');
   });
 
   it('reads an old link with a number of steps as the midpoint rule with that many steps', () => {
@@ -50,8 +51,16 @@ describe('URL state', () => {
     expect(new URLSearchParams(serializeView(view)).toString()).toBe('a=x&b=y&steps=128');
   });
 
+  it('reads a link made before steps=auto (texts, no steps) as its old default, midpoint with 64 steps', () => {
+    const { view, notices } = parseView('?a=x&b=y&mode=exact');
+    expect(notices).toEqual([]);
+    expect(view).toMatchObject({ a: 'x', b: 'y', mode: 'exact', steps: 64, rule: 'midpoint' });
+    expect(parseView('?b=only').view).toMatchObject({ steps: 64, rule: 'midpoint' });
+  });
+
   it('reads new links: auto by default, rules and tolerances as given', () => {
-    expect(parseView('?a=x&b=y').view).toMatchObject({ steps: 'auto', rule: 'auto', tol: PARAMETERS.tol.default });
+    expect(parseView('').view).toMatchObject({ steps: 'auto', rule: 'auto', tol: PARAMETERS.tol.default });
+    expect(parseView('?a=x&b=y&steps=auto').view).toMatchObject({ steps: 'auto', rule: 'auto', tol: PARAMETERS.tol.default });
     expect(parseView('?steps=auto').view).toMatchObject({ steps: 'auto', rule: 'auto' });
     expect(parseView('?rule=romberg&tol=1e-4').view).toMatchObject({ steps: 'auto', rule: 'romberg', tol: 1e-4 });
     expect(parseView('?steps=64&rule=right').view).toMatchObject({ steps: 64, rule: 'right' });
@@ -86,11 +95,12 @@ describe('URL state', () => {
   it('gives the defaults for an empty query, and leaves defaults out of links', () => {
     expect(parseView('')).toEqual({ view: DEFAULT_VIEW, notices: [] });
     const query = serializeView({ ...DEFAULT_VIEW, a: 'p', b: 'q' });
-    expect(new URLSearchParams(query).toString()).toBe('a=p&b=q');
+    expect(new URLSearchParams(query).toString()).toBe('a=p&b=q&steps=auto');
+    expect(parseView(query).view).toEqual({ ...DEFAULT_VIEW, a: 'p', b: 'q' });
   });
 
   it('ignores unknown parameters', () => {
-    expect(parseView('?foo=1&a=hi&utm_source=x')).toEqual({ view: { ...DEFAULT_VIEW, a: 'hi' }, notices: [] });
+    expect(parseView('?foo=1&a=hi&steps=auto&utm_source=x')).toEqual({ view: { ...DEFAULT_VIEW, a: 'hi' }, notices: [] });
   });
 
   it.each([

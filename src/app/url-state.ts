@@ -16,6 +16,8 @@ import {
   allowedValues,
   choiceOf,
   impliedRule,
+  listed,
+  rulesFor,
   integerProblem,
   integerRange,
   numberProblem,
@@ -45,35 +47,16 @@ export interface ViewState {
   sim: Similarity;
 }
 
-/**
- * Rules that evaluate all their points at once and so cannot refine level by level:
- * steps=auto needs one of the others (the engine refuses these with steps auto).
- */
-const FIXED_RULES: ReadonlySet<QuadratureRule> = new Set<QuadratureRule>(['midpoint', 'right']);
-
-/** Whether `rule` refines level by level (auto resolves to a nested rule). */
-export function isNestedRule(rule: QuadratureRule): boolean {
-  return !FIXED_RULES.has(rule);
-}
-
-/** The rules that can run with `steps`: every rule with a number, the nested ones with auto. */
-export function rulesFor(steps: Steps): QuadratureRule[] {
-  return PARAMETERS.rule.values.filter((rule) => steps !== 'auto' || isNestedRule(rule));
-}
-
-/**
- * Integrand points per text of a run with a number of steps: N for a fixed rule, N + 1
- * for a nested one (N intervals). undefined for steps=auto (it stops when converged).
- */
-export function plannedPoints(steps: Steps, rule: QuadratureRule): number | undefined {
-  if (steps === 'auto') return undefined;
-  return isNestedRule(rule) ? steps + 1 : steps;
-}
-
 export const EXAMPLE_A = 'A man is playing a guitar on stage.';
 export const EXAMPLE_B = 'Someone performs music with an instrument.';
 
-const DEFAULT_STEPS: Steps = 'auto';
+const DEFAULT_STEPS: Steps = PARAMETERS.steps.default;
+/**
+ * Links made before steps=auto left out their default, 64 steps of the midpoint rule:
+ * a link with texts but no steps is one of those, and shows what it showed. Links
+ * made now always write steps.
+ */
+const LEGACY_DEFAULT_STEPS = 64;
 
 export const DEFAULT_VIEW: ViewState = {
   a: EXAMPLE_A,
@@ -110,11 +93,6 @@ const oneOf =
 const text = (raw: string) => raw.slice(0, MAX_TEXT_LENGTH);
 const always = (description: string) => () => description;
 
-/** "a, b or c" */
-function listed(values: readonly string[]): string {
-  return values.length === 1 ? values[0] : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
-}
-
 // In dependency order: rule depends on steps.
 const PARAMS: { [K in keyof ViewState]: Param<K> } = {
   a: { key: 'a', parse: text, describe: always('any text') },
@@ -133,12 +111,12 @@ const PARAMS: { [K in keyof ViewState]: Param<K> } = {
   steps: {
     key: 'steps',
     parse: (raw) => {
-      if (raw === 'auto') return integerProblem(PARAMETERS.steps, 'auto') === undefined ? 'auto' : undefined;
+      if (raw === 'auto') return PARAMETERS.steps.auto ? 'auto' : undefined;
       if (!/^\d{1,5}$/.test(raw)) return undefined;
       const steps = Number(raw);
       return integerProblem(PARAMETERS.steps, steps) === undefined ? steps : undefined;
     },
-    describe: always(`${integerProblem(PARAMETERS.steps, 'auto') === undefined ? 'auto or ' : ''}${integerRange(PARAMETERS.steps)}`),
+    describe: always(`${PARAMETERS.steps.auto ? 'auto or ' : ''}${integerRange(PARAMETERS.steps)}`),
   },
   rule: {
     key: 'rule',
@@ -177,6 +155,7 @@ export function parseView(search: string): ParsedView {
   const set = (key: keyof ViewState, value: unknown) => {
     (view as unknown as Record<string, unknown>)[key] = value;
   };
+  if ((params.has('a') || params.has('b')) && !params.has('steps')) set('steps', LEGACY_DEFAULT_STEPS);
   for (const key of KEYS) {
     const param = PARAMS[key] as unknown as Param<typeof key>;
     const raw = params.get(key);
@@ -201,9 +180,10 @@ export function serializeView(view: ViewState): string {
   const params = new URLSearchParams();
   for (const key of KEYS) {
     const value = view[key];
-    // Texts are always written, so a link shows exactly what was compared.
-    const isText = key === 'a' || key === 'b';
-    if (!isText && (value === null || value === leftOut(view, key))) continue;
+    // Texts are always written, so a link shows exactly what was compared; steps too,
+    // since a link without it means the old default (LEGACY_DEFAULT_STEPS).
+    const always = key === 'a' || key === 'b' || key === 'steps';
+    if (!always && (value === null || value === leftOut(view, key))) continue;
     params.set(key, String(value));
   }
   return `?${params.toString()}`;

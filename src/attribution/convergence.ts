@@ -25,10 +25,13 @@ export function completenessResidual(side: SideValues): number {
   return den > 0 ? Math.sqrt(num / den) : 0;
 }
 
-/** ‖A − A'‖ / ‖A‖ between the estimate A and its companion A' (0 for a zero matrix). */
+/**
+ * ‖A − A'‖ / ‖A‖ between the estimate A and its companion A': 0 when both are zero,
+ * Infinity when only A is (nothing converged there).
+ */
 export function levelChange(matrix: Float32Array, companion: Float32Array): number {
   const change = relativeDifference(companion, matrix);
-  return Number.isFinite(change) ? change : 0;
+  return Number.isNaN(change) ? 0 : change;
 }
 
 /**

@@ -80,7 +80,7 @@ describe('quadrature in chunks', () => {
       expect(maxDiff(r.matrix, results[0].matrix)).toBeLessThan(1e-6);
       expect(Math.abs(r.sum - results[0].sum)).toBeLessThan(1e-6);
     }
-    expect(results[0].stepsDone).toBe(8);
+    expect(results[0].evaluations).toBe(8);
   });
 
   it('a nested rule reports every complete level as a partial result, never as final', async () => {
@@ -104,6 +104,30 @@ describe('quadrature in chunks', () => {
     expect(engine.stats.pointsComputed).toBe(points);
     expect(romberg.evaluations).toBe(9);
     expect(maxDiff(romberg.matrix, final.matrix)).toBeGreaterThan(0);
+  });
+
+  it('a cancelled nested run keeps its complete levels, and the next run continues from them', async () => {
+    const engine = new AttributionEngine(model);
+    const controller = new AbortController();
+    const req: AttributionRequest = { ...BASE, rule: 'trapezoid' };
+    const run = engine.attribute(req, { signal: controller.signal, onPartial: (p) => p.level === 1 && controller.abort() });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(engine.stats.pointsComputed).toBe(2 * 3); // levels 0 and 1 of both texts
+    expect(engine.cachedTexts).toBe(2);
+    const final = await engine.attribute(req);
+    expect(engine.stats.pointsComputed).toBe(2 * 9);
+    const fresh = await new AttributionEngine(model).attribute(req);
+    expect(maxDiff(final.matrix, fresh.matrix)).toBeLessThan(1e-6);
+  });
+
+  it('keeps the cache within its byte budget, dropping the least recently used text', async () => {
+    // One nested level of "Hi." / "Yes!" is a few kB: a budget of 1 byte keeps only the newest text.
+    const engine = new AttributionEngine(model, { cacheBytes: 1 });
+    await engine.attribute({ ...BASE, rule: 'trapezoid' });
+    expect(engine.cachedTexts).toBe(1);
+    const roomy = new AttributionEngine(model);
+    await roomy.attribute({ ...BASE, rule: 'trapezoid' });
+    expect(roomy.cachedTexts).toBe(2);
   });
 
   it('steps auto refines until the error estimate meets the tolerance, and a tighter one continues from there', async () => {

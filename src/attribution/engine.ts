@@ -29,8 +29,7 @@
  * for the model whose attributions are shown), referenceTerms {aRb, rAb, rArB} (0 in
  * exact mode), target, sum (ΣA), integrationError (sum − target), and how it was made:
  * rule (the rule that ran, auto resolved), steps and tolerance as asked, level and
- * evaluations (integrand points per text behind this estimate), stepsDone (points per
- * text evaluated so far), final, converged (steps 'auto'), errorEstimate and
+ * evaluations (integrand points per text behind this estimate), final, converged (steps 'auto'), errorEstimate and
  * completeness (each text's L2 completeness residual; convergence.ts), layer, mode, sim,
  * method, reference, ms (elapsed since the call), droppedTokensA/B, attributionModel (id
  * of the model whose P is shown) and exactModel ('fine-tuned', 'checkpoint', 'shifted'
@@ -60,8 +59,10 @@ import { nextTurn } from '../shared/next-turn.ts';
 import { completenessResidual, errorEstimate, levelChange } from './convergence.ts';
 import { tangentEncoderFor } from './encoders.ts';
 import { AttributionAbortedError, AttributionInputError } from './errors.ts';
-import { pairValues, similarity, type ReferenceTerms, type SideValues } from './pairing.ts';
+import { pairValues, similarity, type PairValues, type ReferenceTerms, type SideValues } from './pairing.ts';
 import {
+  AUTO_MAX_EVALUATIONS,
+  AUTO_MIN_LEVEL,
   choiceProblem,
   impliedRule,
   integerProblem,
@@ -79,14 +80,6 @@ import { DEFAULT_ROW_BUDGET, jvpChunk, loadGradients, vjpChunk, type PathTensors
 import { sideValues, TextRun, type TextLevels } from './text-levels.ts';
 
 export type { AttributionMethod, ConcreteRule, PairMode, QuadratureRule, Reference, ReferenceTerms, Similarity, Steps };
-
-/**
- * steps 'auto' refines until the estimate meets the tolerance, within this many
- * integrand points per text: nested levels of 2^k + 1 points, so at most level 9 (513).
- */
-export const AUTO_MAX_EVALUATIONS = 1024;
-/** steps 'auto' never stops before this level (9 points): coarser levels can agree by chance. */
-export const AUTO_MIN_LEVEL = 3;
 
 /** Intervals of the largest nested plan within AUTO_MAX_EVALUATIONS points. */
 const AUTO_INTERVALS = 2 ** Math.floor(Math.log2(AUTO_MAX_EVALUATIONS - 1));
@@ -147,14 +140,14 @@ export interface AttributionResult {
   level: number;
   /** Integrand points per text behind this estimate. */
   evaluations: number;
-  /** Integrand points per text evaluated so far (≥ evaluations while a level is under way). */
-  stepsDone: number;
   /** The last estimate of this run; partial results are complete levels, never passed off as final. */
   final: boolean;
   /** steps 'auto': whether errorEstimate reached the tolerance; else null. */
   converged: boolean | null;
   /** Estimated ‖A − A_exact‖ / ‖A_exact‖ (convergence.ts). */
   errorEstimate: number;
+  /** Nested rules from level 1: ‖A − A'‖ / ‖A‖ against the rule's lower-order companion; else null. */
+  levelChange: number | null;
   /** Each text's completeness residual ‖Σ_i P[:, i] − (f(x) − f(r))‖ / ‖f(x) − f(r)‖. */
   completeness: { a: number; b: number };
   layer: number;
@@ -190,7 +183,7 @@ export interface TextAttribution extends SideValues {
 }
 
 /** What one text's P depends on; `mode` picks the model (default: the unmodified one). */
-export type TextKey = Pick<AttributionRequest, 'layer' | 'steps' | 'rule' | 'reference' | 'method' | 'tolerance'> & { mode?: PairMode };
+export type TextKey = Pick<AttributionRequest, 'layer' | 'steps' | 'rule' | 'reference' | 'method'> & { mode?: PairMode };
 
 /** Points of the level under way, per text: what a progress bar shows between levels. */
 export interface AttributionProgress {
@@ -210,6 +203,8 @@ export interface AttributeOptions {
 export interface EngineOptions {
   /** Texts whose P the cache keeps (least recently used dropped first). */
   cacheSize?: number;
+  /** Bytes of level sums the cache keeps at most (default 128 MB): a nested text holds up to 11 levels. */
+  cacheBytes?: number;
   /** Rows one batched op may hold; see DEFAULT_ROW_BUDGET. */
   rowBudget?: number;
   /**
@@ -254,6 +249,7 @@ export class AttributionEngine {
   private readonly exactTangent: TangentEncoder | undefined;
   private readonly cache = new Map<string, TextLevels>();
   private readonly cacheSize: number;
+  private readonly cacheBytes: number;
   private readonly rowBudget: number;
 
   constructor(
@@ -272,6 +268,7 @@ export class AttributionEngine {
     }
     this.exactTangent = this.exactVariant && tangentEncoderFor(this.exactVariant);
     this.cacheSize = options.cacheSize ?? 64;
+    this.cacheBytes = options.cacheBytes ?? 128 * 2 ** 20;
     this.rowBudget = options.rowBudget ?? DEFAULT_ROW_BUDGET;
   }
 
@@ -283,14 +280,19 @@ export class AttributionEngine {
     return this.cache.size;
   }
 
-  /** One text's P from the cache, at the last level of `key`'s plan it has (computes nothing; undefined when not cached). */
+  /**
+   * One text's P from the cache (computes nothing): with a number of steps, only when
+   * every level of that plan is there; with 'auto', at the deepest level cached (where
+   * a pair's run stopped depends on both texts). Undefined when not cached.
+   */
   cachedP(text: string, key: TextKey): TextAttribution | undefined {
     const req = this.validate({ a: text, b: text, sim: 'cos', ...key, mode: key.mode ?? 'approx' });
     const entry = this.cache.get(this.cacheKey(text, req));
     const plan = this.plan(req);
-    const level = Math.min(plan.levels.length, entry?.levels.length ?? 0) - 1;
-    if (!entry || level < 0) return undefined;
-    return { ...sideValues(entry, plan.weights(level)), pieces: entry.tokens.pieces, words: entry.tokens.words };
+    const cached = Math.min(plan.levels.length, entry?.levels.length ?? 0);
+    const complete = req.steps === 'auto' ? cached > 0 : cached === plan.levels.length;
+    if (!entry || !complete) return undefined;
+    return { ...sideValues(entry, plan.weights(cached - 1)), pieces: entry.tokens.pieces, words: entry.tokens.words };
   }
 
   async attribute(request: AttributionRequest, options: AttributeOptions = {}): Promise<AttributionResult> {
@@ -314,8 +316,7 @@ export class AttributionEngine {
     const runs = new Map<string, TextRun>();
     const chunkSize = req.chunkSize ?? this.defaultChunkSize(req, plan, tokens);
 
-    const assemble = (sides: SideValues[], level: number, change: number | null): AttributionResult => {
-      const values = pairValues(sides[0], sides[1], req.mode, req.sim);
+    const assemble = (values: PairValues, sides: SideValues[], level: number, change: number | null): AttributionResult => {
       if (unmodified) values.prediction = similarity(unmodified[0], unmodified[1], req.sim);
       const completeness = { a: completenessResidual(sides[0]), b: completenessResidual(sides[1]) };
       const estimate = errorEstimate(change, [completeness.a, completeness.b]);
@@ -334,10 +335,10 @@ export class AttributionEngine {
         tolerance: req.tolerance,
         level,
         evaluations: plan.evaluations(level),
-        stepsDone: plan.evaluations(level),
         final,
         converged: auto && final ? estimate <= req.tolerance! : null,
         errorEstimate: estimate,
+        levelChange: change,
         completeness,
         layer: req.layer,
         mode: req.mode,
@@ -383,20 +384,20 @@ export class AttributionEngine {
         }
         // Each complete level is cached at once, so a cancelled run's levels serve the next request.
         for (const [key, run] of pending) {
-          run.completeLevel();
+          run.completeLevel(level);
           this.cacheSet(key, run.text);
         }
         keys.forEach((key, side) => (texts[side] = runs.get(key)?.text ?? texts[side]));
 
         const levelTexts = texts as TextLevels[];
         const sides = levelTexts.map((t) => sideValues(t, plan.weights(level)));
+        const values = pairValues(sides[0], sides[1], req.mode, req.sim);
         let change: number | null = null;
         if (plan.companionWeights && level > 0) {
           const companion = levelTexts.map((t) => sideValues(t, plan.companionWeights!(level)));
-          const matrixOf = (pair: SideValues[]) => pairValues(pair[0], pair[1], req.mode, req.sim).matrix;
-          change = levelChange(matrixOf(sides), matrixOf(companion));
+          change = levelChange(values.matrix, pairValues(companion[0], companion[1], req.mode, req.sim).matrix);
         }
-        const result = assemble(sides, level, change);
+        const result = assemble(values, sides, level, change);
         if (result.final) {
           this.stats.textsComputed += runs.size;
           this.stats.cacheHits += keys.filter((k) => !runs.has(k)).length;
@@ -472,7 +473,14 @@ export class AttributionEngine {
   private cacheSet(key: string, entry: TextLevels): void {
     this.cache.delete(key);
     this.cache.set(key, entry);
-    while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+    const bytes = (t: TextLevels) => t.levels.reduce((sum, level) => sum + level.byteLength, 0);
+    let total = [...this.cache.values()].reduce((sum, t) => sum + bytes(t), 0);
+    // Least recently used first; the entry just set stays, whatever its size.
+    while (this.cache.size > 1 && (this.cache.size > this.cacheSize || total > this.cacheBytes)) {
+      const oldest = this.cache.keys().next().value as string;
+      total -= bytes(this.cache.get(oldest)!);
+      this.cache.delete(oldest);
+    }
   }
 
   /** Checks everything before any tensor exists, and fills in the defaults. */
@@ -499,7 +507,7 @@ export class AttributionEngine {
     }
     const ruleRequested = impliedRule(req.steps, req.rule);
     problem(choiceProblem(PARAMETERS.rule, ruleRequested));
-    const rule: ConcreteRule = ruleRequested === 'auto' ? this.autoRule() : ruleRequested;
+    const rule: ConcreteRule = ruleRequested === 'auto' ? this.autoRule(req.mode) : ruleRequested;
     if (req.steps === 'auto' && !isNested(rule)) {
       fail(`steps auto refines level by level, which the ${rule} rule cannot: use a nested rule (romberg, trapezoid or auto)`);
     }
@@ -525,12 +533,12 @@ export class AttributionEngine {
   }
 
   /**
-   * The nested rule for this model: Romberg where the path integrand is smooth (it then
-   * needs far fewer points), trapezoid where kinks make every rule first order.
+   * The nested rule for the attributed model: Romberg where the path integrand is
+   * smooth (it then needs far fewer points), trapezoid where kinks make every rule
+   * first order.
    */
-  private autoRule(): ConcreteRule {
-    const models = this.exactVariant ? [this.model, this.exactVariant] : [this.model];
-    return models.every((m) => m.smooth) ? 'romberg' : 'trapezoid';
+  private autoRule(mode: PairMode): ConcreteRule {
+    return this.attributedModel({ mode }).smooth ? 'romberg' : 'trapezoid';
   }
 
   private validReference(reference: Reference | undefined, fail: (message: string) => never): Reference {

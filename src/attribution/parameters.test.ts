@@ -6,8 +6,12 @@ import {
   integerChoices,
   integerProblem,
   integerRange,
+  impliedRule,
   isPowerOfTwo,
+  numberProblem,
   PARAMETERS,
+  plannedPoints,
+  rulesFor,
 } from './parameters.ts';
 
 describe('the attribution parameter table', () => {
@@ -25,7 +29,7 @@ describe('the attribution parameter table', () => {
     expect(choiceOf(PARAMETERS.mode, undefined)).toBeUndefined();
     expect(choiceProblem(PARAMETERS.mode, 'exact')).toBeUndefined();
     expect(choiceProblem(PARAMETERS.mode, 'xyz')).toBe('mode must be exact or approx, got xyz');
-    expect(allowedValues(PARAMETERS.rule)).toBe('midpoint or right');
+    expect(allowedValues(PARAMETERS.rule)).toBe('auto, romberg, trapezoid, midpoint or right');
   });
 
   it('bounds steps to powers of two within the declared range', () => {
@@ -33,9 +37,11 @@ describe('the attribution parameter table', () => {
     expect(integerChoices(steps)).toEqual([8, 16, 32, 64, 128, 256, 512, 1024]);
     for (const ok of [8, 64, 1024]) expect(integerProblem(steps, ok)).toBeUndefined();
     for (const bad of [4, 48, 2048, 64.5, '64', NaN, null]) {
-      expect(integerProblem(steps, bad)).toBe(`steps must be a power of two from 8 to 1024, got ${String(bad)}`);
+      expect(integerProblem(steps, bad)).toBe(`steps must be auto or a power of two from 8 to 1024, got ${String(bad)}`);
     }
-    expect(steps.default === undefined ? false : integerProblem(steps, steps.default)).toBeUndefined();
+    expect(integerProblem(steps, 'auto')).toBeUndefined();
+    expect(integerProblem(steps, steps.default)).toBeUndefined();
+    expect(integerProblem(PARAMETERS.layer, 'auto', 5)).toBe('layer must be an integer from 0 to 5, got auto');
   });
 
   it("takes the layer's upper bound from the model", () => {
@@ -43,6 +49,19 @@ describe('the attribution parameter table', () => {
     expect(integerProblem(PARAMETERS.layer, 6, 5)).toBe('layer must be an integer from 0 to 5, got 6');
     expect(integerProblem(PARAMETERS.layer, -1, 5)).toBe('layer must be an integer from 0 to 5, got -1');
     expect(integerRange(PARAMETERS.layer)).toBe('an integer from 0');
+  });
+
+  it('knows which rules refine level by level, and how many points a run plans', () => {
+    expect(rulesFor('auto')).toEqual(['auto', 'romberg', 'trapezoid']);
+    expect(rulesFor(64)).toEqual(PARAMETERS.rule.values);
+    expect(plannedPoints(64, 'midpoint')).toBe(64);
+    expect(plannedPoints(64, 'romberg')).toBe(65);
+    expect(plannedPoints('auto', 'auto')).toBeUndefined();
+    expect(impliedRule(64, undefined)).toBe('midpoint');
+    expect(impliedRule('auto', undefined)).toBe('auto');
+    expect(impliedRule(64, 'trapezoid')).toBe('trapezoid');
+    expect(numberProblem(PARAMETERS.tol, PARAMETERS.tol.default)).toBeUndefined();
+    for (const bad of [0, -1, 1, NaN, Infinity, '0.01']) expect(numberProblem(PARAMETERS.tol, bad)).toMatch(/tol must be a number from/);
   });
 
   it('knows powers of two', () => {

@@ -30,7 +30,7 @@ export interface IntegerParameter {
   readonly max: number | undefined;
   readonly powerOfTwo: boolean;
   /** undefined where the model sets it (layer: its last layer). */
-  readonly default: number | undefined;
+  readonly default: number | 'auto' | undefined;
   /** The default in words, where a number cannot say it. */
   readonly defaultText?: string;
   readonly description: string;
@@ -68,10 +68,9 @@ export const PARAMETERS = {
     min: 8,
     max: 1024,
     powerOfTwo: true,
-    default: undefined,
-    defaultText: 'auto',
+    default: 'auto',
     description:
-      'integration steps N: points of a fixed rule, intervals of a nested one (N + 1 points); auto refines a nested rule level by level until the error estimate is at most the tolerance (at most 1024 points)',
+      'integration steps N: points of a fixed rule, intervals of a nested one (N + 1 points); auto refines a nested rule level by level until the error estimate is at most the tolerance (at most 513 points, the last nested level within 1024)',
   } satisfies IntegerParameter,
   tol: {
     name: 'tol',
@@ -113,6 +112,33 @@ export type QuadratureRule = (typeof PARAMETERS.rule.values)[number];
 export type ConcreteRule = Exclude<QuadratureRule, 'auto'>;
 export type Steps = number | 'auto';
 
+/** steps 'auto' refines within this many integrand points per text (nested levels of 2^k + 1 points: up to 513). */
+export const AUTO_MAX_EVALUATIONS = 1024;
+/** steps 'auto' never stops before this level (9 points): coarser levels can agree by chance. */
+export const AUTO_MIN_LEVEL = 3;
+
+/** Rules that evaluate all their points at once: one level, no refinement, so not with steps 'auto'. */
+const FIXED_RULES: readonly QuadratureRule[] = ['midpoint', 'right'];
+
+/** Whether `rule` refines level by level, reusing earlier points ('auto' always resolves to such a rule). */
+export function isNestedRule(rule: QuadratureRule): boolean {
+  return !FIXED_RULES.includes(rule);
+}
+
+/** The rules that can run with `steps`: every rule with a number, the nested ones with 'auto'. */
+export function rulesFor(steps: Steps): QuadratureRule[] {
+  return PARAMETERS.rule.values.filter((rule) => steps !== 'auto' || isNestedRule(rule));
+}
+
+/**
+ * Integrand points per text of a run with a number of steps: N for a fixed rule, N + 1
+ * for a nested one (N intervals); undefined for 'auto' (it stops when converged).
+ */
+export function plannedPoints(steps: Steps, rule: QuadratureRule): number | undefined {
+  if (steps === 'auto') return undefined;
+  return isNestedRule(rule) ? steps + 1 : steps;
+}
+
 /**
  * The rule a request means when it names none: auto with steps=auto; midpoint with a
  * number of steps, so links and scripts from before nested rules reproduce exactly.
@@ -130,10 +156,14 @@ export function choiceOf<T extends string>(p: ChoiceParameter<T>, raw: unknown):
   return p.values.find((v) => v === raw);
 }
 
-/** "a or b", "a, b or c": the allowed values of a choice, for messages. */
-export function allowedValues(p: ChoiceParameter<string>): string {
-  const values = p.values;
+/** "a or b", "a, b or c": values for messages. */
+export function listed(values: readonly string[]): string {
   return values.length === 1 ? values[0] : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+}
+
+/** The allowed values of a choice, for messages. */
+export function allowedValues(p: ChoiceParameter<string>): string {
+  return listed(p.values);
 }
 
 /** Why `value` is not allowed for `p` (a sentence fragment), or undefined when it is. */

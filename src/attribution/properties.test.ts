@@ -99,7 +99,8 @@ describe('reverse route through the engine', () => {
   // single-token text here; routes.test.ts checks both layers on CPU on sampled dimensions.
   it('gives the same A and P as the tangent route', async () => {
     const engine = new AttributionEngine(model);
-    const req: AttributionRequest = { a: 'Sun', b: 'Sun', layer: 1, steps: 8, mode: 'approx', sim: 'cos' };
+    // A nested rule, so every level (and its weights) goes through both routes; the midpoint rule runs the same route code.
+    const req: AttributionRequest = { a: 'Sun', b: 'Sun', layer: 1, steps: 8, rule: 'romberg', mode: 'approx', sim: 'cos' };
     const jvp = await engine.attribute(req);
     const vjp = await engine.attribute({ ...req, method: 'vjp' });
     expect(vjp.method).toBe('vjp');

@@ -10,7 +10,7 @@
  * intermediate estimate is itself a proper rule, so partial results never flicker.
  */
 
-import { isPowerOfTwo, type ConcreteRule } from './parameters.ts';
+import { isNestedRule, isPowerOfTwo, type ConcreteRule } from './parameters.ts';
 
 /** Base-2 radical inverse of m: its binary digits mirrored behind the point. */
 export function radicalInverse(m: number): number {
@@ -87,9 +87,9 @@ export interface QuadraturePlan {
   evaluations(k: number): number;
 }
 
-/** Whether the rule refines level by level, reusing earlier points. */
+/** Whether the rule refines level by level, reusing earlier points (parameters.ts knows which). */
 export function isNested(rule: ConcreteRule): rule is 'trapezoid' | 'romberg' {
-  return rule === 'trapezoid' || rule === 'romberg';
+  return isNestedRule(rule);
 }
 
 /**

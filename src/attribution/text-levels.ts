@@ -51,8 +51,12 @@ export class TextRun {
     try {
       if (text) return new TextRun(text, path);
       const both = tf.tidy(() => encodeFrom(model, layer, tf.concat([path.x, path.r], 0) as tf.Tensor3D));
-      const data = (await both.data()) as Float32Array;
-      both.dispose();
+      let data: Float32Array;
+      try {
+        data = (await both.data()) as Float32Array;
+      } finally {
+        both.dispose();
+      }
       const d = model.outputSize;
       return new TextRun({ tokens, embedding: data.slice(0, d), referenceEmbedding: data.slice(d, 2 * d), levels: [] }, path);
     } catch (error) {
@@ -69,9 +73,12 @@ export class TextRun {
     for (let k = 0; k < data.length; k++) this.sum[k] += data[k];
   }
 
-  /** The level's points are all done: its sum joins the text's levels. */
-  completeLevel(): void {
-    this.text.levels.push(Float32Array.from(this.sum));
+  /**
+   * Level `level`'s points are all done: its sum joins the text's levels, unless
+   * another run on the same cached text got there first (engines may run concurrently).
+   */
+  completeLevel(level: number): void {
+    if (this.text.levels.length === level) this.text.levels.push(Float32Array.from(this.sum));
     this.sum = new Float64Array(this.sum.length);
   }
 

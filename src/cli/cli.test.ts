@@ -96,6 +96,7 @@ describe('pairlens CLI', () => {
     [['attribute', '--a', 'x', '--b', 'y', '--rule', 'simpson'], /--rule must be auto, romberg, trapezoid, midpoint or right/],
     [['attribute', '--a', 'x', '--b', 'y', '--tolerance', '0'], /--tolerance must be a number/],
     [['attribute', '--a', 'x', '--b', 'y', '--rule', 'right'], /nested rule/],
+    [['attribute', '--a', 'x', '--b', 'y', '--steps', '64', '--tolerance', '0.01'], /--tolerance goes with --steps auto/],
     [['attribute', '--a', 'x', '--b', 'y', '--model', 'no/such/model'], /unknown model/],
     [['attribute', '--a', 'x'], /needs --a TEXT and --b TEXT/],
     [['embed'], /needs at least one TEXT/],

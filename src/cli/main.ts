@@ -93,7 +93,7 @@ Usage:
       Token-pair attributions (integrated Jacobians) of the similarity of A and B.
       A readable table, or with --json: {"model", "layer", "steps", "rule",
       "ruleRequested", "tolerance", "evaluations", "final", "converged", "errorEstimate",
-      "completeness": {"a", "b"}, "reference", "backend", "version", "mode", "sim",
+      "levelChange", "completeness": {"a", "b"}, "reference", "backend", "version", "mode", "sim",
       "method", "tokensA", "tokensB", "matrix" (rows = tokens of A), "prediction",
       "shiftedPrediction", "referenceTerms": {"aRb", "rAb", "rArB"}, "target", "sum",
       "integrationError", "ms", "attributionModel", "exactModel"}.
@@ -236,6 +236,7 @@ async function attributeCommand(args: string[]): Promise<void> {
     rule: values.rule === undefined ? undefined : oneOf(PARAMETERS.rule, values.rule),
     reference: referenceFlag(values.reference),
   };
+  if (partial.tolerance !== undefined && partial.steps !== 'auto') throw new UsageError('--tolerance goes with --steps auto');
   const layerFlag = values.layer === undefined ? undefined : integer('layer', values.layer);
 
   const backend = await startNodeBackend(parseBackend(values.backend));

@@ -28,6 +28,7 @@ export interface AttributionReport {
   final: boolean;
   converged: boolean | null;
   errorEstimate: number;
+  levelChange: number | null;
   completeness: { a: number; b: number };
   reference: AttributionResult['reference'];
   backend: string;
@@ -47,7 +48,7 @@ export interface AttributionReport {
   ms: number;
   /** Model whose attributions these are (the exact variant in exact mode, when there is one). */
   attributionModel: string;
-  /** Exact mode: 'fine-tuned' (exact variant) or 'shifted' (original shifted, not fine-tuned); else null. */
+  /** Exact mode: 'fine-tuned' (exact variant), 'checkpoint' (an exact checkpoint) or 'shifted' (original shifted, not fine-tuned); else null. */
   exactModel: AttributionResult['exactModel'];
 }
 
@@ -67,6 +68,7 @@ export function attributionReport(modelId: string, result: AttributionResult, co
     final: result.final,
     converged: result.converged,
     errorEstimate: result.errorEstimate,
+    levelChange: result.levelChange,
     completeness: { ...result.completeness },
     reference: { ...result.reference },
     backend: context.backend,

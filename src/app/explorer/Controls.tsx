@@ -1,9 +1,9 @@
 import { Labelled } from '../Labelled.tsx';
-import { choiceOf, integerChoices, integerProblem, numberProblem, PARAMETERS, type Steps } from '../../attribution/parameters.ts';
-import { rulesFor, type ViewState } from '../url-state.ts';
+import { choiceOf, integerChoices, numberProblem, PARAMETERS, rulesFor, type Steps } from '../../attribution/parameters.ts';
+import type { ViewState } from '../url-state.ts';
 
 /** "auto" first (where the table allows it), then every power of two. */
-const STEP_CHOICES: Steps[] = [...(integerProblem(PARAMETERS.steps, 'auto') === undefined ? ['auto' as const] : []), ...integerChoices(PARAMETERS.steps)];
+const STEP_CHOICES: Steps[] = [...(PARAMETERS.steps.auto ? ['auto' as const] : []), ...integerChoices(PARAMETERS.steps)];
 
 /** Tolerances the menu offers (with the default, and a link's own value, added where missing). */
 const TOLERANCE_CHOICES = [1e-2, 3e-3, 1e-3, 3e-4, 1e-4];

@@ -1,5 +1,6 @@
 import type { AttributionProgress, AttributionResult } from '../../worker/protocol.ts';
-import { plannedPoints, type ViewState } from '../url-state.ts';
+import { plannedPoints } from '../../attribution/parameters.ts';
+import type { ViewState } from '../url-state.ts';
 import { toleranceLabel } from './Controls.tsx';
 import type { ConvergencePoint } from '../use-attribution.ts';
 
@@ -34,7 +35,7 @@ export function Convergence({ settings, result, progress, points, running, onCan
   const auto = settings.steps === 'auto';
   const planned = plannedPoints(settings.steps, settings.rule);
   const fixedRule = settings.steps !== 'auto' && planned === settings.steps;
-  const done = Math.max(progress?.stepsDone ?? 0, result?.stepsDone ?? 0);
+  const done = Math.max(progress?.stepsDone ?? 0, result?.evaluations ?? 0);
   const level = Math.max(progress?.level ?? 0, result?.level ?? 0);
   // A finished auto run stops at its last level; until then the bar fills level by level.
   const max = result?.final ? result.evaluations : (planned ?? progress?.levelEvaluations ?? result?.evaluations ?? 1);

@@ -45,6 +45,11 @@ export function Diagnostics({ result, backend }: { result: AttributionResult; ba
       ERROR_ESTIMATE_EXPLAINED,
     ],
     [
+      'Level change',
+      result.levelChange === null ? '—' : formatError(result.levelChange),
+      "‖A − A′‖ / ‖A‖ against the rule's lower-order estimate on the same points (nested rules)",
+    ],
+    [
       'Completeness residual',
       `A ${formatError(result.completeness.a)} · B ${formatError(result.completeness.b)}`,
       'per text: ‖Σᵢ P[:, i] − (f(x) − f(r))‖ / ‖f(x) − f(r)‖, 0 for the exact integral',
