@@ -7,7 +7,8 @@
  *
  * It also times steps=auto to a 1e-3 estimate against midpoint-64 (fresh caches).
  *
- *     npm run bench:convergence -- [--quick] [--minilm FOLDER] [--out FILE]
+ *     npm run bench -- --convergence [--quick] [--minilm FOLDER] [--only MODEL,…] [--out FILE]
+ *     (npm run bench:convergence -- … is the same)
  *
  * FOLDER: a random BERT of all-MiniLM-L6-v2's size, made by
  * `npx tsx scripts/make-tiny-models.ts --shape minilm-l6 FOLDER`.
@@ -61,19 +62,22 @@ async function levels(engine: AttributionEngine, a: string, b: string, layer: nu
   return out;
 }
 
-async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
-  const outIndex = process.argv.indexOf('--out');
-  const out = outIndex > 0 ? process.argv[outIndex + 1] : 'bench/convergence.json';
+export async function main(argv: string[]): Promise<number> {
+  const quick = argv.includes('--quick');
+  const outIndex = argv.indexOf('--out');
+  const out = outIndex >= 0 ? argv[outIndex + 1] : 'bench/convergence.json';
   await startNodeBackend('wasm');
-  const minilmAt = process.argv.indexOf('--minilm');
+  const minilmAt = argv.indexOf('--minilm');
   const specs: Array<[string, number[], number]> = [
     ['test-models/bert', [0, 1], quick ? 1 : 5],
     ['test-models/mpnet', [0, 1], quick ? 1 : 5],
     ['test-models/roberta', [0, 1], quick ? 1 : 3],
     ['use-lite', [0, 1], quick ? 1 : 3],
   ];
-  if (minilmAt > 0) specs.push([process.argv[minilmAt + 1], [0, 3], quick ? 1 : 2]);
+  if (minilmAt >= 0) specs.push([argv[minilmAt + 1], [0, 3], quick ? 1 : 2]);
+  // --only a,b: just these models (folders or ids), layers 0 and 1, three pairs each.
+  const onlyAt = argv.indexOf('--only');
+  if (onlyAt >= 0) specs.splice(0, specs.length, ...argv[onlyAt + 1].split(',').map((m): [string, number[], number] => [m, [0, 1], quick ? 1 : 3]));
   const timings: Array<{ model: string; layer: number; pair: number; autoMs: number; autoEvaluations: number; autoEstimate: number; autoTrueError: number; midpoint64Ms: number }> = [];
   const rows: Row[] = [];
   for (const [spec, layers, pairCount] of specs) {
@@ -124,6 +128,28 @@ async function main(): Promise<void> {
   }
   writeFileSync(out, `${JSON.stringify({ rows, timings }, null, 1)}\n`);
   console.log(`wrote ${rows.length} rows to ${out}`);
+  summarize(rows);
+  return 0;
 }
 
-await main();
+/** Per model and layer: points each nested rule needs to match midpoint-64 and -256; how the estimate compares with the truth. */
+function summarize(rows: Row[]): void {
+  const keys = [...new Set(rows.map((r) => `${r.model} layer ${r.layer}`))];
+  for (const key of keys) {
+    const mine = rows.filter((r) => `${r.model} layer ${r.layer}` === key);
+    const pairs = [...new Set(mine.map((r) => r.pair))];
+    const needed = (rule: string, n: number) =>
+      pairs.map((p) => {
+        const target = mine.find((r) => r.pair === p && r.rule === 'midpoint' && r.evaluations === n)!.trueError;
+        return mine.filter((r) => r.pair === p && r.rule === rule).sort((x, y) => x.evaluations - y.evaluations).find((r) => r.trueError <= target)?.evaluations ?? '>1025';
+      });
+    const ratios = mine.filter((r) => (r.rule === 'midpoint' || r.evaluations >= 9) && r.trueError > 0).map((r) => r.errorEstimate / r.trueError);
+    const within = ratios.filter((x) => x >= 1 / 3 && x <= 3).length / ratios.length;
+    console.log(
+      `${key}: to match midpoint-64 / -256, trapezoid ${needed('trapezoid', 64).join(',')} / ${needed('trapezoid', 256).join(',')}; ` +
+        `romberg ${needed('romberg', 64).join(',')} / ${needed('romberg', 256).join(',')} points; ` +
+        `estimate/true ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, within 3× ${(100 * within).toFixed(0)}%`,
+    );
+  }
+}
+

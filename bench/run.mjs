@@ -7,6 +7,9 @@ import { register } from 'tsx/esm/api';
 
 register();
 registerHooks('../bin/extensionless-esm.mjs', import.meta.url);
-const script = process.env.PAIRLENS_BENCH_SCRIPT ?? './main.ts';
+// `npm run bench -- --convergence …` measures the quadrature rules instead (convergence.ts).
+const args = process.argv.slice(2);
+const convergence = args.includes('--convergence');
+const script = process.env.PAIRLENS_BENCH_SCRIPT ?? (convergence ? './convergence.ts' : './main.ts');
 const { main } = await import(script);
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(args.filter((a) => a !== '--convergence'));

@@ -102,12 +102,12 @@ test('steps=auto by default: refines level by level until the error estimate mee
   await page.goto(`./?${WASM}&a=${encodeURIComponent('Cats sleep.')}&b=${encodeURIComponent('Dogs nap.')}&steps=auto`);
   await expect(page.getByRole('combobox', { name: 'Steps', exact: true })).toHaveValue('auto');
   await expect(page.getByRole('combobox', { name: 'Rule', exact: true })).toHaveValue('auto');
-  await expect(page.getByRole('combobox', { name: 'Tolerance', exact: true })).toHaveValue('0.003');
+  await expect(page.getByRole('combobox', { name: 'Tolerance', exact: true })).toHaveValue('0.01');
   // Only rules that refine level by level go with steps=auto.
   const rules = page.getByRole('combobox', { name: 'Rule', exact: true }).locator('option');
   await expect(rules).toHaveText(['auto', 'Romberg (nested)', 'trapezoid (nested)']);
   await waitForFinal(page);
-  await expect(page.getByTestId('attribution-progress-text')).toContainText(/level \d+: \d+ of \d+ points · error estimate .* \(tolerance 3e-3\)/);
+  await expect(page.getByTestId('attribution-progress-text')).toContainText(/level \d+: \d+ of \d+ points · error estimate .* \(tolerance 1e-2\)/);
   await expect(page.getByTestId('diag-Rule')).toHaveText(/^(romberg \(auto: smooth model\)|trapezoid \(auto: model with kinks\))$/);
   await expect(page.getByTestId('diag-Evaluations')).toHaveText(/^\d+ per text$/);
   await expect(page.getByTestId('diag-Status')).toHaveText(/^final, (converged|tolerance not reached)$/);
@@ -118,11 +118,12 @@ test('steps=auto by default: refines level by level until the error estimate mee
   // A converged run's estimate is at most the tolerance.
   if ((await page.getByTestId('diag-Status').textContent())?.includes('converged')) {
     const estimate = Number((await page.getByTestId('diag-Error estimate').textContent())?.split(' ')[0]);
-    expect(estimate).toBeLessThanOrEqual(3e-3);
+    expect(estimate).toBeLessThanOrEqual(1e-2);
   }
 
-  await page.getByRole('combobox', { name: 'Tolerance', exact: true }).selectOption('0.001');
-  await expect.poll(() => query(page).get('tol')).toBe('0.001');
+  // A looser tolerance is met from the levels already cached.
+  await page.getByRole('combobox', { name: 'Tolerance', exact: true }).selectOption('0.03');
+  await expect.poll(() => query(page).get('tol')).toBe('0.03');
   await waitForFinal(page);
   await page.getByRole('combobox', { name: 'Steps', exact: true }).selectOption('16');
   await expect.poll(() => query(page).get('steps')).toBe('16');

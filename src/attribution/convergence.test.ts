@@ -24,8 +24,9 @@ describe('error estimate parts', () => {
   it('level change and the combined estimate', () => {
     expect(levelChange(Float32Array.from([3, 4]), Float32Array.from([3, 4.5]))).toBeCloseTo(0.1, 6);
     expect(levelChange(new Float32Array(2), new Float32Array(2))).toBe(0);
-    expect(errorEstimate(null, [0.01, 0.02])).toBeCloseTo(0.03, 12);
-    expect(errorEstimate(0.5, [0.01, 0.02])).toBe(0.5);
+    expect(errorEstimate(null, [0.01, 0.02])).toBeCloseTo(0.015, 12);
+    expect(errorEstimate(0.6, [0.01, 0.02])).toBeCloseTo(0.2, 12);
+    expect(errorEstimate(0.03, [0.01, 0.02])).toBeCloseTo(0.015, 12);
   });
 });
 

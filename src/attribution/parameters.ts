@@ -77,7 +77,7 @@ export const PARAMETERS = {
     type: 'number',
     min: 1e-5,
     max: 0.5,
-    default: 3e-3,
+    default: 1e-2,
     description: "steps=auto's tolerance: the largest estimated relative error of the matrix, ‖ΔA‖/‖A‖",
   } satisfies NumberParameter,
   mode: choice({

@@ -6,7 +6,7 @@ import type { ViewState } from '../url-state.ts';
 const STEP_CHOICES: Steps[] = [...(PARAMETERS.steps.auto ? ['auto' as const] : []), ...integerChoices(PARAMETERS.steps)];
 
 /** Tolerances the menu offers (with the default, and a link's own value, added where missing). */
-const TOLERANCE_CHOICES = [1e-2, 3e-3, 1e-3, 3e-4, 1e-4];
+const TOLERANCE_CHOICES = [3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4];
 
 /** The tolerance menu: the usual choices, the default and `current`, within bounds, largest first. */
 export function toleranceChoices(current: number): number[] {
