@@ -223,20 +223,12 @@ export interface EngineStats {
 }
 
 /** A request with every default filled in and 'auto' rules resolved. */
-interface FullRequest {
-  a: string;
-  b: string;
-  layer: number;
-  steps: Steps;
-  mode: PairMode;
-  sim: Similarity;
-  method: AttributionMethod;
+type FullRequest = Required<Omit<AttributionRequest, 'rule' | 'tolerance' | 'model' | 'chunkSize'>> & {
   rule: ConcreteRule;
   ruleRequested: QuadratureRule;
   tolerance: number | null;
-  reference: Reference;
   chunkSize?: number;
-}
+};
 
 function isInteger(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n);

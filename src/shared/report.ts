@@ -13,44 +13,21 @@ export interface ReportContext {
   backend: string;
 }
 
-export interface AttributionReport {
+/** The result fields a report carries as they are (engine.ts documents each). */
+type ReportedFields =
+  | 'layer' | 'steps' | 'rule' | 'ruleRequested' | 'tolerance' | 'evaluations' | 'final' | 'converged'
+  | 'errorEstimate' | 'levelChange' | 'completeness' | 'reference' | 'mode' | 'sim' | 'method' | 'tokensA'
+  | 'tokensB' | 'prediction' | 'shiftedPrediction' | 'referenceTerms' | 'target' | 'sum' | 'integrationError'
+  | 'ms' | 'attributionModel' | 'exactModel';
+
+/** The JSON users get: the result's fields, the matrix as rows, and where and with what it was computed. */
+export type AttributionReport = Pick<AttributionResult, ReportedFields> & {
   model: string;
-  layer: number;
-  /** As asked: a number, or "auto". */
-  steps: AttributionResult['steps'];
-  /** The quadrature rule that ran (auto resolved) and as asked. */
-  rule: AttributionResult['rule'];
-  ruleRequested: AttributionResult['ruleRequested'];
-  tolerance: number | null;
-  /** Integrand points per text behind these numbers. */
-  evaluations: number;
-  /** false for a result exported while the run went on: a complete level, not the end. */
-  final: boolean;
-  converged: boolean | null;
-  errorEstimate: number;
-  levelChange: number | null;
-  completeness: { a: number; b: number };
-  reference: AttributionResult['reference'];
+  /** Rows are the tokens of A. */
+  matrix: number[][];
   backend: string;
   version: string;
-  mode: AttributionResult['mode'];
-  sim: AttributionResult['sim'];
-  method: AttributionResult['method'];
-  tokensA: string[];
-  tokensB: string[];
-  matrix: number[][];
-  prediction: number;
-  shiftedPrediction: number;
-  referenceTerms: { aRb: number; rAb: number; rArB: number };
-  target: number;
-  sum: number;
-  integrationError: number;
-  ms: number;
-  /** Model whose attributions these are (the exact variant in exact mode, when there is one). */
-  attributionModel: string;
-  /** Exact mode: 'fine-tuned' (exact variant), 'checkpoint' (an exact checkpoint) or 'shifted' (original shifted, not fine-tuned); else null. */
-  exactModel: AttributionResult['exactModel'];
-}
+};
 
 export function matrixRows(result: Pick<AttributionResult, 'matrix' | 'rows' | 'cols'>): number[][] {
   return Array.from({ length: result.rows }, (_, i) => Array.from(result.matrix.subarray(i * result.cols, (i + 1) * result.cols)));

@@ -28,24 +28,13 @@ const HEADS = 4;
 export class UseLiteTangent implements TangentEncoder {
   constructor(readonly model: UseLite) {}
 
-  get id(): string {
-    return this.model.id;
-  }
-  get numLayers(): number {
-    return this.model.numLayers;
-  }
-  get maxTokens(): number {
-    return this.model.maxTokens;
-  }
-  get outputSize(): number {
-    return this.model.outputSize;
-  }
-  get smooth(): boolean {
-    return this.model.smooth;
-  }
-  get vocabSize(): number {
-    return this.model.vocabSize;
-  }
+  // The model's facts, as the SentenceEncoder interface asks for them.
+  get id(): string { return this.model.id; }
+  get numLayers(): number { return this.model.numLayers; }
+  get maxTokens(): number { return this.model.maxTokens; }
+  get outputSize(): number { return this.model.outputSize; }
+  get smooth(): boolean { return this.model.smooth; }
+  get vocabSize(): number { return this.model.vocabSize; }
 
   tokenize(text: string): TokenizedText {
     return this.model.tokenize(text);
