@@ -98,8 +98,21 @@ export function attributionTable(report: AttributionReport): string {
 export function howComputed(r: Pick<AttributionReport, 'rule' | 'ruleRequested' | 'evaluations' | 'steps' | 'tolerance' | 'final' | 'converged' | 'reference'>): string {
   const rule = r.ruleRequested === 'auto' ? `${r.rule} (auto)` : r.rule;
   const steps = r.steps === 'auto' ? `steps auto, tolerance ${r.tolerance}` : `${r.steps} steps`;
-  const status = !r.final ? 'partial: a complete level, the run goes on' : r.converged === false ? 'final, tolerance not reached' : r.converged ? 'final, converged' : 'final';
-  return `${rule}, ${r.evaluations} evaluations per text, ${steps}, ${status}, reference ${referenceLabel(r.reference)}`;
+  return `${rule}, ${r.evaluations} evaluations per text, ${steps}, ${statusDescription(r)}, reference ${referenceLabel(r.reference)}`;
+}
+
+/** "partial", "final", "final, converged" or "final, tolerance not reached". */
+export function resultStatus(r: Pick<AttributionReport, 'final' | 'converged'>): string {
+  if (!r.final) return 'partial';
+  if (r.converged === true) return 'final, converged';
+  if (r.converged === false) return 'final, tolerance not reached';
+  return 'final';
+}
+
+/** resultStatus, with what a partial result is. */
+export function statusDescription(r: Pick<AttributionReport, 'final' | 'converged'>): string {
+  const status = resultStatus(r);
+  return r.final ? status : `${status}: a complete level, the run goes on`;
 }
 
 export function referenceLabel(reference: AttributionReport['reference']): string {

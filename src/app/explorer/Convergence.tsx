@@ -1,5 +1,6 @@
 import type { AttributionProgress, AttributionResult } from '../../worker/protocol.ts';
-import { plannedPoints } from '../../attribution/parameters.ts';
+import { isNestedRule, plannedPoints } from '../../attribution/parameters.ts';
+import { resultStatus } from '../../shared/report.ts';
 import type { ViewState } from '../url-state.ts';
 import { toleranceLabel } from './Controls.tsx';
 import type { ConvergencePoint } from '../use-attribution.ts';
@@ -18,14 +19,6 @@ interface Props {
 
 export const formatError = (v: number) => (v === 0 ? '0' : v.toExponential(1));
 
-/** "partial", "final", "final, converged" or "final, tolerance not reached". */
-export function resultStatus(result: Pick<AttributionResult, 'final' | 'converged'>): string {
-  if (!result.final) return 'partial';
-  if (result.converged === true) return 'final, converged';
-  if (result.converged === false) return 'final, tolerance not reached';
-  return 'final';
-}
-
 /**
  * Progress of the integration (points per text, level by level), whether the shown
  * result is partial or final, and a small log–log chart of the error estimate and
@@ -34,7 +27,7 @@ export function resultStatus(result: Pick<AttributionResult, 'final' | 'converge
 export function Convergence({ settings, result, progress, points, running, onCancel }: Props) {
   const auto = settings.steps === 'auto';
   const planned = plannedPoints(settings.steps, settings.rule);
-  const fixedRule = settings.steps !== 'auto' && planned === settings.steps;
+  const fixedRule = !isNestedRule(settings.rule);
   const done = Math.max(progress?.stepsDone ?? 0, result?.evaluations ?? 0);
   const level = Math.max(progress?.level ?? 0, result?.level ?? 0);
   // A finished auto run stops at its last level; until then the bar fills level by level.

@@ -1,7 +1,7 @@
-import { exactModelLabel as explainedModel, referenceLabel } from '../../shared/report.ts';
+import { exactModelLabel as explainedModel, referenceLabel, statusDescription } from '../../shared/report.ts';
 import type { AttributionResult } from '../../worker/protocol.ts';
 import { toleranceLabel } from './Controls.tsx';
-import { formatError, resultStatus } from './Convergence.tsx';
+import { formatError } from './Convergence.tsx';
 
 const fmt = (v: number) => (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(4));
 
@@ -14,11 +14,6 @@ export function ruleDescription(result: Pick<AttributionResult, 'rule' | 'ruleRe
   // auto takes Romberg where the path integrand is smooth, the trapezoid rule where it has kinks.
   const why = result.rule === 'romberg' ? 'smooth model' : result.rule === 'trapezoid' ? 'model with kinks' : 'auto';
   return `${result.rule} (auto: ${why})`;
-}
-
-function statusDescription(result: AttributionResult): string {
-  const status = resultStatus(result);
-  return result.final ? status : `${status}: a complete level, the run goes on`;
 }
 
 export function Diagnostics({ result, backend }: { result: AttributionResult; backend: string }) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PARAMETERS } from '../../attribution/parameters.ts';
 import { ruleDescription } from './Diagnostics.tsx';
 import { stepsPatch, toleranceChoices, toleranceLabel } from './Controls.tsx';
-import { resultStatus } from './Convergence.tsx';
+import { resultStatus } from '../../shared/report.ts';
 
 describe('explorer controls', () => {
   it('switching to steps=auto drops a fixed rule, keeps a nested one', () => {
