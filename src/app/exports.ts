@@ -4,18 +4,12 @@
  * carry how the numbers were made (rule, evaluations, error estimate, backend…); an
  * export taken while the run goes on is a complete level and says "final": false.
  */
+import { csvField } from '../shared/csv.ts';
 import { attributionReport, referenceLabel, type AttributionReport, type ReportContext } from '../shared/report.ts';
 import type { AttributionResult } from '../worker/protocol.ts';
 
 export function exportJson(modelId: string, result: AttributionResult, context: ReportContext): string {
   return `${JSON.stringify(attributionReport(modelId, result, context), null, 2)}\n`;
-}
-
-/** Quotes a CSV field when needed (RFC 4180), and defuses spreadsheet formulas. */
-export function csvField(value: string | number): string {
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**

@@ -1,30 +1,16 @@
 /** The pairlens command, run as a user would: a child process, JSON on stdout, errors on stderr. */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { encodeFrom } from '../model/encoder.ts';
 import { loadBundledModel } from '../model/node-models.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/pairlens.mjs', import.meta.url));
-
-async function pairlens(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', [BIN, ...args], { maxBuffer: 1 << 26 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { pairlens } from './cli.test-support.ts';
 
 describe('pairlens CLI', () => {
   it('lists every command and flag in --help', async () => {
     const { code, stdout } = await pairlens('--help');
     expect(code).toBe(0);
-    for (const word of ['embed', '--model', '--backend', '--help']) expect(stdout).toContain(word);
+    for (const word of ['embed', 'attribute', 'rank', '--query', '--passages', '--top', '--model', '--backend', '--help']) expect(stdout).toContain(word);
   });
 
   it('embeds texts on WASM, matching the model run in-process on CPU', async () => {

@@ -2,13 +2,16 @@
  * The `pairlens` command: the same model code as the app, in Node on WASM or CPU.
  * Results go to stdout as JSON; any error is one line on stderr and a non-zero exit.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_MAX_MODEL_MB, DEFAULT_MODEL, exactVariantOf } from '../model/catalog.ts';
 import { embedText } from '../model/encoder.ts';
 import { loadBundledModel, loadNodeModel } from '../model/node-models.ts';
 import { DEFAULT_HUB_URL, validHubUrl } from '../model/hub.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
-import { AttributionEngine, type AttributionRequest } from '../attribution/engine.ts';
+import { AttributionEngine, type AttributionRequest, type AttributionResult } from '../attribution/engine.ts';
+import { rankPassages, type RankOutcome, type RankProgress, type RankRequest } from '../attribution/rank.ts';
+import { wordLabels } from '../attribution/words.ts';
 import {
   allowedValues,
   choiceOf,
@@ -21,7 +24,9 @@ import {
   type Steps,
 } from '../attribution/parameters.ts';
 import { parseReference, type Reference } from '../model/reference.ts';
-import { attributionReport, attributionTable } from '../shared/report.ts';
+import { MAX_PASSAGE_LENGTH, MAX_PASSAGES, parsePassages, passageFormat } from '../shared/passages.ts';
+import { rankReport, type RankReport } from '../shared/rank-report.ts';
+import { attributionReport, attributionTable, referenceLabel } from '../shared/report.ts';
 import { startNodeBackend, type NodeBackend } from './node-backend.ts';
 
 /** The attribution parameters with flags, in --help order; values, defaults and texts come from PARAMETERS. */
@@ -98,6 +103,19 @@ Usage:
       "shiftedPrediction", "referenceTerms": {"aRb", "rAb", "rArB"}, "target", "sum",
       "integrationError", "ms", "attributionModel", "exactModel"}.
 
+  pairlens rank --query TEXT --passages FILE [--top K] [--model ID|FOLDER]
+                ${wrap(ATTRIBUTION_FLAGS.map((f) => `[--${flagName(f)}\u00a0${valueShape(f)}]`).join(' '), 16, 90).replaceAll('\u00a0', ' ')}
+                [--reference TOKEN_ID|padding|zeros] [--backend wasm|cpu] [--json]
+      Scores every passage of FILE against the query (the model's similarity of their
+      embeddings), then attributes the first K by score, query = A. A readable table
+      (rank, score, ΣA, the passage's top words), or with --json: {"model", "layer",
+      "mode", "sim", "rule", "evaluations" (the most any result used), "query",
+      "queryTokens", "results": [{"rank", "text", "score", "tokens", "contributions",
+      "queryContributions", "sum", "target", "integrationError", "index", "evaluations",
+      "errorEstimate", "final", "converged", "prediction", "referenceTerms"}], "steps",
+      "tolerance", "ruleRequested", "reference", "method", "attributionModel",
+      "exactModel", "backend", "version", "passages", "textsComputed"}.
+
   pairlens --help
       Show this help.
 
@@ -110,6 +128,12 @@ ${optionLine('--hub-url URL', `Hub or mirror to download from (default: $PAIRLEN
 ${optionLine('--max-mb N', `refuse models larger than N MB (default: ${DEFAULT_MAX_MODEL_MB})`)}
 ${optionLine('--backend NAME', 'TF.js backend: wasm (default) or cpu')}
 ${optionLine('--a, --b TEXT', 'the two texts to compare (attribute)')}
+${optionLine('--query TEXT', 'the text to rank passages against (rank)')}
+${optionLine(
+  '--passages FILE',
+  `passages to rank (rank), by the file's extension: .csv or .tsv with a header (column text, else passage, document, content, else the only one), .jsonl (a string or an object with text a line), else plain text with passages separated by blank lines; at most ${MAX_PASSAGES.toLocaleString('en')} passages of ${MAX_PASSAGE_LENGTH.toLocaleString('en')} characters`,
+)}
+${optionLine('--top K', 'attribute only the first K passages by score; all are scored (rank; default: all)')}
 ${ATTRIBUTION_FLAGS.map(attributionFlagHelp).join('\n')}
 ${optionLine(
   '--reference REF',
@@ -199,35 +223,35 @@ function referenceFlag(value: string | undefined): Reference | undefined {
   return reference;
 }
 
-async function attributeCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: false,
-    strict: true,
-    options: {
-      ...COMMON_OPTIONS,
-      a: { type: 'string' },
-      b: { type: 'string' },
-      layer: { type: 'string' },
-      steps: { type: 'string', default: 'auto' },
-      tolerance: { type: 'string' },
-      mode: { type: 'string', default: PARAMETERS.mode.default },
-      sim: { type: 'string', default: PARAMETERS.sim.default },
-      method: { type: 'string', default: PARAMETERS.method.default },
-      rule: { type: 'string' },
-      reference: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return;
-  }
-  if (positionals.length > 0) throw new UsageError('attribute takes its texts as --a TEXT --b TEXT');
-  if (values.a === undefined || values.b === undefined) throw new UsageError('attribute needs --a TEXT and --b TEXT');
-  const partial = {
-    a: values.a,
-    b: values.b,
+/** The flags of the commands that attribute (attribute, rank). */
+const ATTRIBUTION_OPTIONS = {
+  ...COMMON_OPTIONS,
+  layer: { type: 'string' },
+  steps: { type: 'string', default: 'auto' },
+  tolerance: { type: 'string' },
+  mode: { type: 'string', default: PARAMETERS.mode.default },
+  sim: { type: 'string', default: PARAMETERS.sim.default },
+  method: { type: 'string', default: PARAMETERS.method.default },
+  rule: { type: 'string' },
+  reference: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} satisfies ParseArgsConfig['options'];
+
+interface AttributionValues {
+  layer?: string;
+  steps: string;
+  tolerance?: string;
+  mode: string;
+  sim: string;
+  method: string;
+  rule?: string;
+  reference?: string;
+}
+
+/** The attribution settings the flags ask for (the layer stays undefined until the model is known). */
+function attributionSettings(values: AttributionValues): Omit<AttributionRequest, 'a' | 'b' | 'layer'> & { layer: number | undefined } {
+  const settings = {
+    layer: values.layer === undefined ? undefined : integer('layer', values.layer),
     steps: stepsFlag(values.steps),
     tolerance: values.tolerance === undefined ? undefined : toleranceFlag(values.tolerance),
     mode: oneOf(PARAMETERS.mode, values.mode),
@@ -236,25 +260,160 @@ async function attributeCommand(args: string[]): Promise<void> {
     rule: values.rule === undefined ? undefined : oneOf(PARAMETERS.rule, values.rule),
     reference: referenceFlag(values.reference),
   };
-  if (partial.tolerance !== undefined && partial.steps !== 'auto') throw new UsageError('--tolerance goes with --steps auto');
-  const layerFlag = values.layer === undefined ? undefined : integer('layer', values.layer);
+  if (settings.tolerance !== undefined && settings.steps !== 'auto') throw new UsageError('--tolerance goes with --steps auto');
+  return settings;
+}
 
+/**
+ * Starts the backend, loads --model (and, in exact mode, its fine-tuned exact variant
+ * when it has one) and runs `run` with an engine on them; frees everything after.
+ */
+async function withEngine<T>(
+  values: Parameters<typeof loadCliModel>[0] & { backend: string },
+  settings: Pick<ReturnType<typeof attributionSettings>, 'layer' | 'mode'>,
+  run: (engine: AttributionEngine, layer: number, backend: NodeBackend) => Promise<T>,
+): Promise<T> {
   const backend = await startNodeBackend(parseBackend(values.backend));
   const model = await loadCliModel(values);
-  // Exact mode explains the model's fine-tuned exact variant when it has one.
-  const variant = partial.mode === 'exact' ? exactVariantOf(model.id) : undefined;
+  const variant = settings.mode === 'exact' ? exactVariantOf(model.id) : undefined;
   const exactVariant = variant ? await loadBundledModel(variant) : undefined;
   const engine = new AttributionEngine(model, { exactVariant });
   try {
-    const request: AttributionRequest = { ...partial, layer: layerFlag ?? model.numLayers - 1 };
-    const result = await engine.attribute(request);
-    const report = attributionReport(model.id, result, { backend });
-    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : attributionTable(report));
+    return await run(engine, settings.layer ?? model.numLayers - 1, backend);
   } finally {
     engine.clearCache();
     model.dispose();
     exactVariant?.dispose();
   }
+}
+
+async function attributeCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: false,
+    strict: true,
+    options: { ...ATTRIBUTION_OPTIONS, a: { type: 'string' }, b: { type: 'string' } },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (positionals.length > 0) throw new UsageError('attribute takes its texts as --a TEXT --b TEXT');
+  if (values.a === undefined || values.b === undefined) throw new UsageError('attribute needs --a TEXT and --b TEXT');
+  const settings = attributionSettings(values);
+  await withEngine(values, settings, async (engine, layer, backend) => {
+    const result = await engine.attribute({ ...settings, a: values.a!, b: values.b!, layer });
+    const report = attributionReport(engine.model.id, result, { backend });
+    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : attributionTable(report));
+  });
+}
+
+/** Largest passage file read (the passages kept are far less: MAX_PASSAGES × MAX_PASSAGE_LENGTH). */
+const MAX_PASSAGE_FILE_BYTES = 256 * 2 ** 20;
+
+/** --passages FILE, parsed by its extension; problems go to stderr, none left is an error. */
+function readPassages(file: string): string[] {
+  let content: string;
+  try {
+    if (statSync(file).size > MAX_PASSAGE_FILE_BYTES) throw new Error(`larger than ${MAX_PASSAGE_FILE_BYTES / 2 ** 20} MB`);
+    content = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    throw new Error(`cannot read --passages "${file}": ${why}`, { cause: error });
+  }
+  const { passages, problems } = parsePassages(content, file);
+  if (passages.length === 0) throw new Error(`no passages in "${file}" (${passageFormat(file)}): ${problems.join('; ')}`);
+  for (const problem of problems) process.stderr.write(`pairlens: ${file}: ${problem}\n`);
+  return passages;
+}
+
+/** Progress on one stderr line, rewritten in place; only when stderr is a terminal. */
+function terminalProgress(): { onProgress?: (p: RankProgress) => void; done: () => void } {
+  if (!process.stderr.isTTY) return { done: () => {} };
+  let last = 0;
+  return {
+    onProgress: (p) => {
+      const now = performance.now();
+      if (now - last < 100 && p.within !== null) return;
+      last = now;
+      const within = p.within ? ` (${p.within.stepsDone}/${p.within.levelEvaluations} points)` : '';
+      const line = p.phase === 'scoring' ? `scoring ${p.scored}` : `attributing ${p.passagesDone + (p.within ? 1 : 0)}/${p.passagesTotal}${within}`;
+      process.stderr.write(`\rpairlens: ${line}\x1b[K`);
+    },
+    done: () => process.stderr.write('\r\x1b[K'),
+  };
+}
+
+async function rankCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    allowPositionals: false,
+    strict: true,
+    options: { ...ATTRIBUTION_OPTIONS, query: { type: 'string' }, passages: { type: 'string' }, top: { type: 'string' } },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (values.query === undefined || values.passages === undefined) throw new UsageError('rank needs --query TEXT and --passages FILE');
+  if (values.query.trim() === '') throw new UsageError('--query is empty');
+  const top = values.top === undefined ? undefined : integer('top', values.top);
+  if (top !== undefined && top < 1) throw new UsageError(`--top must be 1 or more, not "${values.top}"`);
+  const settings = attributionSettings(values);
+  const passages = readPassages(values.passages);
+
+  await withEngine(values, settings, async (engine, layer, backend) => {
+    const request: RankRequest = { ...settings, query: values.query!, passages, layer, top };
+    const progress = terminalProgress();
+    const outcome = await rankPassages(engine, engine.model, request, { onProgress: progress.onProgress }).finally(progress.done);
+    const report = rankReport(engine.model.id, { request, ...outcome }, { backend });
+    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : rankTable(report, outcome.results));
+  });
+}
+
+/** `text` on one line, at most `width` characters. */
+function shorten(text: string, width: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
+
+/** The passage's `n` words that add most to ΣA, with their sums over the query: "cat +0.412". */
+function topWords(result: AttributionResult, contributions: readonly number[], n = 3): string {
+  const labels = wordLabels(result.tokensB, result.wordsB);
+  const sums = new Array<number>(labels.length).fill(0);
+  contributions.forEach((c, j) => (sums[result.wordsB[j]] += c));
+  return sums
+    .map((sum, w) => ({ sum, label: shorten(labels[w], 14) }))
+    .sort((x, y) => y.sum - x.sum)
+    .slice(0, n)
+    .map(({ label, sum }) => `${label} ${sum >= 0 ? '+' : '−'}${Math.abs(sum).toFixed(3)}`)
+    .join(', ');
+}
+
+/**
+ * A plain-text ranking for terminals: one row per attributed passage with its score,
+ * ΣA, its three words that add most to ΣA (word sums of its contributions) and the text.
+ */
+function rankTable(report: RankReport, results: RankOutcome['results']): string {
+  const byRank = new Map(results.map((r) => [r.rank.rank, r.result]));
+  const rows = report.results.map((row) => ({ row, words: topWords(byRank.get(row.rank)!, row.contributions) }));
+  const wordsWidth = Math.max(9, ...rows.map((r) => r.words.length));
+  const number = (v: number) => v.toFixed(4).padStart(8);
+  const steps = report.steps === 'auto' ? `steps auto, tolerance ${report.tolerance}` : `${report.steps} steps`;
+  const notConverged = report.results.filter((r) => r.converged === false).length;
+  const lines = [
+    `${report.model}, layer ${report.layer}, ${report.mode}, ${report.sim}, ${report.method}: ${report.passages} passage${report.passages === 1 ? '' : 's'} scored, ${report.results.length} attributed`,
+    `${report.rule}, up to ${report.evaluations} evaluations per text, ${steps}, reference ${report.reference ? referenceLabel(report.reference) : 'none'}; ${report.backend}, PairLens ${report.version}`,
+    `query: ${shorten(report.query, 90)}`,
+    '',
+    `${'rank'.padStart(4)} ${'score'.padStart(8)}  ${'ΣA'.padStart(8)}  ${'top words'.padEnd(wordsWidth)}  passage`,
+    ...rows.map(({ row, words }) => `${String(row.rank).padStart(4)} ${number(row.score)}  ${number(row.sum)}  ${words.padEnd(wordsWidth)}  ${shorten(row.text, 60)}`),
+  ];
+  const rest = report.passages - report.results.length;
+  if (rest > 0) lines.push(`(${rest} more passage${rest === 1 ? '' : 's'} scored, not attributed: --top)`);
+  if (notConverged > 0) lines.push(`(${notConverged} did not reach the tolerance within ${report.evaluations} points)`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** Runs the CLI and returns the exit code. */
@@ -273,6 +432,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'attribute':
         await attributeCommand(rest);
+        return 0;
+      case 'rank':
+        await rankCommand(rest);
         return 0;
       default:
         throw new UsageError(`unknown command "${command}" (try: pairlens --help)`);
