@@ -1,14 +1,12 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { waitForFinal } from './page-helpers.ts';
+import { linkParams, waitForFinal } from './page-helpers.ts';
 
 // Most explorer tests run on WASM: WebGPU on SwiftShader (no GPU here) is real but slow.
 const WASM = 'backend=wasm';
 
-function query(page: Page): URLSearchParams {
-  return new URL(page.url()).searchParams;
-}
+const query = linkParams;
 
 test('runs an attribution on WebGPU and draws the heatmap', async ({ page }) => {
   await page.goto(`./?a=${encodeURIComponent('Cats sleep.')}&b=${encodeURIComponent('Dogs nap.')}&steps=8`);

@@ -7,7 +7,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { hubRequests, resetHub, setHubOffline, TEST_ORG, useTestHub } from './hub-helpers.ts';
-import { expectServing, waitForFinal } from './page-helpers.ts';
+import { expectServing, linkParams, waitForFinal } from './page-helpers.ts';
 
 const WASM = 'backend=wasm';
 
@@ -26,7 +26,7 @@ test('a Hub id typed into the Model box downloads with progress, explains a pair
   await expectServing(page, 'use-lite');
   await loadTyped(page, `${TEST_ORG}/bert`);
   await expectServing(page, `${TEST_ORG}/bert`);
-  expect(new URL(page.url()).searchParams.get('model')).toBe(`${TEST_ORG}/bert`);
+  expect(linkParams(page).get('model')).toBe(`${TEST_ORG}/bert`);
   await waitForFinal(page);
   await expect(page.getByTestId('explained-model')).toContainText(`${TEST_ORG}/bert`);
   await expect(page.getByLabel('Layer')).toHaveValue('1');

@@ -18,3 +18,8 @@ export async function waitForFinal(page: Page): Promise<void> {
 export async function expectServing(page: Page, id: string): Promise<void> {
   await expect(page.getByRole('status')).toContainText(`Model: ${id} ready`, { timeout: 60_000 });
 }
+
+/** The view's parameters in the page's link: its fragment (`#a=…`), which never reaches the server. */
+export function linkParams(page: Page): URLSearchParams {
+  return new URLSearchParams(new URL(page.url()).hash.slice(1));
+}

@@ -17,6 +17,7 @@ import { ModelPicker } from './models/ModelPicker.tsx';
 import { Heatmap } from './heatmap/Heatmap.tsx';
 import type { HeatmapData } from './heatmap/data.ts';
 import type { HeatmapView } from './heatmap/view.ts';
+import { RankView } from './rank/RankView.tsx';
 import { useAttribution } from './use-attribution.ts';
 import { useMakeExact } from './use-make-exact.ts';
 import { useModelWorker, type LoadFailure, type ModelStatus } from './use-model-worker.ts';
@@ -45,7 +46,9 @@ function heatmapData(result: AttributionResult, level: 'token' | 'word', hideSpe
 }
 
 export function App() {
-  const { view, notices, update, dismissNotices } = useUrlView();
+  const url = useUrlView();
+  const { page, view, notices, update, change, dismissNotices } = url;
+  const onExplorer = page === 'explorer';
   const [settings, setSettings] = useState<ModelSettings>(loadSettings);
   const [recent, setRecent] = useState<string[]>(recentModels);
   const [modelError, setModelError] = useState<string | null>(null);
@@ -86,7 +89,8 @@ export function App() {
     setModelError(null);
     update({ model: id, layer: null }, 'push');
   };
-  const similarity = useSimilarity(client, ready ? view.model : null, view.a, view.b);
+  // Only the page shown runs work in the worker (one job at a time there).
+  const similarity = useSimilarity(client, ready && onExplorer ? view.model : null, view.a, view.b);
 
   const layerValid = view.layer === null || view.layer < status.numLayers;
   const layer = view.layer !== null && layerValid ? view.layer : status.numLayers - 1;
@@ -101,10 +105,10 @@ export function App() {
   );
   const request: AttributionRequest | null = useMemo(
     () =>
-      ready && !makeExact.running && !isBlank(view.a) && !isBlank(view.b)
+      ready && onExplorer && !makeExact.running && !isBlank(view.a) && !isBlank(view.b)
         ? { a: view.a, b: view.b, layer, ...quadrature, mode: view.mode, sim: view.sim }
         : null,
-    [ready, makeExact.running, view.a, view.b, layer, quadrature, view.mode, view.sim],
+    [ready, onExplorer, makeExact.running, view.a, view.b, layer, quadrature, view.mode, view.sim],
   );
   // A new exact variant (made or restored here) changes exact results for the same request.
   const modelsKey = `${status.modelId}|${status.exactVariant?.id ?? 'shifted'}`;
@@ -140,10 +144,10 @@ export function App() {
         </div>
       )}
 
-      <nav className="gallery" aria-label="Examples">
-        {EXAMPLES.map((example) => (
-          <button key={example.title} type="button" title={example.what} onClick={() => update({ a: example.a, b: example.b }, 'push')}>
-            {example.title}
+      <nav className="pages" aria-label="Pages">
+        {(['explorer', 'rank'] as const).map((p) => (
+          <button key={p} type="button" aria-current={page === p ? 'page' : undefined} onClick={() => change({ page: p }, 'push')}>
+            {p === 'explorer' ? 'Pair explorer' : 'Rank passages'}
           </button>
         ))}
       </nav>
@@ -163,98 +167,122 @@ export function App() {
         onForgetDownloads={() => client.clearDownloadCache()}
       />
 
-      <section className="inputs">
-        <SentenceBox label="Sentence A" value={view.a} onChange={(a) => update({ a }, 'replace')} dropped={similarity.result?.droppedA ?? 0} maxTokens={status.maxTokens} />
-        <SentenceBox label="Sentence B" value={view.b} onChange={(b) => update({ b }, 'replace')} dropped={similarity.result?.droppedB ?? 0} maxTokens={status.maxTokens} />
-      </section>
-
-      <section className="result" aria-live="polite">
-        {isBlank(view.a) || isBlank(view.b) ? (
-          <p className="hint">Type a sentence in both boxes to compare them.</p>
-        ) : similarity.result ? (
-          <p>
-            Cosine similarity <strong data-testid="similarity">{similarity.result.similarity.toFixed(4)}</strong>
-            <span className="muted">
-              {' '}
-              ({similarity.result.tokensA.length} × {similarity.result.tokensB.length} tokens)
-            </span>
-          </p>
-        ) : ready ? (
-          <p className="muted">Computing…</p>
-        ) : null}
-        {similarity.error && <p className="error">{similarity.error}</p>}
-      </section>
-
-      {ready && (
-        <Controls view={view} numLayers={status.numLayers} layer={layer} onChange={(patch) => update(patch, 'push')} />
-      )}
-      {ready && (
-        <ExactVariantPanel
-          modelId={view.model}
-          exactVariant={status.exactVariant}
-          storedVariant={status.storedVariant}
-          run={makeExact}
-          onUseStored={() => client.useStoredExact()}
-          onForgetStored={() => client.forgetStoredExact()}
-        />
-      )}
-
-      {request && (
-        <Convergence
-          settings={view}
-          result={result}
-          progress={attribution.progress}
-          points={attribution.convergence}
-          running={attribution.running}
-          onCancel={attribution.cancel}
-        />
-      )}
-      {attribution.cancelled && <p className="muted">Cancelled. Change an input or a control to compute again.</p>}
-      {attribution.error && <p className="error">{attribution.error}</p>}
-
-      <section className="heatmap-panel">
-        <div className="heatmap-options">
-          <div role="radiogroup" aria-label="Level">
-            {(['token', 'word'] as const).map((l) => (
-              <label key={l}>
-                <input type="radio" name="level" checked={level === l} onChange={() => setLevel(l)} />
-                {l === 'token' ? 'Tokens' : 'Words'}
-              </label>
-            ))}
-          </div>
-          <label>
-            <input type="checkbox" checked={hideSpecial} onChange={(e) => setHideSpecial(e.target.checked)} disabled={level === 'word'} />
-            Hide special and whitespace tokens (totals still include them)
-          </label>
-        </div>
-        {result && !result.final && (
-          <p className="muted">
-            <span className="badge partial">partial</span> level {result.level}, {result.evaluations} evaluations per text: a
-            complete estimate, refined while the run goes on.
-          </p>
-        )}
-        <Heatmap data={data} onReady={setHeatmapView} />
-        {result && (
-          <ExportBar result={result} modelId={view.model} heatmap={heatmapView} backend={backendName} />
-        )}
-      </section>
-
-      {result && (
-        <div className="panels">
-          <Diagnostics result={result} backend={backendName} />
-          <TopPairs result={result} />
-        </div>
-      )}
-
-      {request && (
-        <LayerStrip
+      <div hidden={onExplorer}>
+        <RankView
           client={client}
-          base={{ a: view.a, b: view.b, ...quadrature, sim: view.sim }}
-          context={modelsKey}
-          numLayers={status.numLayers}
-          selected={layer}
-          onSelect={(l) => update({ layer: l }, 'push')}
+          ready={ready && !makeExact.running}
+          active={!onExplorer}
+          url={url}
+          model={{ numLayers: status.numLayers, layer, modelsKey, backend: backendName }}
         />
+      </div>
+
+      {onExplorer && (
+        <div className="explorer">
+          <nav className="gallery" aria-label="Examples">
+            {EXAMPLES.map((example) => (
+              <button key={example.title} type="button" title={example.what} onClick={() => update({ a: example.a, b: example.b }, 'push')}>
+                {example.title}
+              </button>
+            ))}
+          </nav>
+
+          <section className="inputs">
+            <SentenceBox label="Sentence A" value={view.a} onChange={(a) => update({ a }, 'replace')} dropped={similarity.result?.droppedA ?? 0} maxTokens={status.maxTokens} />
+            <SentenceBox label="Sentence B" value={view.b} onChange={(b) => update({ b }, 'replace')} dropped={similarity.result?.droppedB ?? 0} maxTokens={status.maxTokens} />
+          </section>
+
+          <section className="result" aria-live="polite">
+            {isBlank(view.a) || isBlank(view.b) ? (
+              <p className="hint">Type a sentence in both boxes to compare them.</p>
+            ) : similarity.result ? (
+              <p>
+                Cosine similarity <strong data-testid="similarity">{similarity.result.similarity.toFixed(4)}</strong>
+                <span className="muted">
+                  {' '}
+                  ({similarity.result.tokensA.length} × {similarity.result.tokensB.length} tokens)
+                </span>
+              </p>
+            ) : ready ? (
+              <p className="muted">Computing…</p>
+            ) : null}
+            {similarity.error && <p className="error">{similarity.error}</p>}
+          </section>
+
+          {ready && (
+            <Controls view={view} numLayers={status.numLayers} layer={layer} onChange={(patch) => update(patch, 'push')} />
+          )}
+          {ready && (
+            <ExactVariantPanel
+              modelId={view.model}
+              exactVariant={status.exactVariant}
+              storedVariant={status.storedVariant}
+              run={makeExact}
+              onUseStored={() => client.useStoredExact()}
+              onForgetStored={() => client.forgetStoredExact()}
+            />
+          )}
+
+          {request && (
+            <Convergence
+              settings={view}
+              result={result}
+              progress={attribution.progress}
+              points={attribution.convergence}
+              running={attribution.running}
+              onCancel={attribution.cancel}
+            />
+          )}
+          {attribution.cancelled && <p className="muted">Cancelled. Change an input or a control to compute again.</p>}
+          {attribution.error && <p className="error">{attribution.error}</p>}
+
+          <div className="explorer-main">
+          <section className="heatmap-panel">
+            <div className="heatmap-options">
+              <div role="radiogroup" aria-label="Level">
+                {(['token', 'word'] as const).map((l) => (
+                  <label key={l}>
+                    <input type="radio" name="level" checked={level === l} onChange={() => setLevel(l)} />
+                    {l === 'token' ? 'Tokens' : 'Words'}
+                  </label>
+                ))}
+              </div>
+              <label>
+                <input type="checkbox" checked={hideSpecial} onChange={(e) => setHideSpecial(e.target.checked)} disabled={level === 'word'} />
+                Hide special and whitespace tokens (totals still include them)
+              </label>
+            </div>
+            {result && !result.final && (
+              <p className="muted">
+                <span className="badge partial">partial</span> level {result.level}, {result.evaluations} evaluations per text: a
+                complete estimate, refined while the run goes on.
+              </p>
+            )}
+            <Heatmap data={data} onReady={setHeatmapView} />
+            {result && (
+              <ExportBar result={result} modelId={view.model} heatmap={heatmapView} backend={backendName} />
+            )}
+          </section>
+
+          {result && (
+            <div className="panels">
+              <Diagnostics result={result} backend={backendName} />
+              <TopPairs result={result} />
+            </div>
+          )}
+          </div>
+
+          {request && (
+            <LayerStrip
+              client={client}
+              base={{ a: view.a, b: view.b, ...quadrature, sim: view.sim }}
+              context={modelsKey}
+              numLayers={status.numLayers}
+              selected={layer}
+              onSelect={(l) => update({ layer: l }, 'push')}
+            />
+          )}
+        </div>
       )}
 
       <HowItWorks />

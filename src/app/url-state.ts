@@ -175,8 +175,30 @@ function leftOut(view: ViewState, key: keyof ViewState): ViewState[keyof ViewSta
   return key === 'rule' ? impliedRule(view.steps, undefined) : DEFAULT_VIEW[key];
 }
 
-/** The query string for a view; defaults are left out to keep links short. */
+/** The attribution settings both pages share: a view without the explorer's texts. */
+export type Settings = Omit<ViewState, 'a' | 'b'>;
+
+export function settingsOf(view: ViewState): Settings {
+  const settings: Partial<ViewState> = { ...view };
+  delete settings.a;
+  delete settings.b;
+  return settings as Settings;
+}
+
+/** The parameters of a view (no leading "?" or "#"); defaults are left out to keep links short. */
 export function serializeView(view: ViewState): string {
+  return viewParams(view).toString();
+}
+
+/** The parameters of the settings alone (the Rank view carries its own texts). */
+export function serializeSettings(settings: Settings): string {
+  const params = viewParams({ ...settings, a: '', b: '' });
+  params.delete('a');
+  params.delete('b');
+  return params.toString();
+}
+
+function viewParams(view: ViewState): URLSearchParams {
   const params = new URLSearchParams();
   for (const key of KEYS) {
     const value = view[key];
@@ -186,5 +208,40 @@ export function serializeView(view: ViewState): string {
     if (!always && (value === null || value === leftOut(view, key))) continue;
     params.set(key, String(value));
   }
-  return `?${params.toString()}`;
+  return params;
+}
+
+/** The app's pages; a link names one with `page=` (none: the explorer). */
+export type Page = 'explorer' | 'rank';
+
+export interface LinkLocation {
+  page: Page;
+  /** The view's parameters, for parseView. */
+  params: string;
+  /** True for a link in the old form (`?a=…`), whose texts reached the server: rewrite it as a fragment. */
+  fromQuery: boolean;
+}
+
+/** Parameters of the old query-string links, which now live in the fragment. */
+const LINK_KEYS = new Set<string>([...KEYS, 'page', 'q', 'texts', 'sel', 'cmp']);
+
+/**
+ * Where a link keeps its view: in the fragment (`#a=…`), which browsers never send to
+ * the server; links from before (`?a=…`) are read from the query string when the
+ * fragment holds nothing.
+ */
+export function parseLocation(search: string, hash: string): LinkLocation {
+  const fragment = new URLSearchParams(hash.replace(/^#/, ''));
+  const query = new URLSearchParams(search);
+  const fromQuery = fragment.size === 0 && [...query.keys()].some((key) => LINK_KEYS.has(key));
+  const params = fromQuery ? query : fragment;
+  return { page: params.get('page') === 'rank' ? 'rank' : 'explorer', params: params.toString(), fromQuery };
+}
+
+/** The query string left once a link's view moves to the fragment: only what is not part of a view (e.g. the test-only backend switch). */
+export function nonViewQuery(search: string): string {
+  const query = new URLSearchParams(search);
+  for (const key of [...query.keys()]) if (LINK_KEYS.has(key)) query.delete(key);
+  const rest = query.toString();
+  return rest ? `?${rest}` : '';
 }

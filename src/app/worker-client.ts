@@ -8,6 +8,7 @@ import type {
   BackendName,
   LoadModelRequest,
   MakeExactSettings,
+  RankRequest,
   WorkerEvent,
   WorkerRequest,
 } from '../worker/protocol.ts';
@@ -75,6 +76,13 @@ export class ModelWorkerClient {
   attribute(request: AttributionRequest): number {
     const jobId = this.nextJobId++;
     this.send({ type: 'attribute', jobId, request });
+    return jobId;
+  }
+
+  /** Starts ranking passages against a query ('rank-*' events carry the returned id). */
+  rank(request: RankRequest): number {
+    const jobId = this.nextJobId++;
+    this.send({ type: 'rank', jobId, request });
     return jobId;
   }
 

@@ -1,6 +1,6 @@
 /**
- * Runs attribution jobs in the worker, one at a time: a new job or a cancel aborts
- * the running one between chunks, so stale work stops as soon as possible. Results
+ * Runs attribution and ranking jobs in the worker, one at a time: a new job or a
+ * cancel aborts the running one between chunks, so stale work stops as soon as possible. Results
  * come after complete quadrature levels ('attribution'), progress between them
  * ('attribution-progress', throttled).
  */
@@ -11,6 +11,7 @@ import {
   type AttributionResult,
 } from '../attribution/engine.ts';
 import { isAbortError } from '../attribution/errors.ts';
+import { rankPassages, type RankProgress, type RankRequest } from '../attribution/rank.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import type { WorkerEvent } from './protocol.ts';
 
@@ -47,8 +48,6 @@ export class AttributionJobs {
   }
 
   start(jobId: number, request: AttributionRequest): void {
-    this.running?.controller.abort();
-    const controller = new AbortController();
     const send = (result: AttributionResult, final: boolean) => {
       // Each message gets its own copy of the matrix, handed over without another copy.
       const matrix = result.matrix.slice();
@@ -58,9 +57,45 @@ export class AttributionJobs {
     const onProgress = (progress: AttributionProgress) => {
       if (throttle(progress, performance.now())) this.post({ type: 'attribution-progress', jobId, progress: { ...progress } });
     };
-    const done = this.engine
-      .attribute(request, { signal: controller.signal, onPartial: (partial) => send(partial, false), onProgress })
-      .then((result) => send(result, true))
+    this.run(jobId, async (signal) => {
+      const result = await this.engine.attribute(request, { signal, onPartial: (partial) => send(partial, false), onProgress });
+      send(result, true);
+    });
+  }
+
+  /**
+   * Ranks passages against a query (attribution/rank.ts): 'rank-scores' once, then a
+   * 'rank-passage' per attributed passage in rank order, 'rank-done' at the end. The
+   * query's P stays in the engine's cache, as do the passages': opening one in the
+   * explorer afterwards costs nothing.
+   */
+  startRank(jobId: number, request: RankRequest): void {
+    let last = -Infinity;
+    const onProgress = (progress: RankProgress) => {
+      const now = performance.now();
+      if (progress.within !== null && now - last < PROGRESS_INTERVAL_MS) return;
+      last = now;
+      this.post({ type: 'rank-progress', jobId, progress: { ...progress, within: progress.within && { ...progress.within } } });
+    };
+    this.run(jobId, async (signal) => {
+      const outcome = await rankPassages(this.engine, this.engine.model, request, {
+        signal,
+        onProgress,
+        onScores: (scores) => this.post({ type: 'rank-scores', jobId, scores }),
+        onPassage: (rank, result) => {
+          const matrix = result.matrix.slice();
+          this.post({ type: 'rank-passage', jobId, rank, result: { ...result, matrix } }, [matrix.buffer]);
+        },
+      });
+      this.post({ type: 'rank-done', jobId, queryTokens: outcome.queryTokens, textsComputed: outcome.textsComputed, ms: outcome.ms });
+    });
+  }
+
+  /** Runs one job, cancelling the one before: stale work stops between chunks. */
+  private run(jobId: number, work: (signal: AbortSignal) => Promise<void>): void {
+    this.running?.controller.abort();
+    const controller = new AbortController();
+    const done = work(controller.signal)
       .catch((error: unknown) => {
         if (isAbortError(error)) this.post({ type: 'cancelled', jobId });
         else this.post({ type: 'error', jobId, message: (error as Error).message, fatal: false });

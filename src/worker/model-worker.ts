@@ -186,8 +186,14 @@ scope.onmessage = (message: MessageEvent<WorkerRequest>) => {
       jobs.start(request.jobId, request.request);
       break;
     }
+    case 'rank': {
+      const jobs = host.jobs;
+      if (!jobs) return notLoaded(request.jobId);
+      jobs.startRank(request.jobId, request.request);
+      break;
+    }
     case 'cancel':
-      // Embedding jobs are short and run to the end; attribution jobs stop between chunks.
+      // Embedding jobs are short and run to the end; attribution and ranking jobs stop between chunks.
       host.jobs?.cancel(request.jobId);
       break;
     case 'make-exact':

@@ -6,9 +6,10 @@
 
 import type { AttributionProgress, AttributionRequest, AttributionResult } from '../attribution/engine.ts';
 import type { EmbeddedText } from '../model/encoder.ts';
+import type { RankedScore, RankProgress, RankRequest } from '../attribution/rank.ts';
 import type { HeldOutFigures, VariantProgress, VariantRecord } from '../exact/variant.ts';
 
-export type { AttributionProgress, AttributionRequest, AttributionResult };
+export type { AttributionProgress, AttributionRequest, AttributionResult, RankedScore, RankProgress, RankRequest };
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'wasm', 'cpu'];
@@ -62,6 +63,8 @@ export type WorkerRequest =
   | { type: 'embed'; jobId: number; texts: string[] }
   /** Starts an attribution; a running one is cancelled first (new input makes old work stale). */
   | { type: 'attribute'; jobId: number; request: AttributionRequest }
+  /** Ranks passages against a query and attributes them in rank order; like 'attribute', it cancels a running job. */
+  | { type: 'rank'; jobId: number; request: RankRequest }
   | { type: 'cancel'; jobId: number }
   /** Forgets every model file downloaded from the Hub. */
   | { type: 'clear-download-cache' }
@@ -100,6 +103,14 @@ export type WorkerEvent =
    * about 20 a second, and always the one that completes a level.
    */
   | { type: 'attribution-progress'; jobId: number; progress: AttributionProgress }
+  /** A ranking's scores (every passage, by rank), from the embeddings, before any attribution. */
+  | { type: 'rank-scores'; jobId: number; scores: RankedScore[] }
+  /** One passage's final attribution (query = A), in rank order; `matrix` is transferred. */
+  | { type: 'rank-passage'; jobId: number; rank: RankedScore; result: AttributionResult }
+  /** Scoring and attribution progress of a ranking (throttled like 'attribution-progress'). */
+  | { type: 'rank-progress'; jobId: number; progress: RankProgress }
+  /** The ranking is complete: `textsComputed` texts' P were computed for it (K passages: about K + 1). */
+  | { type: 'rank-done'; jobId: number; queryTokens: string[]; textsComputed: number; ms: number }
   | { type: 'cancelled'; jobId: number }
   | { type: 'download-cache-cleared'; message: string }
   | { type: 'exact-progress'; jobId: number; progress: VariantProgress }

@@ -1,7 +1,8 @@
-import { useState } from 'react';
 import type { AttributionResult } from '../../worker/protocol.ts';
 import { download, exportBaseName, exportCsv, exportJson } from '../exports.ts';
 import type { HeatmapView } from '../heatmap/view.ts';
+import { ExportMessage } from '../ExportMessage.tsx';
+import { useExportActions } from '../use-export-actions.ts';
 
 interface Props {
   result: AttributionResult;
@@ -16,28 +17,9 @@ interface Props {
  * on) may be exported: the buttons and file names say "partial", the files "final": false.
  */
 export function ExportBar({ result, modelId, heatmap, backend }: Props) {
-  const [message, setMessage] = useState<string | null>(null);
+  const { message, copyLink, downloadPng } = useExportActions();
   const base = exportBaseName(result);
   const partial = result.final ? '' : 'partial ';
-
-  async function copyLink() {
-    try {
-      await navigator.clipboard.writeText(window.location.href);
-      setMessage('Link copied.');
-    } catch {
-      // Clipboard access can be refused (permissions, insecure context): show the link instead.
-      setMessage(`Copy this link: ${window.location.href}`);
-    }
-  }
-
-  async function exportPng() {
-    if (!heatmap) return;
-    try {
-      download(`${base}.png`, await heatmap.toPngBlob(2));
-    } catch (error) {
-      setMessage(`PNG export failed: ${(error as Error).message}`);
-    }
-  }
 
   return (
     <div className="export-bar">
@@ -47,7 +29,7 @@ export function ExportBar({ result, modelId, heatmap, backend }: Props) {
       <button type="button" onClick={() => download(`${base}.csv`, exportCsv(modelId, result, { backend }), 'text/csv')}>
         Export {partial}CSV
       </button>
-      <button type="button" disabled={!heatmap} onClick={() => void exportPng()}>
+      <button type="button" disabled={!heatmap} onClick={() => heatmap && void downloadPng(`${base}.png`, () => heatmap.toPngBlob(2))}>
         Export PNG
       </button>
       <button
@@ -60,11 +42,7 @@ export function ExportBar({ result, modelId, heatmap, backend }: Props) {
       <button type="button" onClick={() => void copyLink()}>
         Copy link
       </button>
-      {message && (
-        <span className="muted" role="note">
-          {message}
-        </span>
-      )}
+      <ExportMessage message={message} />
     </div>
   );
 }

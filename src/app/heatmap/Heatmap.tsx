@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { HeatmapData } from './data.ts';
+import { plotRoom } from './layout.ts';
 import { HeatmapView } from './view.ts';
 import './heatmap.css';
 
@@ -23,10 +24,14 @@ export function Heatmap({ data, onReady, className }: HeatmapProps) {
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
-    const view = new HeatmapView(host);
+    const view = new HeatmapView(host, plotRoom(host.clientWidth));
     viewRef.current = view;
     onReadyRef.current?.(view);
+    // The heatmap grows with the room it has (a wide window) and shrinks to a phone's.
+    const resize = new ResizeObserver(() => view.setOptions(plotRoom(host.clientWidth)));
+    resize.observe(host);
     return () => {
+      resize.disconnect();
       onReadyRef.current?.(null);
       view.dispose();
       viewRef.current = null;

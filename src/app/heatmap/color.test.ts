@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NEGATIVE_END_COLOR, NEUTRAL_COLOR, POSITIVE_END_COLOR, makeColorScale } from './color.ts';
+import { INK, inkOn, NEGATIVE_END_COLOR, NEUTRAL_COLOR, POSITIVE_END_COLOR, makeColorScale } from './color.ts';
 
 describe('colour scale', () => {
   it('is symmetric around 0 with the neutral colour in the middle', () => {
@@ -31,5 +31,14 @@ describe('colour scale', () => {
     const color = makeColorScale(2);
     expect(color(1)).not.toBe(color(-1));
     expect(color(1)).toBe(makeColorScale(4)(2));
+  });
+});
+
+describe('inkOn', () => {
+  it('writes white on the dark ends of the scale and ink on the light middle', () => {
+    expect(inkOn(POSITIVE_END_COLOR)).toBe('#ffffff');
+    expect(inkOn(NEGATIVE_END_COLOR)).toBe('#ffffff');
+    expect(inkOn(NEUTRAL_COLOR)).toBe(INK);
+    expect(inkOn('not a colour')).toBe(INK);
   });
 });

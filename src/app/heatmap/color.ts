@@ -48,3 +48,18 @@ export function makeColorScale(m: number): (v: number) => string {
 export function legendStops(n = 11): { offset: number; color: string }[] {
   return Array.from({ length: n }, (_, k) => ({ offset: k / (n - 1), color: divergingColor(k / (n - 1)) }));
 }
+
+/**
+ * Text colour on a background of the diverging scale ("rgb(r, g, b)"): white on the
+ * dark ends, INK elsewhere (relative luminance below 0.3 counts as dark).
+ */
+export function inkOn(background: string): string {
+  const match = /^rgb\((\d+), (\d+), (\d+)\)$/.exec(background);
+  if (!match) return INK;
+  const linear = (c: string) => {
+    const v = Number(c) / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = 0.2126 * linear(match[1]) + 0.7152 * linear(match[2]) + 0.0722 * linear(match[3]);
+  return luminance < 0.3 ? '#ffffff' : INK;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellSizeFor, computeLayout, hitTest, labelStride, truncateLabel } from './layout.ts';
+import { cellSizeFor, computeLayout, hitTest, labelStride, plotRoom, truncateLabel } from './layout.ts';
 import { matrix } from './matrix.test-support.ts';
 
 describe('layout', () => {
@@ -51,5 +51,16 @@ describe('layout', () => {
     expect(hitTest(L, L.plotX + mid(1), L.colSumY + 5)).toEqual({ kind: 'col-sum', col: 1 });
     expect(hitTest(L, L.plotX - 1, L.plotY + 1)).toBeNull();
     expect(hitTest(L, L.plotX + L.plotW, L.plotY + 1)).toBeNull();
+  });
+});
+
+describe('plotRoom', () => {
+  it('gives a wide host a larger plot and larger cells, a narrow one the minimum', () => {
+    expect(plotRoom(0)).toEqual({});
+    expect(plotRoom(375)).toEqual({ maxPlot: 300, maxCell: 36 });
+    expect(plotRoom(900)).toEqual({ maxPlot: 600, maxCell: 50 });
+    expect(plotRoom(1100)).toEqual({ maxPlot: 800, maxCell: 64 });
+    // Wider hosts draw short texts with larger cells than the old fixed 600 px plot did.
+    expect(cellSizeFor(12, plotRoom(1100))).toBeGreaterThan(cellSizeFor(12));
   });
 });

@@ -37,6 +37,18 @@ export function cellSizeFor(n: number, opts: LayoutOptions = {}): number {
   return clamp(Math.floor(maxPlot / Math.max(1, n)), minCell, maxCell);
 }
 
+/**
+ * Layout options for a host `width` px wide: the plot aims at the width left once labels
+ * and sum bars take about 260 px (in 50 px steps, so a resize does not redraw at every
+ * pixel), at least 300 px (smaller screens scale the drawing down whole), and cells
+ * of short texts grow with it (a twelfth of the plot, 36 to 64 px).
+ */
+export function plotRoom(width: number): LayoutOptions {
+  if (!(width > 0)) return {};
+  const maxPlot = Math.max(300, Math.floor((width - 260) / 50) * 50);
+  return { maxPlot, maxCell: Math.max(36, Math.min(64, Math.floor(maxPlot / 12))) };
+}
+
 export function labelFontSize(cell: number): number {
   return clamp(Math.round(cell * 0.75), 8, 13);
 }

@@ -28,7 +28,7 @@ export class HeatmapView {
   private readonly tooltip: Tooltip;
   private readonly live: HTMLDivElement;
   private readonly gradientId: string;
-  private readonly options: LayoutOptions;
+  private options: LayoutOptions;
   /** Aborted by dispose(), which removes every listener the view added. */
   private readonly listening = new AbortController();
 
@@ -108,6 +108,15 @@ export class HeatmapView {
     this.root.addEventListener('keydown', this.onKeyDown, { signal });
     this.root.addEventListener('focus', this.onFocus, { signal });
     this.root.addEventListener('blur', this.onBlur, { signal });
+  }
+
+  /** New layout options (the room the host gives): the drawing is laid out again when they change. */
+  setOptions(options: LayoutOptions): void {
+    if (JSON.stringify(options) === JSON.stringify(this.options)) return;
+    this.options = options;
+    const data = this.data;
+    this.shapeKey = '';
+    if (data) this.render(data);
   }
 
   render(data: HeatmapData): void {
