@@ -198,3 +198,22 @@ test('cancel stops a ranking; editing mid-run shows only the new query', async (
   await expect(page.getByTestId('query-words')).toContainText('bakers');
   await expect(page.getByTestId('query-words')).not.toContainText('lighthouses');
 });
+
+test('both pages use a wide window and stay within a 375 px one', async ({ page }) => {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto(`./?backend=wasm#a=${encodeURIComponent('Cats sleep on the warm sofa.')}&b=${encodeURIComponent('Dogs nap in the sun.')}&steps=8`);
+  await expect(page.getByTestId('attribution-status')).toHaveAttribute('data-final', 'true', { timeout: 90_000 });
+  const heatmap = await page.getByLabel('Attribution heatmap').boundingBox();
+  const diagnostics = await page.getByRole('heading', { name: 'Diagnostics' }).boundingBox();
+  // The heatmap takes more than a third of the window, with the diagnostics beside it, not below.
+  expect(heatmap?.width ?? 0).toBeGreaterThan(1400 / 3);
+  expect(diagnostics?.x ?? 0).toBeGreaterThan((heatmap?.x ?? 0) + (heatmap?.width ?? 0));
+
+  for (const link of [page.url(), await rankLinkTo(QUERY, PASSAGES.slice(0, 3))]) {
+    await page.goto(link);
+    await page.setViewportSize({ width: 375, height: 800 });
+    if (link.includes('page=rank')) await waitForRanking(page);
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.setViewportSize({ width: 1400, height: 900 });
+  }
+});

@@ -5,7 +5,7 @@
  * a passage to colour the query's words for it, tick two to ask why one is above the
  * other, open one in the explorer for the full heatmap.
  */
-import { useMemo, useState } from 'react';
+import { Fragment, useMemo, useState } from 'react';
 import { parsePassages } from '../../shared/passages.ts';
 import type { AttributionResult, RankRequest } from '../../worker/protocol.ts';
 import { Controls } from '../explorer/Controls.tsx';
@@ -160,9 +160,13 @@ export function Words({ shares, color }: { shares: readonly WordShare[]; color: 
   return (
     <>
       {shares.map((w, i) => (
-        <span key={i} className="word" style={{ background: color(w.value), color: inkOn(color(w.value)) }} title={`${w.word}: ${w.value.toFixed(4)}`} data-value={w.value}>
-          {w.word}
-        </span>
+        // The space between words is where lines may break.
+        <Fragment key={i}>
+          {i > 0 && ' '}
+          <span className="word" style={{ background: color(w.value), color: inkOn(color(w.value)) }} title={`${w.word}: ${w.value.toFixed(4)}`} data-value={w.value}>
+            {w.word}
+          </span>
+        </Fragment>
       ))}
     </>
   );
