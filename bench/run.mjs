@@ -7,9 +7,10 @@ import { register } from 'tsx/esm/api';
 
 register();
 registerHooks('../bin/extensionless-esm.mjs', import.meta.url);
-// `npm run bench -- --convergence …` measures the quadrature rules instead (convergence.ts).
+// `npm run bench -- --convergence …` measures the quadrature rules instead (convergence.ts),
+// `npm run bench -- --rank …` what ranking passages costs (rank.ts).
 const args = process.argv.slice(2);
-const convergence = args.includes('--convergence');
-const script = process.env.PAIRLENS_BENCH_SCRIPT ?? (convergence ? './convergence.ts' : './main.ts');
+const part = args.includes('--convergence') ? './convergence.ts' : args.includes('--rank') ? './rank.ts' : './main.ts';
+const script = process.env.PAIRLENS_BENCH_SCRIPT ?? part;
 const { main } = await import(script);
-process.exitCode = await main(args.filter((a) => a !== '--convergence'));
+process.exitCode = await main(args.filter((a) => a !== '--convergence' && a !== '--rank'));

@@ -109,6 +109,20 @@ test('ranks 10 passages in the embeddings order, explains each, and the export e
     // The list shows the same ΣA as the export.
     expect(Math.abs(shown[i].sum - row.sum)).toBeLessThan(1e-4);
   });
+
+  // The highlighted passages as HTML (inert, every passage) and PNG, and the CSV.
+  const saved = async (name: RegExp) => {
+    const file = page.waitForEvent('download');
+    await page.getByRole('button', { name }).click();
+    return readFileSync(await (await file).path());
+  };
+  const html = (await saved(/^Export HTML/)).toString('utf8');
+  for (const passage of PASSAGES) expect(html).toContain(passage.split(' ')[1].replace(/[.,]/g, '').toLowerCase());
+  expect(html).not.toContain('<script');
+  const png = await saved(/^Export PNG/);
+  expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+  const csv = (await saved(/^Export CSV/)).toString('utf8').split('\n');
+  expect(csv.filter((line) => /^\d+,/.test(line))).toHaveLength(10);
 });
 
 test('why X above Y: the query words add up to the ΣA difference, and the terms add up to the score difference', async ({ page }) => {
