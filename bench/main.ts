@@ -316,6 +316,14 @@ function printReport(rows: Row[], targets: Target[], nodeRun: NodeRun | null, br
           `layer switch ${fmtMs(s.cacheSwitch.layerSwitchMs)}, similarity switch ${fmtMs(s.cacheSwitch.simSwitchMs)}`,
       );
     }
+    if (name === 'wasm-node' && nodeRun?.batch) {
+      const b = nodeRun.batch;
+      out.push(
+        `  batch (${b.pairs} example pairs, ${b.distinctTexts} texts, ${b.repeatedTexts} repeated; N = ${b.steps}, last layer): ` +
+          `${b.withCache.pairsPerMinute.toFixed(1)} pairs/min with the P cache (${b.withCache.textsComputed} texts computed), ` +
+          `${b.withoutCache.pairsPerMinute.toFixed(1)} without (${b.withoutCache.textsComputed}): ${b.cacheSpeedup.toFixed(2)}× from the cache`,
+      );
+    }
     if (s.reverseLinearityCheck) {
       const l = s.reverseLinearityCheck;
       out.push(

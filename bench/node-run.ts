@@ -1,11 +1,18 @@
 /** The Node part: the attribution suite on TF.js WASM, with the machine it ran on. */
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { readFileSync } from 'node:fs';
 import { startNodeBackend } from '../src/cli/node-backend.ts';
 import { embedIds } from '../src/model/encoder.ts';
 import { loadNodeModel } from '../src/model/node-models.ts';
 import { nodePlan, planForLayers, type BenchMode } from './plans.ts';
-import { runSuite, type Log, type SuiteResult } from './suite.ts';
+import { parsePairs } from '../src/shared/pairs.ts';
+import { measureBatch, runSuite, type BatchMeasure, type Log, type SuiteResult } from './suite.ts';
+
+/** The example dataset's pairs: groups of five pairs sharing text a (examples/README.md). */
+const EXAMPLE_PAIRS = new URL('../examples/pairs.tsv', import.meta.url);
+/** Pairs and points of the batch measurement: the first groups of the examples, at the README's N. */
+const BATCH_PLAN: Record<BenchMode, { pairs: number; steps: number }> = { quick: { pairs: 10, steps: 16 }, full: { pairs: 30, steps: 16 } };
 
 export interface NodeRun {
   backend: 'wasm';
@@ -13,6 +20,8 @@ export interface NodeRun {
   wasm: { threads: number; simd: boolean; multithreadSupport: boolean };
   modelLoadMs: number;
   suite: SuiteResult;
+  /** `pairlens batch`'s throughput and the P cache's gain (bundled model only). */
+  batch: BatchMeasure | null;
   totalMs: number;
 }
 
@@ -26,6 +35,12 @@ export async function runNode(mode: BenchMode, log: Log, modelSpec = 'use-lite')
   log(`model loaded in ${modelLoadMs.toFixed(0)} ms`);
   try {
     const suite = await runSuite(model, planForLayers(nodePlan(mode), model.numLayers), log);
+    let batch: BatchMeasure | null = null;
+    if (modelSpec === 'use-lite') {
+      const plan = BATCH_PLAN[mode];
+      const pairs = parsePairs(readFileSync(EXAMPLE_PAIRS, 'utf8'), 'pairs.tsv').pairs.slice(0, plan.pairs);
+      batch = await measureBatch(model, pairs, plan.steps, log);
+    }
     return {
       backend: 'wasm',
       host: 'node',
@@ -36,6 +51,7 @@ export async function runNode(mode: BenchMode, log: Log, modelSpec = 'use-lite')
       },
       modelLoadMs,
       suite,
+      batch,
       totalMs: performance.now() - started,
     };
   } finally {

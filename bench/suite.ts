@@ -11,6 +11,8 @@ import { quadraturePoints } from '../src/attribution/quadrature.ts';
 import { DEFAULT_ROW_BUDGET, jvpChunk, loadGradients, pathTensors, vjpChunk, type PathTensors } from '../src/attribution/routes.ts';
 import { defaultReference, type Reference } from '../src/model/reference.ts';
 import { encodeFrom, type SentenceEncoder } from '../src/model/encoder.ts';
+import { batchRecord, recordLine } from '../src/shared/batch-record.ts';
+import { repeatedTexts, reuseOrder, type TextPair } from '../src/shared/pairs.ts';
 import { engineJvpChunkSize, jvpChunkFlops, modelDims, textJvpFlops, type ModelDims } from './flops.ts';
 import { pairOf, type PairLength } from './texts.ts';
 
@@ -497,6 +499,59 @@ async function cacheSwitch(ctx: Ctx, length: PairLength, steps: number, layers: 
     computeMs,
     cacheHitsAdded: engine.stats.cacheHits - hits0,
     textsComputedDuringSwitches: engine.stats.textsComputed - computed0,
+  };
+}
+
+export interface BatchRun {
+  ms: number;
+  pairsPerMinute: number;
+  textsComputed: number;
+  cacheHits: number;
+}
+
+/** `pairlens batch`'s loop without the file: pairs/min, and the P cache's gain where texts repeat. */
+export interface BatchMeasure {
+  pairs: number;
+  steps: number;
+  /** Distinct texts, and texts in more than one pair. */
+  distinctTexts: number;
+  repeatedTexts: number;
+  /** In reuseOrder with the engine's default cache, as `batch` runs. */
+  withCache: BatchRun;
+  /** The same pairs with the cache cleared before each pair: every text computed every time. */
+  withoutCache: BatchRun;
+  /** withoutCache.ms / withCache.ms. */
+  cacheSpeedup: number;
+}
+
+async function batchRun(model: SentenceEncoder, pairs: readonly TextPair[], steps: number, reuse: boolean): Promise<BatchRun> {
+  const engine = new AttributionEngine(model);
+  const layer = model.numLayers - 1;
+  const t0 = performance.now();
+  for (const pair of reuse ? reuseOrder(pairs) : pairs) {
+    if (!reuse) engine.clearCache();
+    const result = await engine.attribute({ a: pair.a, b: pair.b, layer, steps, mode: 'approx', sim: 'cos' });
+    recordLine(batchRecord(pair, model.id, result, { backend: tf.getBackend() }));
+  }
+  const ms = performance.now() - t0;
+  engine.clearCache();
+  return { ms, pairsPerMinute: (pairs.length / ms) * 60_000, textsComputed: engine.stats.textsComputed, cacheHits: engine.stats.cacheHits };
+}
+
+/** Batch throughput at the last layer (midpoint, `steps` points), with and without the P cache. */
+export async function measureBatch(model: SentenceEncoder, pairs: readonly TextPair[], steps: number, log: Log): Promise<BatchMeasure> {
+  log(`batch: ${pairs.length} pairs, N = ${steps}, with the P cache, then without`);
+  const withCache = await batchRun(model, pairs, steps, true);
+  const withoutCache = await batchRun(model, pairs, steps, false);
+  log(`  ${withCache.pairsPerMinute.toFixed(1)} pairs/min with the cache (${withCache.textsComputed} texts computed), ${withoutCache.pairsPerMinute.toFixed(1)} without (${withoutCache.textsComputed})`);
+  return {
+    pairs: pairs.length,
+    steps,
+    distinctTexts: new Set(pairs.flatMap((p) => [p.a, p.b])).size,
+    repeatedTexts: repeatedTexts(pairs),
+    withCache,
+    withoutCache,
+    cacheSpeedup: withoutCache.ms / withCache.ms,
   };
 }
 

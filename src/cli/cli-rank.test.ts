@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { cosine } from '../shared/vector.ts';
-import { pairlens, type CliRun } from './cli.test-support.ts';
-import { main } from './main.ts';
+import { pairlens, pairlensInProcess } from './cli.test-support.ts';
 
 const DIR = mkdtempSync(join(tmpdir(), 'pairlens-rank-'));
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
@@ -97,18 +96,7 @@ describe('pairlens rank', () => {
 describe('pairlens rank, usage errors (in-process)', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  async function run(...args: string[]): Promise<CliRun> {
-    const out = { stdout: '', stderr: '' };
-    const capture = (key: keyof typeof out) => (chunk: string | Uint8Array) => {
-      out[key] += String(chunk);
-      return true;
-    };
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture('stdout'));
-    vi.spyOn(process.stderr, 'write').mockImplementation(capture('stderr'));
-    const code = await main(args);
-    vi.restoreAllMocks();
-    return { code, ...out };
-  }
+  const run = pairlensInProcess;
 
   it.each([
     [['rank', '--query', 'x'], 2, /rank needs --query TEXT and --passages FILE/],

@@ -2,32 +2,33 @@
  * The `pairlens` command: the same model code as the app, in Node on WASM or CPU.
  * Results go to stdout as JSON; any error is one line on stderr and a non-zero exit.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DEFAULT_MAX_MODEL_MB, DEFAULT_MODEL, exactVariantOf } from '../model/catalog.ts';
+import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_MODEL_MB, DEFAULT_MODEL } from '../model/catalog.ts';
 import { embedText } from '../model/encoder.ts';
-import { loadBundledModel, loadNodeModel } from '../model/node-models.ts';
-import { DEFAULT_HUB_URL, validHubUrl } from '../model/hub.ts';
-import type { SentenceEncoder } from '../model/encoder.ts';
-import { AttributionEngine, type AttributionRequest, type AttributionResult } from '../attribution/engine.ts';
+import { DEFAULT_HUB_URL } from '../model/hub.ts';
+import type { AttributionResult } from '../attribution/engine.ts';
 import { rankPassages, type RankOutcome, type RankProgress, type RankRequest } from '../attribution/rank.ts';
 import { wordLabels } from '../attribution/words.ts';
-import {
-  allowedValues,
-  choiceOf,
-  integerRange,
-  numberProblem,
-  PARAMETERS,
-  type ChoiceParameter,
-  type IntegerParameter,
-  type NumberParameter,
-  type Steps,
-} from '../attribution/parameters.ts';
-import { parseReference, type Reference } from '../model/reference.ts';
+import { integerRange, PARAMETERS, type ChoiceParameter, type IntegerParameter, type NumberParameter } from '../attribution/parameters.ts';
 import { MAX_PASSAGE_LENGTH, MAX_PASSAGES, parsePassages, passageFormat } from '../shared/passages.ts';
 import { rankReport, type RankReport } from '../shared/rank-report.ts';
 import { attributionReport, attributionTable, referenceLabel } from '../shared/report.ts';
-import { startNodeBackend, type NodeBackend } from './node-backend.ts';
+import { analyzeCommand } from './analyze.ts';
+import { batchCommand } from './batch.ts';
+import { readUserFile } from './files.ts';
+import { startNodeBackend } from './node-backend.ts';
+import {
+  ATTRIBUTION_OPTIONS,
+  attributionSettings,
+  COMMON_OPTIONS,
+  integer,
+  loadCliModel,
+  parseBackend,
+  UsageError,
+  withEngine,
+} from './options.ts';
+
+export { UsageError };
 
 /** The attribution parameters with flags, in --help order; values, defaults and texts come from PARAMETERS. */
 const ATTRIBUTION_FLAGS = ['layer', 'steps', 'rule', 'tol', 'mode', 'sim', 'method'] as const;
@@ -116,6 +117,25 @@ Usage:
       "tolerance", "ruleRequested", "reference", "method", "attributionModel",
       "exactModel", "backend", "version", "passages", "textsComputed"}.
 
+  pairlens batch --input FILE --output OUT.jsonl [--resume] [--shard I/N] [--model ID|FOLDER]
+                 ${wrap(ATTRIBUTION_FLAGS.map((f) => `[--${flagName(f)}\u00a0${valueShape(f)}]`).join(' '), 17, 90).replaceAll('\u00a0', ' ')}
+                 [--reference TOKEN_ID|padding|zeros] [--backend wasm|cpu]
+      Attributes every pair of FILE and appends one JSON line per pair to OUT as it
+      finishes: {"id", "a", "b", "label", then the fields of attribute --json, then
+      "wordsA", "wordsB" (token → word index)}. Bad rows are reported with their line
+      and skipped; progress, rate and ETA on stderr, then a summary. Ctrl-C leaves OUT
+      whole; --resume continues it. Exit 0, 1 when a pair failed, 130 when interrupted.
+
+  pairlens analyze OUT.jsonl... [--json] [--html REPORT.html] [--svg FIGURE.svg] [--no-pos]
+      Statistics over the records of batch output files, per model, layer, mode and
+      similarity: topShare, negativeShare, parts-of-speech pairs, same word vs different
+      words, negation words, by label, and approximate vs exact correlations. A summary,
+      or with --json: {"records", "repeated", "tagger", "groups": [{"model", "layer",
+      "mode", "sim", "pairs", "meanPrediction", "meanSum", "topShare", "topShareMedian",
+      "topAbsShare", "topShareSkipped", "negativeShare", "posPairs", "lexical",
+      "negation", "byLabel"}], "correlations": [{"model", "layer", "sim", "pairs",
+      "pearson", "spearman", "pearsonMedian", "spearmanMedian"}]}.
+
   pairlens --help
       Show this help.
 
@@ -134,6 +154,13 @@ ${optionLine(
   `passages to rank (rank), by the file's extension: .csv or .tsv with a header (column text, else passage, document, content, else the only one), .jsonl (a string or an object with text a line), else plain text with passages separated by blank lines; at most ${MAX_PASSAGES.toLocaleString('en')} passages of ${MAX_PASSAGE_LENGTH.toLocaleString('en')} characters`,
 )}
 ${optionLine('--top K', 'attribute only the first K passages by score; all are scored (rank; default: all)')}
+${optionLine('--input FILE', `pairs to attribute (batch): .tsv or .csv with a header naming the columns a, b and optionally id, label; or .jsonl, one object {"a", "b", "id"?, "label"?} a line. A row without an id gets its row number (1 = the first pair) as id; ids must be unique`)}
+${optionLine('--output OUT.jsonl', 'where batch appends its lines; an existing non-empty file needs --resume')}
+${optionLine('--resume', 'skip the ids OUT already holds for the same model, layer, mode and similarity; an incomplete last line (a crash) is cut off and its pair runs again')}
+${optionLine('--shard I/N', 'only the pairs whose id hashes to I (FNV-1a of the id, mod N; 0 ≤ I < N): N runs, e.g. a job array, cover every pair once')}
+${optionLine('--html FILE', 'analyze: also write a self-contained HTML report (inline SVG plots, no scripts)')}
+${optionLine('--svg FILE', "analyze: also write the first group's plots as one SVG figure")}
+${optionLine('--no-pos', 'analyze: no part-of-speech tagger (words as written; the POS table is empty)')}
 ${ATTRIBUTION_FLAGS.map(attributionFlagHelp).join('\n')}
 ${optionLine(
   '--reference REF',
@@ -142,21 +169,6 @@ ${optionLine(
 ${optionLine('--json', 'print JSON instead of a table')}
 ${optionLine('-h, --help', 'show this help')}
 `;
-
-export class UsageError extends Error {}
-
-const COMMON_OPTIONS = {
-  model: { type: 'string', default: DEFAULT_MODEL },
-  'hub-url': { type: 'string' },
-  'max-mb': { type: 'string', default: String(DEFAULT_MAX_MODEL_MB) },
-  backend: { type: 'string', default: 'wasm' },
-  help: { type: 'boolean', short: 'h', default: false },
-} satisfies ParseArgsConfig['options'];
-
-function parseBackend(value: string): NodeBackend {
-  if (value === 'wasm' || value === 'cpu') return value;
-  throw new UsageError(`--backend must be wasm or cpu, not "${value}"`);
-}
 
 async function embedCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, options: COMMON_OPTIONS, allowPositionals: true, strict: true });
@@ -179,111 +191,6 @@ async function embedCommand(args: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify({ model: model.id, backend, dim: model.outputSize, items })}\n`);
   } finally {
     model.dispose();
-  }
-}
-
-/** --model and the options that say where its files come from. */
-function loadCliModel(values: { model: string; 'hub-url'?: string; 'max-mb': string }): Promise<SentenceEncoder> {
-  // HF_ENDPOINT is the Hugging Face libraries' own setting for a mirror.
-  const rawHub = values['hub-url'] ?? process.env.PAIRLENS_HUB_URL ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB_URL;
-  const hubUrl = validHubUrl(rawHub);
-  if (!hubUrl) throw new UsageError(`--hub-url must be an http(s) address, not "${rawHub}"`);
-  const maxMb = Number(values['max-mb']);
-  if (!(maxMb > 0)) throw new UsageError(`--max-mb must be a number of MB, not "${values['max-mb']}"`);
-  return loadNodeModel(values.model, { hubUrl, maxBytes: maxMb * 1e6 });
-}
-
-function oneOf<T extends string>(p: ChoiceParameter<T>, value: string): T {
-  const found = choiceOf(p, value);
-  if (found === undefined) throw new UsageError(`--${p.name} must be ${allowedValues(p)}, not "${value}"`);
-  return found;
-}
-
-function integer(flag: string, value: string): number {
-  if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`--${flag} must be an integer, not "${value}"`);
-  return Number(value);
-}
-
-function stepsFlag(value: string): Steps {
-  return value.trim() === 'auto' ? 'auto' : integer('steps', value);
-}
-
-function toleranceFlag(value: string): number {
-  const tolerance = Number(value);
-  if (value.trim() === '' || numberProblem(PARAMETERS.tol, tolerance)) {
-    throw new UsageError(`--tolerance must be a number from ${PARAMETERS.tol.min} to ${PARAMETERS.tol.max}, not "${value}"`);
-  }
-  return tolerance;
-}
-
-function referenceFlag(value: string | undefined): Reference | undefined {
-  if (value === undefined) return undefined;
-  const reference = parseReference(value);
-  if (!reference) throw new UsageError(`--reference must be a token id, padding or zeros, not "${value}"`);
-  return reference;
-}
-
-/** The flags of the commands that attribute (attribute, rank). */
-const ATTRIBUTION_OPTIONS = {
-  ...COMMON_OPTIONS,
-  layer: { type: 'string' },
-  steps: { type: 'string', default: 'auto' },
-  tolerance: { type: 'string' },
-  mode: { type: 'string', default: PARAMETERS.mode.default },
-  sim: { type: 'string', default: PARAMETERS.sim.default },
-  method: { type: 'string', default: PARAMETERS.method.default },
-  rule: { type: 'string' },
-  reference: { type: 'string' },
-  json: { type: 'boolean', default: false },
-} satisfies ParseArgsConfig['options'];
-
-interface AttributionValues {
-  layer?: string;
-  steps: string;
-  tolerance?: string;
-  mode: string;
-  sim: string;
-  method: string;
-  rule?: string;
-  reference?: string;
-}
-
-/** The attribution settings the flags ask for (the layer stays undefined until the model is known). */
-function attributionSettings(values: AttributionValues): Omit<AttributionRequest, 'a' | 'b' | 'layer'> & { layer: number | undefined } {
-  const settings = {
-    layer: values.layer === undefined ? undefined : integer('layer', values.layer),
-    steps: stepsFlag(values.steps),
-    tolerance: values.tolerance === undefined ? undefined : toleranceFlag(values.tolerance),
-    mode: oneOf(PARAMETERS.mode, values.mode),
-    sim: oneOf(PARAMETERS.sim, values.sim),
-    method: oneOf(PARAMETERS.method, values.method),
-    rule: values.rule === undefined ? undefined : oneOf(PARAMETERS.rule, values.rule),
-    reference: referenceFlag(values.reference),
-  };
-  if (settings.tolerance !== undefined && settings.steps !== 'auto') throw new UsageError('--tolerance goes with --steps auto');
-  return settings;
-}
-
-/**
- * Starts the backend, loads --model (and, in exact mode, its fine-tuned exact variant
- * when it has one) and runs `run` with an engine on them; frees everything after.
- */
-async function withEngine<T>(
-  values: Parameters<typeof loadCliModel>[0] & { backend: string },
-  settings: Pick<ReturnType<typeof attributionSettings>, 'layer' | 'mode'>,
-  run: (engine: AttributionEngine, layer: number, backend: NodeBackend) => Promise<T>,
-): Promise<T> {
-  const backend = await startNodeBackend(parseBackend(values.backend));
-  const model = await loadCliModel(values);
-  const variant = settings.mode === 'exact' ? exactVariantOf(model.id) : undefined;
-  const exactVariant = variant ? await loadBundledModel(variant) : undefined;
-  const engine = new AttributionEngine(model, { exactVariant });
-  try {
-    return await run(engine, settings.layer ?? model.numLayers - 1, backend);
-  } finally {
-    engine.clearCache();
-    model.dispose();
-    exactVariant?.dispose();
   }
 }
 
@@ -313,15 +220,7 @@ const MAX_PASSAGE_FILE_BYTES = 256 * 2 ** 20;
 
 /** --passages FILE, parsed by its extension; problems go to stderr, none left is an error. */
 function readPassages(file: string): string[] {
-  let content: string;
-  try {
-    if (statSync(file).size > MAX_PASSAGE_FILE_BYTES) throw new Error(`larger than ${MAX_PASSAGE_FILE_BYTES / 2 ** 20} MB`);
-    content = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-    throw new Error(`cannot read --passages "${file}": ${why}`, { cause: error });
-  }
+  const content = readUserFile('--passages', file, MAX_PASSAGE_FILE_BYTES);
   const { passages, problems } = parsePassages(content, file);
   if (passages.length === 0) throw new Error(`no passages in "${file}" (${passageFormat(file)}): ${problems.join('; ')}`);
   for (const problem of problems) process.stderr.write(`pairlens: ${file}: ${problem}\n`);
@@ -435,6 +334,11 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'rank':
         await rankCommand(rest);
+        return 0;
+      case 'batch':
+        return await batchCommand(rest);
+      case 'analyze':
+        await analyzeCommand(rest, HELP);
         return 0;
       default:
         throw new UsageError(`unknown command "${command}" (try: pairlens --help)`);
