@@ -17,7 +17,9 @@ import { ModelPicker } from './models/ModelPicker.tsx';
 import { Heatmap } from './heatmap/Heatmap.tsx';
 import type { HeatmapData } from './heatmap/data.ts';
 import type { HeatmapView } from './heatmap/view.ts';
+import { DatasetView } from './dataset/DatasetView.tsx';
 import { RankView } from './rank/RankView.tsx';
+import { PAGES, type Page } from './url-state.ts';
 import { useAttribution } from './use-attribution.ts';
 import { useMakeExact } from './use-make-exact.ts';
 import { useModelWorker, type LoadFailure, type ModelStatus } from './use-model-worker.ts';
@@ -44,6 +46,8 @@ function heatmapData(result: AttributionResult, level: 'token' | 'word', hideSpe
     hiddenCols: hideSpecial ? result.tokensB.map(isSpecialToken) : undefined,
   };
 }
+
+const PAGE_NAMES: Record<Page, string> = { explorer: 'Pair explorer', rank: 'Rank passages', dataset: 'Dataset' };
 
 export function App() {
   const url = useUrlView();
@@ -117,6 +121,8 @@ export function App() {
   // Reports name the backend as the CLI does ("wasm", "webgpu").
   const backendName = status.backendName ?? 'unknown';
 
+  const served = useMemo(() => ({ numLayers: status.numLayers, layer, modelsKey, backend: backendName }), [status.numLayers, layer, modelsKey, backendName]);
+
   const [level, setLevel] = useState<'token' | 'word'>('token');
   const [hideSpecial, setHideSpecial] = useState(false);
   const [heatmapView, setHeatmapView] = useState<HeatmapView | null>(null);
@@ -145,9 +151,9 @@ export function App() {
       )}
 
       <nav className="pages" aria-label="Pages">
-        {(['explorer', 'rank'] as const).map((p) => (
+        {PAGES.map((p) => (
           <button key={p} type="button" aria-current={page === p ? 'page' : undefined} onClick={() => change({ page: p }, 'push')}>
-            {p === 'explorer' ? 'Pair explorer' : 'Rank passages'}
+            {PAGE_NAMES[p]}
           </button>
         ))}
       </nav>
@@ -167,14 +173,12 @@ export function App() {
         onForgetDownloads={() => client.clearDownloadCache()}
       />
 
-      <div hidden={onExplorer}>
-        <RankView
-          client={client}
-          ready={ready && !makeExact.running}
-          active={!onExplorer}
-          url={url}
-          model={{ numLayers: status.numLayers, layer, modelsKey, backend: backendName }}
-        />
+      {/* Hidden pages stay mounted, so going back finds them as they were; only the page shown runs work. */}
+      <div hidden={page !== 'rank'}>
+        <RankView client={client} ready={ready && !makeExact.running} active={page === 'rank'} url={url} model={served} />
+      </div>
+      <div hidden={page !== 'dataset'}>
+        <DatasetView client={client} ready={ready && !makeExact.running} url={url} model={served} />
       </div>
 
       {onExplorer && (

@@ -212,7 +212,8 @@ function viewParams(view: ViewState): URLSearchParams {
 }
 
 /** The app's pages; a link names one with `page=` (none: the explorer). */
-export type Page = 'explorer' | 'rank';
+export const PAGES = ['explorer', 'rank', 'dataset'] as const;
+export type Page = (typeof PAGES)[number];
 
 export interface LinkLocation {
   page: Page;
@@ -235,7 +236,8 @@ export function parseLocation(search: string, hash: string): LinkLocation {
   const query = new URLSearchParams(search);
   const fromQuery = fragment.size === 0 && [...query.keys()].some((key) => LINK_KEYS.has(key));
   const params = fromQuery ? query : fragment;
-  return { page: params.get('page') === 'rank' ? 'rank' : 'explorer', params: params.toString(), fromQuery };
+  const page = PAGES.find((p) => p !== 'explorer' && p === params.get('page')) ?? 'explorer';
+  return { page, params: params.toString(), fromQuery };
 }
 
 /** The query string left once a link's view moves to the fragment: only what is not part of a view (e.g. the test-only backend switch). */

@@ -10,7 +10,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { EXAMPLE_RANK, parseRankParams, rankLink, type RankLink, type RankState } from './rank/rank-state.ts';
-import { nonViewQuery, parseLocation, parseView, serializeView, settingsOf, type LinkLocation, type Page, type Settings, type ViewState } from './url-state.ts';
+import { nonViewQuery, parseLocation, parseView, serializeSettings, serializeView, settingsOf, type LinkLocation, type Page, type Settings, type ViewState } from './url-state.ts';
 
 export type HistoryMode = 'push' | 'replace';
 
@@ -53,6 +53,9 @@ export function useUrlView() {
     if (next.page === 'rank') {
       link = await rankLink(settingsOf(next.view), next.rank);
       hash = link.hash;
+    } else if (next.page === 'dataset') {
+      // The dataset itself stays in the page (it can be megabytes): the link keeps the settings.
+      hash = `#page=dataset&${serializeSettings(settingsOf(next.view))}`;
     } else {
       hash = `#${serializeView(next.view)}`;
     }
@@ -89,8 +92,8 @@ export function useUrlView() {
       const next = parseLocation(window.location.search, window.location.hash);
       const view = parseView(next.params).view;
       ++writes.current;
-      // A Rank link carries no explorer texts: those stay as they were.
-      setState((s) => ({ ...s, page: next.page, view: next.page === 'rank' ? { ...view, a: s.view.a, b: s.view.b } : view, opening: next.page === 'rank', notices: [] }));
+      // Rank and Dataset links carry no explorer texts: those stay as they were.
+      setState((s) => ({ ...s, page: next.page, view: next.page === 'explorer' ? view : { ...view, a: s.view.a, b: s.view.b }, opening: next.page === 'rank', notices: [] }));
       if (next.page === 'rank') void unpackRank(next, false);
     };
     window.addEventListener('popstate', onPopState);

@@ -6,6 +6,8 @@ import type {
   AttributionRequest,
   AttributionResult,
   BackendName,
+  BatchPair,
+  BatchSettings,
   LoadModelRequest,
   MakeExactSettings,
   RankRequest,
@@ -76,6 +78,13 @@ export class ModelWorkerClient {
   attribute(request: AttributionRequest): number {
     const jobId = this.nextJobId++;
     this.send({ type: 'attribute', jobId, request });
+    return jobId;
+  }
+
+  /** Starts attributing a list of pairs ('batch-*' events carry the returned id). */
+  batch(pairs: BatchPair[], settings: BatchSettings): number {
+    const jobId = this.nextJobId++;
+    this.send({ type: 'batch', jobId, pairs, settings });
     return jobId;
   }
 

@@ -13,7 +13,8 @@ import {
 import { isAbortError } from '../attribution/errors.ts';
 import { rankPassages, type RankProgress, type RankRequest } from '../attribution/rank.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
-import type { WorkerEvent } from './protocol.ts';
+import { reuseOrder } from '../shared/pairs.ts';
+import type { BatchPair, BatchSettings, WorkerEvent } from './protocol.ts';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -88,6 +89,37 @@ export class AttributionJobs {
         },
       });
       this.post({ type: 'rank-done', jobId, queryTokens: outcome.queryTokens, textsComputed: outcome.textsComputed, ms: outcome.ms });
+    });
+  }
+
+  /**
+   * Attributes pairs one by one (the Dataset page): 'batch-pair' for each, in an order
+   * that keeps texts shared by several pairs in the engine's cache, 'batch-done' at
+   * the end. A pair that fails is reported and skipped; cancelling stops the batch.
+   */
+  startBatch(jobId: number, pairs: BatchPair[], settings: BatchSettings): void {
+    const throttle = progressThrottle();
+    this.run(jobId, async (signal) => {
+      const started = performance.now();
+      const before = this.engine.stats.textsComputed;
+      const total = pairs.length;
+      let done = 0;
+      for (const pair of reuseOrder(pairs)) {
+        const onProgress = (within: AttributionProgress) => {
+          if (throttle(within, performance.now())) this.post({ type: 'batch-progress', jobId, done, total, within: { ...within } });
+        };
+        try {
+          const result = await this.engine.attribute({ ...settings, a: pair.a, b: pair.b }, { signal, onProgress });
+          const matrix = result.matrix.slice();
+          this.post({ type: 'batch-pair', jobId, id: pair.id, result: { ...result, matrix } }, [matrix.buffer]);
+        } catch (error) {
+          if (isAbortError(error)) throw error;
+          this.post({ type: 'batch-pair-failed', jobId, id: pair.id, message: (error as Error).message });
+        }
+        done++;
+        this.post({ type: 'batch-progress', jobId, done, total, within: null });
+      }
+      this.post({ type: 'batch-done', jobId, textsComputed: this.engine.stats.textsComputed - before, ms: performance.now() - started });
     });
   }
 

@@ -186,6 +186,12 @@ scope.onmessage = (message: MessageEvent<WorkerRequest>) => {
       jobs.start(request.jobId, request.request);
       break;
     }
+    case 'batch': {
+      const jobs = host.jobs;
+      if (!jobs) return notLoaded(request.jobId);
+      jobs.startBatch(request.jobId, request.pairs, request.settings);
+      break;
+    }
     case 'rank': {
       const jobs = host.jobs;
       if (!jobs) return notLoaded(request.jobId);

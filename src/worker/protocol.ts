@@ -12,6 +12,16 @@ import type { HeldOutFigures, VariantProgress, VariantRecord } from '../exact/va
 export type { AttributionProgress, AttributionRequest, AttributionResult, RankedScore, RankProgress, RankRequest };
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
+
+/** One pair of a batch: its id (as the Dataset page's file names it) and texts. */
+export interface BatchPair {
+  id: string;
+  a: string;
+  b: string;
+}
+
+/** The settings every pair of a batch is attributed with. */
+export type BatchSettings = Omit<AttributionRequest, 'a' | 'b'>;
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'wasm', 'cpu'];
 
 export type { EmbeddedText };
@@ -63,6 +73,8 @@ export type WorkerRequest =
   | { type: 'embed'; jobId: number; texts: string[] }
   /** Starts an attribution; a running one is cancelled first (new input makes old work stale). */
   | { type: 'attribute'; jobId: number; request: AttributionRequest }
+  /** Attributes a list of pairs one by one with the same settings (the Dataset page); like 'attribute', it cancels a running job. */
+  | { type: 'batch'; jobId: number; pairs: BatchPair[]; settings: BatchSettings }
   /** Ranks passages against a query and attributes them in rank order; like 'attribute', it cancels a running job. */
   | { type: 'rank'; jobId: number; request: RankRequest }
   | { type: 'cancel'; jobId: number }
@@ -103,6 +115,14 @@ export type WorkerEvent =
    * about 20 a second, and always the one that completes a level.
    */
   | { type: 'attribution-progress'; jobId: number; progress: AttributionProgress }
+  /** One pair of a batch done (its final result; `matrix` is transferred). */
+  | { type: 'batch-pair'; jobId: number; id: string; result: AttributionResult }
+  /** One pair of a batch could not be attributed; the batch goes on. */
+  | { type: 'batch-pair-failed'; jobId: number; id: string; message: string }
+  /** Pairs done of the batch, and the engine's progress within the pair under way (throttled). */
+  | { type: 'batch-progress'; jobId: number; done: number; total: number; within: AttributionProgress | null }
+  /** Every pair of the batch is done: `textsComputed` texts' P were computed for it. */
+  | { type: 'batch-done'; jobId: number; textsComputed: number; ms: number }
   /** A ranking's scores (every passage, by rank), from the embeddings, before any attribution. */
   | { type: 'rank-scores'; jobId: number; scores: RankedScore[] }
   /** One passage's final attribution (query = A), in rank order; `matrix` is transferred. */
