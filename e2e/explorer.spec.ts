@@ -103,10 +103,10 @@ test('steps=auto by default: refines level by level until the error estimate mee
   await expect(page.getByRole('combobox', { name: 'Tolerance', exact: true })).toHaveValue('0.01');
   // Only rules that refine level by level go with steps=auto.
   const rules = page.getByRole('combobox', { name: 'Rule', exact: true }).locator('option');
-  await expect(rules).toHaveText(['auto', 'Romberg (nested)', 'trapezoid (nested)']);
+  await expect(rules).toHaveText(['auto', 'Clenshaw–Curtis (nested)', 'Romberg (nested)', 'trapezoid (nested)', 'midpoint (nested, tripling)']);
   await waitForFinal(page);
   await expect(page.getByTestId('attribution-progress-text')).toContainText(/level \d+: \d+ of \d+ points · error estimate .* \(tolerance 1e-2\)/);
-  await expect(page.getByTestId('diag-Rule')).toHaveText(/^(romberg \(auto: smooth model\)|trapezoid \(auto: model with kinks\))$/);
+  await expect(page.getByTestId('diag-Rule')).toHaveText(/^(clenshaw-curtis \(auto: smooth model\)|nested-midpoint \(auto: model with kinks\))$/);
   await expect(page.getByTestId('diag-Evaluations')).toHaveText(/^\d+ per text$/);
   await expect(page.getByTestId('diag-Status')).toHaveText(/^final, (converged|tolerance not reached)$/);
   await expect(page.getByTestId('diag-Reference')).not.toBeEmpty();

@@ -47,7 +47,8 @@ const APP_MAY_IMPORT: readonly string[] = [
   'src/model/hub.ts', // Hub URL checks and defaults (its downloads run in the worker)
   'src/model/format.ts', // byte sizes for people
   'src/attribution/words.ts', // word-level sums of a result
-  'src/attribution/parameters.ts', // the table of attribution parameters (being added)
+  'src/attribution/parameters.ts', // the table of attribution parameters
+  'src/attribution/convergence.ts', // the error estimate's calibration, which Diagnostics explains
   'src/worker/protocol.ts', // the messages between app and worker
 ];
 

@@ -8,7 +8,7 @@
  *   const engine = new AttributionEngine(model, { exactVariant });  // with the model's exact variant
  *   const result = await engine.attribute(
  *     { a, b, layer, steps: N | 'auto', mode: 'exact' | 'approx', sim: 'cos' | 'dot',
- *       rule?,          // 'auto' | 'romberg' | 'trapezoid' | 'midpoint' | 'right' (parameters.ts; impliedRule)
+ *       rule?,          // 'auto' | 'clenshaw-curtis' | 'romberg' | 'trapezoid' | 'nested-midpoint' | 'midpoint' | 'right' (parameters.ts; impliedRule)
  *       tolerance?,     // steps 'auto': stop once errorEstimate ≤ tolerance
  *       method?, reference?, chunkSize?, model? },
  *     { onPartial?, onProgress?, signal? });
@@ -17,10 +17,11 @@
  *   engine.stats;                             // { textsComputed, pointsComputed, cacheHits }
  *
  * A run goes level by level through the rule's plan (quadrature.ts): one level for a
- * fixed rule, log₂ N + 1 nested levels for romberg and trapezoid. After every complete
+ * fixed rule, log₂ N + 1 nested levels for clenshaw-curtis, romberg and trapezoid, up
+ * to log₃ N + 1 for nested-midpoint. After every complete
  * level but the last it calls onPartial with a result that is itself a proper rule
  * (final: false); between levels only onProgress reports the points done. With steps
- * 'auto' it stops at the first level (from AUTO_MIN_LEVEL on) whose errorEstimate is at
+ * 'auto' it stops at the first level (of AUTO_MIN_EVALUATIONS points or more) whose errorEstimate is at
  * most the tolerance, or at the last level within AUTO_MAX_EVALUATIONS points.
  *
  * AttributionResult: tokensA/B (pieces), wordsA/B (token → word index; see words.ts for
@@ -61,13 +62,15 @@ import { tangentEncoderFor } from './encoders.ts';
 import { AttributionAbortedError, AttributionInputError } from './errors.ts';
 import { pairValues, similarity, type PairValues, type ReferenceTerms, type SideValues } from './pairing.ts';
 import {
-  AUTO_MAX_EVALUATIONS,
-  AUTO_MIN_LEVEL,
+  AUTO_MIN_EVALUATIONS,
+  AUTO_RULE,
   choiceProblem,
   impliedRule,
   integerProblem,
+  listed,
   numberProblem,
   PARAMETERS,
+  rulesFor,
   type AttributionMethod,
   type ConcreteRule,
   type PairMode,
@@ -75,14 +78,11 @@ import {
   type Similarity,
   type Steps,
 } from './parameters.ts';
-import { isNested, quadraturePlan, type QuadraturePlan } from './quadrature.ts';
+import { gridKey, isNested, quadraturePlan, type QuadraturePlan } from './quadrature.ts';
 import { DEFAULT_ROW_BUDGET, jvpChunk, loadGradients, vjpChunk, type PathTensors } from './routes.ts';
-import { sideValues, TextRun, type TextLevels } from './text-levels.ts';
+import { levelBytes, sideValues, TextRun, type TextLevels } from './text-levels.ts';
 
 export type { AttributionMethod, ConcreteRule, PairMode, QuadratureRule, Reference, ReferenceTerms, Similarity, Steps };
-
-/** Intervals of the largest nested plan within AUTO_MAX_EVALUATIONS points. */
-const AUTO_INTERVALS = 2 ** Math.floor(Math.log2(AUTO_MAX_EVALUATIONS - 1));
 
 /**
  * α points per chunk on the tangent route for texts of up to `sMax` tokens: as many as
@@ -203,7 +203,7 @@ export interface AttributeOptions {
 export interface EngineOptions {
   /** Texts whose P the cache keeps (least recently used dropped first). */
   cacheSize?: number;
-  /** Bytes of level sums the cache keeps at most (default 128 MB): a nested text holds up to 11 levels. */
+  /** Bytes of level sums the cache keeps at most (default 128 MB): a nested text holds up to 11 levels (Clenshaw–Curtis: up to 66 channel sums). */
   cacheBytes?: number;
   /** Rows one batched op may hold; see DEFAULT_ROW_BUDGET. */
   rowBudget?: number;
@@ -311,8 +311,8 @@ export class AttributionEngine {
     const assemble = (values: PairValues, sides: SideValues[], level: number, change: number | null): AttributionResult => {
       if (unmodified) values.prediction = similarity(unmodified[0], unmodified[1], req.sim);
       const completeness = { a: completenessResidual(sides[0]), b: completenessResidual(sides[1]) };
-      const estimate = errorEstimate(change, [completeness.a, completeness.b]);
-      const final = level === lastLevel || (auto && level >= AUTO_MIN_LEVEL && estimate <= req.tolerance!);
+      const estimate = errorEstimate(req.rule, change, [completeness.a, completeness.b]);
+      const final = level === lastLevel || (auto && plan.evaluations(level) >= AUTO_MIN_EVALUATIONS && estimate <= req.tolerance!);
       return {
         tokensA: tokens[0].pieces,
         tokensB: tokens[1].pieces,
@@ -361,14 +361,16 @@ export class AttributionEngine {
           pending.set(keys[side], run);
         }
         const points = plan.levels[level];
+        const channels = plan.channels(level);
         const before = level === 0 ? 0 : plan.evaluations(level - 1);
         for (let start = 0; start < points.length && pending.size > 0; start += chunkSize) {
           // A host's "cancel" message must get a turn between chunks.
           if (signal) await nextTurn();
           if (signal?.aborted) throw new AttributionAbortedError();
           const alphas = points.slice(start, start + chunkSize);
+          const weights = channels.map((c) => c.slice(start, start + chunkSize));
           for (const run of pending.values()) {
-            await run.step(() => this.chunk(req, run.path, alphas));
+            await run.step(alphas, weights, (group) => this.chunk(req, run.path, group));
             this.stats.pointsComputed += alphas.length;
             if (signal?.aborted) throw new AttributionAbortedError();
           }
@@ -412,7 +414,7 @@ export class AttributionEngine {
 
   /** The rule's plan: N steps as asked, or the largest nested plan steps 'auto' may use. */
   private plan(req: Pick<FullRequest, 'rule' | 'steps'>): QuadraturePlan {
-    return quadraturePlan(req.rule, req.steps === 'auto' ? AUTO_INTERVALS : req.steps);
+    return quadraturePlan(req.rule, req.steps);
   }
 
   private exactKind(attributed: SentenceEncoder): ExactModelKind {
@@ -444,11 +446,12 @@ export class AttributionEngine {
   }
 
   /**
-   * Nested rules evaluate the same dyadic levels and differ only in their weights, so
-   * they share one entry for every N and tolerance: a run continues from the levels cached.
+   * A nested rule's levels serve it for every N and tolerance, and trapezoid and Romberg
+   * share theirs (the same dyadic points and sums, other weights): a run continues from
+   * the levels cached (quadrature.ts, gridKey).
    */
   private cacheKey(text: string, req: FullRequest): string {
-    const grid = isNested(req.rule) ? 'dyadic' : [req.rule, req.steps];
+    const grid = gridKey(req.rule, req.steps);
     return JSON.stringify([this.attributedModel(req).id, text, req.layer, grid, req.reference, req.method]);
   }
 
@@ -465,7 +468,7 @@ export class AttributionEngine {
   private cacheSet(key: string, entry: TextLevels): void {
     this.cache.delete(key);
     this.cache.set(key, entry);
-    const bytes = (t: TextLevels) => t.levels.reduce((sum, level) => sum + level.byteLength, 0);
+    const bytes = levelBytes;
     let total = [...this.cache.values()].reduce((sum, t) => sum + bytes(t), 0);
     // Least recently used first; the entry just set stays, whatever its size.
     while (this.cache.size > 1 && (this.cache.size > this.cacheSize || total > this.cacheBytes)) {
@@ -501,7 +504,7 @@ export class AttributionEngine {
     problem(choiceProblem(PARAMETERS.rule, ruleRequested));
     const rule: ConcreteRule = ruleRequested === 'auto' ? this.autoRule(req.mode) : ruleRequested;
     if (req.steps === 'auto' && !isNested(rule)) {
-      fail(`steps auto refines level by level, which the ${rule} rule cannot: use a nested rule (romberg, trapezoid or auto)`);
+      fail(`steps auto refines level by level, which the ${rule} rule cannot: use a nested rule (${listed(rulesFor('auto'))})`);
     }
     const tolerance = req.steps === 'auto' ? (req.tolerance ?? PARAMETERS.tol.default) : null;
     if (tolerance !== null) problem(numberProblem(PARAMETERS.tol, tolerance));
@@ -525,12 +528,12 @@ export class AttributionEngine {
   }
 
   /**
-   * The nested rule for the attributed model: Romberg where the path integrand is
-   * smooth (it then needs far fewer points), trapezoid where kinks make every rule
-   * first order.
+   * The nested rule for the attributed model (parameters.ts, AUTO_RULE): Clenshaw–Curtis
+   * where the path integrand is smooth (it then needs far fewer points), nested midpoint
+   * where kinks make every rule low order (never worse than midpoint at equal points).
    */
   private autoRule(mode: PairMode): ConcreteRule {
-    return this.attributedModel({ mode }).smooth ? 'romberg' : 'trapezoid';
+    return this.attributedModel({ mode }).smooth ? AUTO_RULE.smooth : AUTO_RULE.kinked;
   }
 
   private validReference(reference: Reference | undefined, fail: (message: string) => never): Reference {

@@ -8,6 +8,7 @@ import {
   integerRange,
   impliedRule,
   isPowerOfTwo,
+  largestPowerOfThree,
   numberProblem,
   PARAMETERS,
   plannedPoints,
@@ -29,7 +30,7 @@ describe('the attribution parameter table', () => {
     expect(choiceOf(PARAMETERS.mode, undefined)).toBeUndefined();
     expect(choiceProblem(PARAMETERS.mode, 'exact')).toBeUndefined();
     expect(choiceProblem(PARAMETERS.mode, 'xyz')).toBe('mode must be exact or approx, got xyz');
-    expect(allowedValues(PARAMETERS.rule)).toBe('auto, romberg, trapezoid, midpoint or right');
+    expect(allowedValues(PARAMETERS.rule)).toBe('auto, clenshaw-curtis, romberg, trapezoid, nested-midpoint, midpoint or right');
   });
 
   it('bounds steps to powers of two within the declared range', () => {
@@ -52,10 +53,17 @@ describe('the attribution parameter table', () => {
   });
 
   it('knows which rules refine level by level, and how many points a run plans', () => {
-    expect(rulesFor('auto')).toEqual(['auto', 'romberg', 'trapezoid']);
+    expect(rulesFor('auto')).toEqual(['auto', 'clenshaw-curtis', 'romberg', 'trapezoid', 'nested-midpoint']);
     expect(rulesFor(64)).toEqual(PARAMETERS.rule.values);
     expect(plannedPoints(64, 'midpoint')).toBe(64);
     expect(plannedPoints(64, 'romberg')).toBe(65);
+    expect(plannedPoints(64, 'clenshaw-curtis')).toBe(65);
+    // Tripling: at most N points, the largest power of three.
+    expect([8, 16, 64, 1024].map((n) => plannedPoints(n, 'nested-midpoint'))).toEqual([3, 9, 27, 729]);
+    // With rule auto the model decides, and its rules plan different points.
+    expect(plannedPoints(64, 'auto')).toBeUndefined();
+    expect(largestPowerOfThree(1)).toBe(1);
+    expect(largestPowerOfThree(243)).toBe(243);
     expect(plannedPoints('auto', 'auto')).toBeUndefined();
     expect(impliedRule(64, undefined)).toBe('midpoint');
     expect(impliedRule('auto', undefined)).toBe('auto');

@@ -70,7 +70,7 @@ export const PARAMETERS = {
     powerOfTwo: true,
     default: 'auto',
     description:
-      'integration steps N: points of a fixed rule, intervals of a nested one (N + 1 points); auto refines a nested rule level by level until the error estimate is at most the tolerance (at most 513 points, the last nested level within 1024)',
+      'integration steps N: points of a fixed rule, intervals of a dyadic nested one (N + 1 points), at most N points for nested-midpoint (the largest 3^k); auto refines a nested rule level by level until the error estimate is at most the tolerance (the last level within 1024 points: 513 on the dyadic grids, 729 tripling)',
   } satisfies IntegerParameter,
   tol: {
     name: 'tol',
@@ -96,11 +96,19 @@ export const PARAMETERS = {
   }),
   rule: choice({
     name: 'rule',
-    values: ['auto', 'romberg', 'trapezoid', 'midpoint', 'right'],
-    labels: { auto: 'auto', romberg: 'Romberg (nested)', trapezoid: 'trapezoid (nested)', midpoint: 'midpoint', right: 'right Riemann sum' },
+    values: ['auto', 'clenshaw-curtis', 'romberg', 'trapezoid', 'nested-midpoint', 'midpoint', 'right'],
+    labels: {
+      auto: 'auto',
+      'clenshaw-curtis': 'Clenshaw–Curtis (nested)',
+      romberg: 'Romberg (nested)',
+      trapezoid: 'trapezoid (nested)',
+      'nested-midpoint': 'midpoint (nested, tripling)',
+      midpoint: 'midpoint',
+      right: 'right Riemann sum',
+    },
     default: 'auto',
     description:
-      "the quadrature rule along the path: romberg and trapezoid refine nested levels (every partial result is a complete rule); midpoint and right are fixed (right is the papers' Riemann sum); auto takes romberg for smooth models and trapezoid where the integrand has kinks (ReLU, max pooling). With a number of steps and no rule, midpoint, as before rules were selectable",
+      "the quadrature rule along the path: clenshaw-curtis, romberg and trapezoid refine nested levels of N + 1 points (every partial result is a complete rule), nested-midpoint refines midpoint rules of 1, 3, 9, … points (at most N: 3^k ≤ N); midpoint and right are fixed (right is the papers' Riemann sum); auto takes clenshaw-curtis for smooth models and nested-midpoint where the integrand has kinks (ReLU, max pooling). With a number of steps and no rule, midpoint, as before rules were selectable",
   }),
 } as const;
 
@@ -112,10 +120,16 @@ export type QuadratureRule = (typeof PARAMETERS.rule.values)[number];
 export type ConcreteRule = Exclude<QuadratureRule, 'auto'>;
 export type Steps = number | 'auto';
 
-/** steps 'auto' refines within this many integrand points per text (nested levels of 2^k + 1 points: up to 513). */
+/** steps 'auto' refines within this many integrand points per text (dyadic levels of 2^k + 1 points: up to 513; tripling: 729). */
 export const AUTO_MAX_EVALUATIONS = 1024;
-/** steps 'auto' never stops before this level (9 points): coarser levels can agree by chance. */
-export const AUTO_MIN_LEVEL = 3;
+/** steps 'auto' never stops before this many points per text: coarser levels can agree by chance. */
+export const AUTO_MIN_EVALUATIONS = 9;
+
+/**
+ * The nested rule 'auto' resolves to, by whether the model's path integrand is smooth;
+ * chosen by `npm run bench:convergence` (README, "Quadrature, and the error estimate").
+ */
+export const AUTO_RULE = { smooth: 'clenshaw-curtis', kinked: 'nested-midpoint' } as const satisfies Record<string, ConcreteRule>;
 
 /** Rules that evaluate all their points at once: one level, no refinement, so not with steps 'auto'. */
 const FIXED_RULES: readonly QuadratureRule[] = ['midpoint', 'right'];
@@ -130,12 +144,26 @@ export function rulesFor(steps: Steps): QuadratureRule[] {
   return PARAMETERS.rule.values.filter((rule) => steps !== 'auto' || isNestedRule(rule));
 }
 
+/** The largest power of three at most n (n ≥ 1): the tripling family's points with n steps. */
+export function largestPowerOfThree(n: number): number {
+  let p = 1;
+  while (p * 3 <= n) p *= 3;
+  return p;
+}
+
 /**
  * Integrand points per text of a run with a number of steps: N for a fixed rule, N + 1
- * for a nested one (N intervals); undefined for 'auto' (it stops when converged).
+ * for a dyadic nested one (N intervals), 3^k ≤ N for nested-midpoint; undefined for
+ * steps 'auto' (it stops when converged), and for rule 'auto' where the model decides
+ * between rules whose plans differ.
  */
 export function plannedPoints(steps: Steps, rule: QuadratureRule): number | undefined {
   if (steps === 'auto') return undefined;
+  if (rule === 'auto') {
+    const [smooth, kinked] = [plannedPoints(steps, AUTO_RULE.smooth), plannedPoints(steps, AUTO_RULE.kinked)];
+    return smooth === kinked ? smooth : undefined;
+  }
+  if (rule === 'nested-midpoint') return largestPowerOfThree(steps);
   return isNestedRule(rule) ? steps + 1 : steps;
 }
 

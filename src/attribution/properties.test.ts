@@ -125,7 +125,7 @@ describe('memory', () => {
         steps: 8,
         mode: k % 4 < 2 ? 'exact' : 'approx',
         sim: 'cos',
-        rule: (['right', 'midpoint', 'trapezoid', 'romberg', 'midpoint'] as const)[k % 5],
+        rule: (['right', 'midpoint', 'trapezoid', 'romberg', 'clenshaw-curtis', 'nested-midpoint'] as const)[k % 6],
         reference: k % 7 === 0 ? { kind: 'zeros' } : undefined,
         chunkSize: 1 + (k % 3),
       };

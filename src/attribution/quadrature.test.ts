@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { ConcreteRule } from './parameters.ts';
-import { bitReversedOrder, quadraturePlan, quadraturePoints, radicalInverse, spreadOrder, vanDerCorputOrder, type QuadraturePlan } from './quadrature.ts';
+import {
+  bitReversedOrder,
+  chebyshevPoint,
+  clenshawCurtisWeights,
+  gridKey,
+  quadraturePlan,
+  quadraturePoints,
+  radicalInverse,
+  spreadOrder,
+  vanDerCorputOrder,
+  type QuadraturePlan,
+} from './quadrature.ts';
 
 /** Largest gap in [0, 1] left by a set of points (ends included). */
 function largestGap(points: number[]): number {
@@ -41,18 +52,37 @@ describe('quadrature points', () => {
   });
 });
 
-/** The plan's estimate of ∫₀¹ f after level k (or its companion estimate). */
+/** Each point's weight in the estimate after level k (or its companion): Σ_c weights[m][c] · channel c. */
+function pointWeights(plan: QuadraturePlan, k: number, companion = false): Array<[number, number]> {
+  const weights = companion ? plan.companionWeights!(k) : plan.weights(k);
+  const out: Array<[number, number]> = [];
+  for (let m = 0; m <= k; m++) {
+    const channels = plan.channels(m);
+    plan.levels[m].forEach((x, i) => out.push([x, channels.reduce((w, channel, c) => w + weights[m][c] * channel[i], 0)]));
+  }
+  return out;
+}
+
+/** The plan's estimate of ∫₀¹ f after level k (or its companion estimate), summed as a text's channels are. */
 function integrate(plan: QuadraturePlan, k: number, f: (x: number) => number, companion = false): number {
   const weights = companion ? plan.companionWeights!(k) : plan.weights(k);
   let total = 0;
-  for (let m = 0; m <= k; m++) total += weights[m] * plan.levels[m].reduce((sum, x) => sum + f(x), 0);
+  for (let m = 0; m <= k; m++) {
+    plan.channels(m).forEach((channel, c) => {
+      total += weights[m][c] * plan.levels[m].reduce((sum, x, i) => sum + channel[i] * f(x), 0);
+    });
+  }
   return total;
 }
 
-/** Highest degree d such that the rule integrates 1, x, …, x^d exactly (up to rounding). */
+/**
+ * Highest degree d such that the rule integrates 1, t, …, t^d exactly (up to rounding),
+ * t = 2x − 1: monomials centred on the interval, whose errors are not hidden by 2^−d.
+ */
 function degreeOfExactness(plan: QuadraturePlan, k: number): number {
   for (let d = 0; d < 40; d++) {
-    if (Math.abs(integrate(plan, k, (x) => x ** d) - 1 / (d + 1)) > 1e-12) return d - 1;
+    const exact = d % 2 === 0 ? 1 / (d + 1) : 0;
+    if (Math.abs(integrate(plan, k, (x) => (2 * x - 1) ** d) - exact) > 1e-12) return d - 1;
   }
   return 40;
 }
@@ -78,6 +108,64 @@ describe('quadrature plans', () => {
     expect(fixed.evaluations(0)).toBe(64);
   });
 
+  it('Clenshaw–Curtis levels add the odd Chebyshev points, in mirrored pairs', () => {
+    const plan = quadraturePlan('clenshaw-curtis', 64);
+    expect(plan.levels).toHaveLength(7);
+    const all = plan.levels.flat();
+    expect(new Set(all).size).toBe(65);
+    const grid = Array.from({ length: 65 }, (_, j) => chebyshevPoint(j, 64));
+    const sorted = [...all].sort((a, b) => a - b);
+    sorted.forEach((x, j) => expect(x).toBeCloseTo(grid[j], 15));
+    plan.levels.forEach((level, k) => {
+      expect(plan.evaluations(k)).toBe(plan.levels.slice(0, k + 1).flat().length);
+      // Each channel of a level has a weight for each of its points; mirrored pairs share them.
+      for (const channel of plan.channels(k)) expect(channel).toHaveLength(level.length);
+      if (k >= 2) for (let i = 0; i < level.length; i += 2) expect(level[i] + level[i + 1]).toBeCloseTo(1, 15);
+    });
+    // The same levels (and channels) whatever N or tolerance: one cache entry serves them all.
+    const auto = quadraturePlan('clenshaw-curtis', 'auto');
+    expect(auto.levels.slice(0, 7)).toEqual(plan.levels);
+    expect(auto.channels(3)).toEqual(plan.channels(3));
+    expect(auto.evaluations(auto.levels.length - 1)).toBe(513);
+  });
+
+  it('Clenshaw–Curtis weights: the small cases in closed form', () => {
+    expect([...clenshawCurtisWeights(1)]).toEqual([0.5, 0.5]);
+    // n = 2 is Simpson's rule.
+    const simpson = clenshawCurtisWeights(2);
+    [1 / 6, 2 / 3, 1 / 6].forEach((w, j) => expect(simpson[j]).toBeCloseTo(w, 15));
+    for (const n of [4, 64, 1024]) {
+      const w = clenshawCurtisWeights(n);
+      expect(w.every((x) => x > 0)).toBe(true);
+      expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 13);
+      // The end weights are 1/(2(n² − 1)) for even n.
+      expect(w[0]).toBeCloseTo(1 / (2 * (n * n - 1)), 15);
+    }
+  });
+
+  it('nested midpoint triples the cells: each level is the midpoint rule on 3^k points', () => {
+    const plan = quadraturePlan('nested-midpoint', 'auto');
+    expect(plan.levels).toHaveLength(7);
+    plan.levels.forEach((_, k) => {
+      const n = 3 ** k;
+      expect(plan.evaluations(k)).toBe(n);
+      const points = plan.levels.slice(0, k + 1).flat().sort((a, b) => a - b);
+      points.forEach((x, i) => expect(x).toBeCloseTo((i + 0.5) / n, 14));
+      for (const [, w] of pointWeights(plan, k)) expect(w).toBeCloseTo(1 / n, 15);
+    });
+    // With a number of steps: at most that many points, the largest power of three.
+    expect(quadraturePlan('nested-midpoint', 64).levels).toHaveLength(4);
+    expect(quadraturePlan('nested-midpoint', 8).evaluations(1)).toBe(3);
+  });
+
+  it('names the grid a rule caches its levels under', () => {
+    expect(gridKey('trapezoid', 64)).toBe('dyadic');
+    expect(gridKey('romberg', 'auto')).toBe('dyadic');
+    expect(gridKey('clenshaw-curtis', 64)).toBe('clenshaw-curtis');
+    expect(gridKey('nested-midpoint', 'auto')).toBe('tripling');
+    expect(gridKey('midpoint', 64)).toEqual(['midpoint', 64]);
+  });
+
   it('has the degree of exactness each rule promises', () => {
     expect(degreeOfExactness(quadraturePlan('right', 16), 0)).toBe(0);
     expect(degreeOfExactness(quadraturePlan('midpoint', 16), 0)).toBe(1);
@@ -86,14 +174,18 @@ describe('quadrature plans', () => {
     const romberg = quadraturePlan('romberg', 256);
     // R(k, k) is exact for degree 2k + 1 (Boole's rule at k = 2, degree 5).
     for (let k = 0; k <= 4; k++) expect(degreeOfExactness(romberg, k)).toBe(2 * k + 1);
+    // Clenshaw–Curtis on n = 2^k intervals interpolates degree n, and by symmetry integrates degree n + 1 (n even).
+    const cc = quadraturePlan('clenshaw-curtis', 256);
+    for (let k = 0; k <= 4; k++) expect(degreeOfExactness(cc, k)).toBe(k === 0 ? 1 : 2 ** k + 1);
+    const tripling = quadraturePlan('nested-midpoint', 256);
+    for (let k = 0; k <= 5; k++) expect(degreeOfExactness(tripling, k)).toBe(1);
   });
 
   it('weights of every level estimate are positive and sum to 1', () => {
-    for (const rule of ['trapezoid', 'romberg', 'midpoint', 'right'] as ConcreteRule[]) {
+    for (const rule of ['clenshaw-curtis', 'trapezoid', 'romberg', 'nested-midpoint', 'midpoint', 'right'] as ConcreteRule[]) {
       const plan = quadraturePlan(rule, 512);
       plan.levels.forEach((_, k) => {
-        const w = plan.weights(k);
-        expect(w.every((x) => x > 0)).toBe(true);
+        expect(pointWeights(plan, k).every(([, w]) => w > 0)).toBe(true);
         expect(integrate(plan, k, () => 1)).toBeCloseTo(1, 12);
       });
     }
@@ -112,13 +204,37 @@ describe('quadrature plans', () => {
       // Romberg: near double precision from 33 points.
       expect(error('romberg', 32, 5), name).toBeLessThan(1e-10);
       expect(error('romberg', 32, 3), name).toBeLessThan(1e-5);
+      // Clenshaw–Curtis: spectral, far ahead of Romberg on the same number of points.
+      expect(error('clenshaw-curtis', 32, 5), name).toBeLessThan(1e-13);
+      expect(error('clenshaw-curtis', 32, 3), name).toBeLessThan(1e-6);
+      for (let k = 3; k <= 4; k++) expect(error('clenshaw-curtis', 32, k), name).toBeLessThan(error('romberg', 32, k));
+      // Nested midpoint: second order, so tripling the points divides the error by about 9.
+      const tripled = error('nested-midpoint', 256, 3) / error('nested-midpoint', 256, 4);
+      expect(tripled, name).toBeGreaterThan(8.9);
+      expect(tripled, name).toBeLessThan(9.1);
     }
+  });
+
+  it('converges on a kinked integrand (|x − c|), nested midpoint exactly as midpoint of its size', () => {
+    const c = 0.3141;
+    const f = (x: number) => Math.abs(x - c);
+    const exact = (c * c + (1 - c) ** 2) / 2;
+    const tripling = quadraturePlan('nested-midpoint', 1024);
+    for (let k = 2; k < tripling.levels.length; k++) {
+      const n = 3 ** k;
+      let midpoint = 0;
+      for (let i = 0; i < n; i++) midpoint += f((i + 0.5) / n) / n;
+      expect(integrate(tripling, k, f)).toBeCloseTo(midpoint, 13);
+      expect(Math.abs(midpoint - exact)).toBeLessThan(1 / (n * n));
+    }
+    const cc = quadraturePlan('clenshaw-curtis', 1024);
+    expect(Math.abs(integrate(cc, 10, f) - exact)).toBeLessThan(1e-5);
   });
 
   it('the companion estimate bounds the error of smooth integrands from above', () => {
     for (const [name, f, exact] of SMOOTH) {
-      for (const rule of ['trapezoid', 'romberg'] as const) {
-        const plan = quadraturePlan(rule, 64);
+      for (const rule of ['trapezoid', 'romberg', 'clenshaw-curtis', 'nested-midpoint'] as const) {
+        const plan = quadraturePlan(rule, 'auto');
         for (let k = 2; k <= 4; k++) {
           const estimate = integrate(plan, k, f);
           const gap = Math.abs(estimate - integrate(plan, k, f, true));
@@ -132,5 +248,8 @@ describe('quadrature plans', () => {
     expect(() => quadraturePlan('trapezoid', 48)).toThrow(/power of two/);
     expect(() => quadraturePlan('romberg', 8).weights(4)).toThrow(/outside/);
     expect(() => quadraturePlan('trapezoid', 8).companionWeights!(0)).toThrow(/outside/);
+    expect(() => quadraturePlan('clenshaw-curtis', 8).weights(4)).toThrow(/outside/);
+    expect(() => quadraturePlan('nested-midpoint', 8).weights(2)).toThrow(/outside/);
+    expect(() => quadraturePlan('midpoint', 'auto')).toThrow(/nested/);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * One text's share of an attribution, level by level: the sums of the integrand over
- * the α points each quadrature level added (docs/method.md, "Computing
- * incrementally"), and f(x), f(r). What the engine caches per text: a later request
+ * One text's share of an attribution, level by level: the weighted sums of the
+ * integrand over the α points each quadrature level added, one per channel of the
+ * plan (docs/method.md, "Computing incrementally"), and f(x), f(r). What the engine caches per text: a later request
  * with a tighter tolerance continues from the levels already there.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,30 +14,40 @@ export interface TextLevels {
   tokens: TokenizedText;
   embedding: Float32Array;
   referenceEmbedding: Float32Array;
-  /** Level m's Σ_α (∂g/∂x · v_i) as Pᵀ-shaped [S, D] row-major sums, not yet weighted. */
-  levels: Float32Array[];
+  /**
+   * Level m's channel sums Σ_α c(α) (∂g/∂x · v_i), one per channel c of the plan
+   * (quadrature.ts), each a Pᵀ-shaped [S, D] row-major array.
+   */
+  levels: Float32Array[][];
 }
 
-/** P after a level: Σ_m weights[m] · levels[m], with f(x) and f(r). */
-export function sideValues(text: TextLevels, weights: readonly number[]): SideValues {
-  const pt = new Float32Array(text.levels[0].length);
-  weights.forEach((w, m) => {
-    const level = text.levels[m];
-    for (let k = 0; k < pt.length; k++) pt[k] += w * level[k];
-  });
+/** Bytes a text's level sums hold. */
+export function levelBytes(text: TextLevels): number {
+  return text.levels.reduce((sum, level) => sum + level.reduce((s, channel) => s + channel.byteLength, 0), 0);
+}
+
+/** P after a level: Σ_m Σ_c weights[m][c] · levels[m][c], with f(x) and f(r). */
+export function sideValues(text: TextLevels, weights: readonly (readonly number[])[]): SideValues {
+  const pt = new Float32Array(text.levels[0][0].length);
+  weights.forEach((ws, m) =>
+    ws.forEach((w, c) => {
+      if (w === 0) return;
+      const sums = text.levels[m][c];
+      for (let k = 0; k < pt.length; k++) pt[k] += w * sums[k];
+    }),
+  );
   return { pt, tokens: text.tokens.ids.length, embedding: text.embedding, referenceEmbedding: text.referenceEmbedding };
 }
 
 /** A text whose next level is being computed: reference and Δ stay on the device between chunks. */
 export class TextRun {
-  private sum: Float64Array;
+  /** The level under way's channel sums (allocated by its first chunk). */
+  private sums: Float64Array[] = [];
 
   private constructor(
     readonly text: TextLevels,
     readonly path: PathTensors,
-  ) {
-    this.sum = new Float64Array(text.tokens.ids.length * text.embedding.length);
-  }
+  ) {}
 
   /** Starts (or continues, with `text` from the cache) a text: hidden states of x and r at `layer`, f(x), f(r). */
   static async start(
@@ -65,21 +75,46 @@ export class TextRun {
     }
   }
 
-  /** Adds one chunk's Σ_α (∂g/∂x · v_i) to the level being computed, reading back once. */
-  async step(chunk: () => tf.Tensor2D): Promise<void> {
-    const t = chunk();
+  /**
+   * Adds one chunk's points to the level being computed: `weights[c][i]` is alpha i's
+   * weight in channel c. Points with the same weights in every channel are evaluated
+   * together, summed on the device by `evaluate`; the groups are read back at once.
+   */
+  async step(alphas: readonly number[], weights: readonly (readonly number[])[], evaluate: (alphas: number[]) => tf.Tensor2D): Promise<void> {
+    const groups = new Map<string, number[]>();
+    alphas.forEach((_, i) => {
+      const key = weights.map((c) => c[i]).join(',');
+      const group = groups.get(key);
+      if (group) group.push(i);
+      else groups.set(key, [i]);
+    });
+    const members = [...groups.values()];
+    const t = tf.tidy(() => {
+      const parts = members.map((g) => evaluate(g.map((i) => alphas[i])));
+      return parts.length === 1 ? parts[0] : tf.stack(parts);
+    });
     const data = await t.data();
     t.dispose();
-    for (let k = 0; k < data.length; k++) this.sum[k] += data[k];
+    const size = this.text.tokens.ids.length * this.text.embedding.length;
+    if (this.sums.length === 0) this.sums = weights.map(() => new Float64Array(size));
+    members.forEach((g, gi) => {
+      const offset = gi * size;
+      weights.forEach((channel, c) => {
+        const w = channel[g[0]];
+        const sum = this.sums[c];
+        if (w === 1) for (let k = 0; k < size; k++) sum[k] += data[offset + k];
+        else if (w !== 0) for (let k = 0; k < size; k++) sum[k] += w * data[offset + k];
+      });
+    });
   }
 
   /**
-   * Level `level`'s points are all done: its sum joins the text's levels, unless
+   * Level `level`'s points are all done: its sums join the text's levels, unless
    * another run on the same cached text got there first (engines may run concurrently).
    */
   completeLevel(level: number): void {
-    if (this.text.levels.length === level) this.text.levels.push(Float32Array.from(this.sum));
-    this.sum = new Float64Array(this.sum.length);
+    if (this.text.levels.length === level) this.text.levels.push(this.sums.map((sum) => Float32Array.from(sum)));
+    this.sums = [];
   }
 
   dispose(): void {

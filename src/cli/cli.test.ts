@@ -57,9 +57,9 @@ describe('pairlens CLI', () => {
     const { code, stdout } = await pairlens('attribute', '--a', 'A cat sat.', '--b', 'A dog sat.', '--layer', '1', '--tolerance', '0.05', '--json');
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
-    expect(out).toMatchObject({ steps: 'auto', tolerance: 0.05, rule: 'trapezoid', ruleRequested: 'auto', final: true, converged: true });
+    expect(out).toMatchObject({ steps: 'auto', tolerance: 0.05, rule: 'nested-midpoint', ruleRequested: 'auto', final: true, converged: true });
     expect(out.errorEstimate).toBeLessThanOrEqual(0.05);
-    expect([9, 17, 33, 65, 129, 257, 513]).toContain(out.evaluations);
+    expect([9, 27, 81, 243, 729]).toContain(out.evaluations);
   });
 
   it('prints a readable table without --json', async () => {
@@ -79,7 +79,7 @@ describe('pairlens CLI', () => {
     [['attribute', '--a', '  ', '--b', 'y'], /empty/i],
     [['attribute', '--a', 'x', '--b', 'y', '--mode', 'xyz'], /--mode must be exact or approx/],
     [['attribute', '--a', 'x', '--b', 'y', '--sim', 'l2'], /--sim must be cos or dot/],
-    [['attribute', '--a', 'x', '--b', 'y', '--rule', 'simpson'], /--rule must be auto, romberg, trapezoid, midpoint or right/],
+    [['attribute', '--a', 'x', '--b', 'y', '--rule', 'simpson'], /--rule must be auto, clenshaw-curtis, romberg, trapezoid, nested-midpoint, midpoint or right/],
     [['attribute', '--a', 'x', '--b', 'y', '--tolerance', '0'], /--tolerance must be a number/],
     [['attribute', '--a', 'x', '--b', 'y', '--rule', 'right'], /nested rule/],
     [['attribute', '--a', 'x', '--b', 'y', '--steps', '64', '--tolerance', '0.01'], /--tolerance goes with --steps auto/],

@@ -1,18 +1,27 @@
 import { exactModelLabel as explainedModel, referenceLabel, statusDescription } from '../../shared/report.ts';
+import { AUTO_RULE, type ConcreteRule } from '../../attribution/parameters.ts';
+import { levelCalibration } from '../../attribution/convergence.ts';
 import type { AttributionResult } from '../../worker/protocol.ts';
 import { toleranceLabel } from './Controls.tsx';
 import { formatError } from './Convergence.tsx';
 
 const fmt = (v: number) => (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(4));
 
-export const ERROR_ESTIMATE_EXPLAINED =
-  'Estimated relative error of the matrix, ‖ΔA‖/‖A‖: the larger of a third of the change from the lower-order estimate on the same points and the mean completeness residual of the two texts (measured: within 3× of the true error at 83% of the levels checked, never below a third of it).';
+/** What the error estimate is for `rule` (its level term as convergence.ts calibrates it), in one sentence. */
+export function errorEstimateExplained(rule: ConcreteRule): string {
+  const calibration = levelCalibration(rule);
+  const levelPart = !calibration
+    ? ''
+    : calibration.power === 2
+      ? 'the square of the change from the previous level (each level about squares the error) and '
+      : `${calibration.divisor === 3 ? 'a third of' : `1/${calibration.divisor} of`} the change from the lower-order estimate on the same points and `;
+  return `Estimated relative error of the matrix, ‖ΔA‖/‖A‖: the larger of ${levelPart}the mean completeness residual of the two texts (calibrated by npm run bench:convergence against finer reference runs).`;
+}
 
-/** "romberg (auto: smooth model)", "trapezoid (auto: model with kinks)", or the rule asked for. */
+/** "clenshaw-curtis (auto: smooth model)", "nested-midpoint (auto: model with kinks)", or the rule asked for. */
 export function ruleDescription(result: Pick<AttributionResult, 'rule' | 'ruleRequested'>): string {
   if (result.ruleRequested !== 'auto') return result.rule;
-  // auto takes Romberg where the path integrand is smooth, the trapezoid rule where it has kinks.
-  const why = result.rule === 'romberg' ? 'smooth model' : result.rule === 'trapezoid' ? 'model with kinks' : 'auto';
+  const why = result.rule === AUTO_RULE.smooth ? 'smooth model' : result.rule === AUTO_RULE.kinked ? 'model with kinks' : 'auto';
   return `${result.rule} (auto: ${why})`;
 }
 
@@ -37,7 +46,7 @@ export function Diagnostics({ result, backend }: { result: AttributionResult; ba
     [
       'Error estimate',
       formatError(result.errorEstimate) + (auto && result.tolerance !== null ? ` (tolerance ${toleranceLabel(result.tolerance)})` : ''),
-      ERROR_ESTIMATE_EXPLAINED,
+      errorEstimateExplained(result.rule),
     ],
     [
       'Level change',
@@ -76,7 +85,7 @@ export function Diagnostics({ result, backend }: { result: AttributionResult; ba
           ))}
         </tbody>
       </table>
-      <p className="muted">Error estimate: {ERROR_ESTIMATE_EXPLAINED}</p>
+      <p className="muted">Error estimate: {errorEstimateExplained(result.rule)}</p>
       <p className="muted">
         {exact
           ? 'Exact: a model shifted so the reference input maps to zero (and, where the model has an exact variant, fine-tuned to keep the original\'s similarities); the cells sum to its similarity, up to the integration error.'

@@ -25,8 +25,9 @@ describe('explorer controls', () => {
   });
 
   it('names the rule and the status of a result', () => {
-    expect(ruleDescription({ rule: 'romberg', ruleRequested: 'auto' })).toBe('romberg (auto: smooth model)');
-    expect(ruleDescription({ rule: 'trapezoid', ruleRequested: 'auto' })).toBe('trapezoid (auto: model with kinks)');
+    expect(ruleDescription({ rule: 'clenshaw-curtis', ruleRequested: 'auto' })).toBe('clenshaw-curtis (auto: smooth model)');
+    expect(ruleDescription({ rule: 'nested-midpoint', ruleRequested: 'auto' })).toBe('nested-midpoint (auto: model with kinks)');
+    expect(ruleDescription({ rule: 'romberg', ruleRequested: 'romberg' })).toBe('romberg');
     expect(ruleDescription({ rule: 'midpoint', ruleRequested: 'midpoint' })).toBe('midpoint');
     expect(resultStatus({ final: false, converged: null })).toBe('partial');
     expect(resultStatus({ final: true, converged: true })).toBe('final, converged');
