@@ -178,7 +178,7 @@ export function App() {
         <RankView client={client} ready={ready && !makeExact.running} active={page === 'rank'} url={url} model={served} />
       </div>
       <div hidden={page !== 'dataset'}>
-        <DatasetView client={client} ready={ready && !makeExact.running} url={url} model={served} />
+        <DatasetView client={client} ready={ready && !makeExact.running} active={page === 'dataset'} url={url} model={served} />
       </div>
 
       {onExplorer && (

@@ -27,6 +27,8 @@ export const MAX_DATASET_PAIRS = 500;
 interface Props {
   client: ModelWorkerClient;
   ready: boolean;
+  /** This page is shown. */
+  active: boolean;
   url: ReturnType<typeof useUrlView>;
   model: { numLayers: number; layer: number; modelsKey: string; backend: string };
 }
@@ -49,7 +51,7 @@ function load(name: string, content: string): Loaded {
 const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '—');
 const fixed = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 
-export function DatasetView({ client, ready, url, model }: Props) {
+export function DatasetView({ client, ready, active, url, model }: Props) {
   const { view } = url;
   const [loaded, setLoaded] = useState<Loaded>(() => load('examples/pairs.tsv', examplePairs));
   const run = useDatasetRun(client, view.model, model.backend);
@@ -132,7 +134,7 @@ export function DatasetView({ client, ready, url, model }: Props) {
         </ul>
       )}
 
-      {ready && <Controls view={view} numLayers={model.numLayers} layer={model.layer} onChange={(patch) => url.change({ view: patch }, 'push')} />}
+      {ready && active && <Controls view={view} numLayers={model.numLayers} layer={model.layer} onChange={(patch) => url.change({ view: patch }, 'push')} />}
 
       <div className="dataset-run" aria-live="polite">
         <button type="button" disabled={!ready || run.running || loaded.pairs.length === 0} onClick={() => run.run(loaded.pairs, settings, model.modelsKey, false)}>

@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import { Labelled } from '../Labelled.tsx';
 import { choiceOf, integerChoices, numberProblem, PARAMETERS, rulesFor, type Steps } from '../../attribution/parameters.ts';
 import type { ViewState } from '../url-state.ts';
@@ -41,11 +42,13 @@ export interface ControlsProps {
 }
 
 export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
+  // Each page has its own controls: ids and the radio group's name must not collide.
+  const uid = useId();
   return (
     <fieldset className="controls">
       <legend className="visually-hidden">Attribution settings</legend>
-      <Labelled id="control-layer" label="Layer">
-        <select id="control-layer" value={layer} onChange={(e) => onChange({ layer: Number(e.target.value) })}>
+      <Labelled id={`${uid}-layer`} label="Layer">
+        <select id={`${uid}-layer`} value={layer} onChange={(e) => onChange({ layer: Number(e.target.value) })}>
           {Array.from({ length: numLayers }, (_, l) => (
             <option key={l} value={l}>
               {layerName(l)}
@@ -56,14 +59,14 @@ export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
       <div role="radiogroup" aria-label="Mode" className="mode">
         {PARAMETERS.mode.values.map((mode) => (
           <label key={mode}>
-            <input type="radio" name="mode" value={mode} checked={view.mode === mode} onChange={() => onChange({ mode })} />
+            <input type="radio" name={`${uid}-mode`} value={mode} checked={view.mode === mode} onChange={() => onChange({ mode })} />
             {PARAMETERS.mode.labels[mode]}
           </label>
         ))}
       </div>
-      <Labelled id="control-steps" label="Steps">
+      <Labelled id={`${uid}-steps`} label="Steps">
         <select
-          id="control-steps"
+          id={`${uid}-steps`}
           value={String(view.steps)}
           onChange={(e) => onChange(stepsPatch(view, e.target.value === 'auto' ? 'auto' : Number(e.target.value)))}
         >
@@ -74,9 +77,9 @@ export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
           ))}
         </select>
       </Labelled>
-      <Labelled id="control-rule" label="Rule">
+      <Labelled id={`${uid}-rule`} label="Rule">
         <select
-          id="control-rule"
+          id={`${uid}-rule`}
           value={view.rule}
           title={PARAMETERS.rule.description}
           onChange={(e) => onChange({ rule: choiceOf(PARAMETERS.rule, e.target.value) ?? PARAMETERS.rule.default })}
@@ -89,9 +92,9 @@ export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
         </select>
       </Labelled>
       {view.steps === 'auto' && (
-        <Labelled id="control-tolerance" label="Tolerance">
+        <Labelled id={`${uid}-tolerance`} label="Tolerance">
           <select
-            id="control-tolerance"
+            id={`${uid}-tolerance`}
             value={String(view.tol)}
             title={PARAMETERS.tol.description}
             onChange={(e) => {
@@ -107,8 +110,8 @@ export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
           </select>
         </Labelled>
       )}
-      <Labelled id="control-similarity" label="Similarity">
-        <select id="control-similarity" value={view.sim} onChange={(e) => onChange({ sim: choiceOf(PARAMETERS.sim, e.target.value) ?? PARAMETERS.sim.default })}>
+      <Labelled id={`${uid}-similarity`} label="Similarity">
+        <select id={`${uid}-similarity`} value={view.sim} onChange={(e) => onChange({ sim: choiceOf(PARAMETERS.sim, e.target.value) ?? PARAMETERS.sim.default })}>
           {PARAMETERS.sim.values.map((sim) => (
             <option key={sim} value={sim}>
               {PARAMETERS.sim.labels[sim]}

@@ -81,7 +81,8 @@ export function RankView({ client, ready, active, url, model }: Props) {
         <PassagesBox passages={rank.passages} onChange={(passages) => change({ rank: { passages, selected: null, compare: null } }, 'replace')} notify={url.notify} />
       </div>
 
-      {ready && <Controls view={view} numLayers={model.numLayers} layer={layer} onChange={(patch) => change({ view: patch }, 'push')} />}
+      {/* Only the page shown has controls: the explorer's keep their names and ids to themselves. */}
+      {ready && active && <Controls view={view} numLayers={model.numLayers} layer={layer} onChange={(patch) => change({ view: patch }, 'push')} />}
 
       <RankProgress ranking={ranking} total={rank.passages.length} attributedTotal={attributedTotal} opening={opening} />
 
