@@ -180,22 +180,15 @@ scope.onmessage = (message: MessageEvent<WorkerRequest>) => {
       );
       break;
     }
-    case 'attribute': {
-      const jobs = host.jobs;
-      if (!jobs) return notLoaded(request.jobId);
-      jobs.start(request.jobId, request.request);
-      break;
-    }
-    case 'batch': {
-      const jobs = host.jobs;
-      if (!jobs) return notLoaded(request.jobId);
-      jobs.startBatch(request.jobId, request.pairs, request.settings);
-      break;
-    }
+    case 'attribute':
+    case 'batch':
     case 'rank': {
+      // One engine per served model runs these, one at a time (attribution-jobs.ts).
       const jobs = host.jobs;
       if (!jobs) return notLoaded(request.jobId);
-      jobs.startRank(request.jobId, request.request);
+      if (request.type === 'attribute') jobs.start(request.jobId, request.request);
+      else if (request.type === 'batch') jobs.startBatch(request.jobId, request.pairs, request.settings);
+      else jobs.startRank(request.jobId, request.request);
       break;
     }
     case 'cancel':

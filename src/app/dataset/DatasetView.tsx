@@ -16,22 +16,13 @@ import type { BatchSettings } from '../../worker/protocol.ts';
 import { Controls } from '../explorer/Controls.tsx';
 import { download } from '../exports.ts';
 import { serializeView } from '../url-state.ts';
-import type { useUrlView } from '../use-url-view.ts';
-import type { ModelWorkerClient } from '../worker-client.ts';
+import { FileInput } from '../FileInput.tsx';
+import type { PageProps } from '../page-props.ts';
 import examplePairs from '../../../examples/pairs.tsv?raw';
 import { useDatasetRun } from './use-dataset-run.ts';
 
 /** Pairs the page takes; larger datasets belong to `pairlens batch`, which shards and resumes on disk. */
 export const MAX_DATASET_PAIRS = 500;
-
-interface Props {
-  client: ModelWorkerClient;
-  ready: boolean;
-  /** This page is shown. */
-  active: boolean;
-  url: ReturnType<typeof useUrlView>;
-  model: { numLayers: number; layer: number; modelsKey: string; backend: string };
-}
 
 interface Loaded {
   name: string;
@@ -51,7 +42,7 @@ function load(name: string, content: string): Loaded {
 const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '—');
 const fixed = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 
-export function DatasetView({ client, ready, active, url, model }: Props) {
+export function DatasetView({ client, ready, active, url, model }: PageProps) {
   const { view } = url;
   const [loaded, setLoaded] = useState<Loaded>(() => load('examples/pairs.tsv', examplePairs));
   const run = useDatasetRun(client, view.model, model.backend);
@@ -100,18 +91,7 @@ export function DatasetView({ client, ready, active, url, model }: Props) {
         statistics as <code>pairlens analyze</code>; larger runs belong to <code>pairlens batch</code>.
       </p>
       <p>
-        <label>
-          Load pairs (.tsv, .csv, .jsonl){' '}
-          <input
-            type="file"
-            accept=".tsv,.tab,.csv,.jsonl,.ndjson,text/csv,text/tab-separated-values"
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              e.target.value = '';
-              if (file) void open(file);
-            }}
-          />
-        </label>{' '}
+        <FileInput label="Load pairs (.tsv, .csv, .jsonl)" accept=".tsv,.tab,.csv,.jsonl,.ndjson,text/csv,text/tab-separated-values" onFile={(file) => void open(file)} />{' '}
         <button
           type="button"
           onClick={() => {

@@ -3,6 +3,7 @@ import type { RankRequest } from '../../worker/protocol.ts';
 import { download } from '../exports.ts';
 import { ExportMessage } from '../ExportMessage.tsx';
 import { useExportActions } from '../use-export-actions.ts';
+import { FileInput } from '../FileInput.tsx';
 import type { Settings } from '../url-state.ts';
 import { canvasPng, drawRanking, highlightedRanking, rankingHtml, type HighlightedRanking } from './rank-exports.ts';
 import { pairShares } from './ranking.ts';
@@ -98,18 +99,7 @@ export function RankExportBar({ modelId, backend, request, ranking, view, rank, 
       <button type="button" onClick={() => download('pairlens-session.json', sessionFile(view, rank), 'application/json')}>
         Save session file
       </button>
-      <label className="file-button">
-        Open session file{' '}
-        <input
-          type="file"
-          accept=".json,application/json"
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            e.target.value = '';
-            if (file) void open(file);
-          }}
-        />
-      </label>
+      <FileInput label="Open session file" accept=".json,application/json" onFile={(file) => void open(file)} />
       <button type="button" disabled={link !== null && !link.fits} onClick={() => void copyLink()}>
         Copy link
       </button>

@@ -10,27 +10,15 @@ import { parsePassages } from '../../shared/passages.ts';
 import type { AttributionResult, RankRequest } from '../../worker/protocol.ts';
 import { Controls } from '../explorer/Controls.tsx';
 import { inkOn, legendStops, makeColorScale } from '../heatmap/color.ts';
-import type { useUrlView } from '../use-url-view.ts';
 import { isBlank } from '../use-similarity.ts';
-import type { ModelWorkerClient } from '../worker-client.ts';
+import { FileInput } from '../FileInput.tsx';
+import type { PageProps } from '../page-props.ts';
 import { RankExportBar } from './RankExportBar.tsx';
 import { largestShare, pairShares, type WordShare } from './ranking.ts';
 import { useRanking } from './use-ranking.ts';
 import { WhyAbove } from './WhyAbove.tsx';
 
-interface Props {
-  client: ModelWorkerClient;
-  /** The model is loaded and free (not fine-tuning): rankings may run. */
-  ready: boolean;
-  /** This page is shown (hidden pages run nothing). */
-  active: boolean;
-  /** The app's state in the URL: settings, the Rank view's texts and selection, and how to change them. */
-  url: ReturnType<typeof useUrlView>;
-  /** The served model: its layers, the layer shown, the models behind results, the backend's name. */
-  model: { numLayers: number; layer: number; modelsKey: string; backend: string };
-}
-
-export function RankView({ client, ready, active, url, model }: Props) {
+export function RankView({ client, ready, active, url, model }: PageProps) {
   const { view, rank, change, opening } = url;
   const { layer } = model;
   const request: RankRequest | null = useMemo(
@@ -243,14 +231,7 @@ function PassagesBox({ passages, onChange, notify }: { passages: string[]; onCha
       />
       <p className="muted">
         {passages.length} passage{passages.length === 1 ? '' : 's'} ·{' '}
-        <label>
-          Load a file (.txt, .csv, .tsv, .jsonl){' '}
-          <input type="file" accept=".txt,.csv,.tsv,.tab,.jsonl,.ndjson,text/plain,text/csv" onChange={(e) => {
-            const file = e.target.files?.[0];
-            e.target.value = '';
-            if (file) void load(file);
-          }} />
-        </label>
+        <FileInput label="Load a file (.txt, .csv, .tsv, .jsonl)" accept=".txt,.csv,.tsv,.tab,.jsonl,.ndjson,text/plain,text/csv" onFile={(file) => void load(file)} />
       </p>
       {problems.passages === joined && problems.list.length > 0 && (
         <ul className="notice" role="note">
