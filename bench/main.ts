@@ -2,7 +2,9 @@
  * `npm run bench [-- options]`: the PairLens benchmark (issue 7).
  *
  *   --quick                 ~2-minute smoke run (writes bench/results-quick.json)
- *   --skip-node             no WASM-in-Node part
+ *   --skip-node             no Node part
+ *   --backend=B             the Node part's backend: wasm (default), webgpu (a GPU through
+ *                           Dawn's Node binding, the optional `webgpu` package) or cpu
  *   --skip-browser          no Chromium part
  *   --browser-backend=B     webgpu (default) or wasm
  *   --browser-plan=K        auto (default: software on SwiftShader, gpu otherwise), software or gpu
@@ -25,12 +27,14 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runBrowser, type BrowserRun } from './browser-run.ts';
 import { runNode, type NodeRun } from './node-run.ts';
+import type { NodeBackend } from '../src/cli/node-backend.ts';
 import type { BenchMode, BrowserBackend, BrowserPlanKind } from './plans.ts';
 import type { AttributionCase, SuiteResult, TangentMeasure } from './suite.ts';
 
 interface Options {
   mode: BenchMode;
   node: boolean;
+  nodeBackend: NodeBackend;
   browser: boolean;
   browserBackend: BrowserBackend;
   browserPlan: BrowserPlanKind | 'auto';
@@ -45,6 +49,7 @@ function parseArgs(argv: string[]): Options {
   const opts: Options = {
     mode: 'full',
     node: true,
+    nodeBackend: 'wasm',
     browser: true,
     browserBackend: 'webgpu',
     browserPlan: 'auto',
@@ -59,6 +64,7 @@ function parseArgs(argv: string[]): Options {
     if (key === '--quick') opts.mode = 'quick';
     else if (key === '--skip-node') opts.node = false;
     else if (key === '--skip-browser') opts.browser = false;
+    else if (key === '--backend' && (value === 'wasm' || value === 'webgpu' || value === 'cpu')) opts.nodeBackend = value;
     else if (key === '--browser-backend' && (value === 'webgpu' || value === 'wasm')) opts.browserBackend = value;
     else if (key === '--browser-plan' && (value === 'auto' || value === 'software' || value === 'gpu')) opts.browserPlan = value;
     else if (key === '--chromium' && value) opts.chromium = value;
@@ -299,7 +305,7 @@ function printReport(rows: Row[], targets: Target[], nodeRun: NodeRun | null, br
   }
   out.push('');
   for (const [name, run] of [
-    ['wasm-node', nodeRun],
+    [`${nodeRun?.backend ?? 'wasm'}-node`, nodeRun],
     ['webgpu-chromium', browserRun],
   ] as const) {
     if (!run) continue;
@@ -316,7 +322,7 @@ function printReport(rows: Row[], targets: Target[], nodeRun: NodeRun | null, br
           `layer switch ${fmtMs(s.cacheSwitch.layerSwitchMs)}, similarity switch ${fmtMs(s.cacheSwitch.simSwitchMs)}`,
       );
     }
-    if (name === 'wasm-node' && nodeRun?.batch) {
+    if (name.endsWith('-node') && nodeRun?.batch) {
       const b = nodeRun.batch;
       out.push(
         `  batch (${b.pairs} example pairs, ${b.distinctTexts} texts, ${b.repeatedTexts} repeated; N = ${b.steps}, last layer): ` +
@@ -376,8 +382,8 @@ export async function main(argv: string[]): Promise<number> {
 
   let nodeRun: NodeRun | null = null;
   if (opts.node) {
-    log('== WASM in Node');
-    nodeRun = await runNode(opts.mode, log, opts.model);
+    log(`== ${opts.nodeBackend} in Node`);
+    nodeRun = await runNode(opts.mode, log, opts.model, opts.nodeBackend);
   }
   let browserRun: BrowserRun | null = null;
   let browserError: string | null = null;
@@ -401,7 +407,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const rows = [
-    ...(nodeRun ? rowsOf('wasm-node', 'wasm', nodeRun.suite) : []),
+    ...(nodeRun ? rowsOf(`${nodeRun.backend}-node`, nodeRun.backend, nodeRun.suite) : []),
     ...(browserRun ? rowsOf(`${browserRun.backend}-chromium`, browserRun.backend, browserRun.suite) : []),
   ];
   const targets = targetsOf(rows);
@@ -418,7 +424,7 @@ export async function main(argv: string[]): Promise<number> {
     summary: rows,
     targets,
     runs: {
-      'wasm-node': nodeRun,
+      [`${opts.nodeBackend}-node`]: nodeRun,
       [`${opts.browserBackend}-chromium`]: browserRun ?? (opts.browser ? { error: browserError } : null),
     },
     totalMs: performance.now() - started,

@@ -1,8 +1,8 @@
-/** The Node part: the attribution suite on TF.js WASM, with the machine it ran on. */
+/** The Node part: the attribution suite on TF.js WASM (or WebGPU through Dawn, or CPU), with the machine it ran on. */
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
-import { startNodeBackend } from '../src/cli/node-backend.ts';
+import { describeNodeBackend, nodeGpuAdapter, startNodeBackend, type NodeBackend, type NodeGpuInfo } from '../src/cli/node-backend.ts';
 import { embedIds } from '../src/model/encoder.ts';
 import { loadNodeModel } from '../src/model/node-models.ts';
 import { nodePlan, planForLayers, type BenchMode } from './plans.ts';
@@ -15,9 +15,12 @@ const EXAMPLE_PAIRS = new URL('../examples/pairs.tsv', import.meta.url);
 const BATCH_PLAN: Record<BenchMode, { pairs: number; steps: number }> = { quick: { pairs: 10, steps: 16 }, full: { pairs: 30, steps: 16 } };
 
 export interface NodeRun {
-  backend: 'wasm';
+  backend: NodeBackend;
   host: 'node';
-  wasm: { threads: number; simd: boolean; multithreadSupport: boolean };
+  /** The backend as people read it ("wasm (SIMD, 1 thread)", "webgpu (nvidia ampere)"). */
+  backendDetail: string;
+  wasm: { threads: number; simd: boolean; multithreadSupport: boolean } | null;
+  gpuAdapter: NodeGpuInfo | null;
   modelLoadMs: number;
   suite: SuiteResult;
   /** `pairlens batch`'s throughput and the P cache's gain (bundled model only). */
@@ -25,9 +28,10 @@ export interface NodeRun {
   totalMs: number;
 }
 
-export async function runNode(mode: BenchMode, log: Log, modelSpec = 'use-lite'): Promise<NodeRun> {
+export async function runNode(mode: BenchMode, log: Log, modelSpec = 'use-lite', backend: NodeBackend = 'wasm'): Promise<NodeRun> {
   const started = performance.now();
-  await startNodeBackend('wasm');
+  await startNodeBackend(backend);
+  log(`backend ${describeNodeBackend()}`);
   const t0 = performance.now();
   const model = await loadNodeModel(modelSpec);
   await embedIds(model, model.tokenize('a probe').ids);
@@ -42,13 +46,18 @@ export async function runNode(mode: BenchMode, log: Log, modelSpec = 'use-lite')
       batch = await measureBatch(model, pairs, plan.steps, log);
     }
     return {
-      backend: 'wasm',
+      backend,
       host: 'node',
-      wasm: {
-        threads: getThreadsCount(),
-        simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
-        multithreadSupport: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
-      },
+      backendDetail: describeNodeBackend(),
+      wasm:
+        backend === 'wasm'
+          ? {
+              threads: getThreadsCount(),
+              simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+              multithreadSupport: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
+            }
+          : null,
+      gpuAdapter: backend === 'webgpu' ? (await nodeGpuAdapter()).info : null,
       modelLoadMs,
       suite,
       batch,

@@ -14,7 +14,7 @@ async function typeAndWait(page: Page, label: string, text: string, previous: nu
 
 for (const backend of ['webgpu', 'wasm'] as const) {
   test(`compares two sentences on ${backend}`, async ({ page }) => {
-    await page.goto(backend === 'webgpu' ? './' : './?backend=wasm');
+    await page.goto(`./?backend=${backend}`);
     await expect(page.getByRole('status')).toContainText(`Backend: ${backend}`);
     await expect(page.getByRole('status')).toContainText('ready');
     await expect(page.getByLabel('Sentence A')).toHaveValue(/guitar/);

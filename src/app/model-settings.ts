@@ -1,20 +1,28 @@
 /**
- * Where Hugging Face models come from and how big they may be, kept in this browser
+ * Where Hugging Face models come from, how big they may be and which TF.js backend
+ * runs them (auto: the fastest by measurement), kept in this browser
  * (localStorage), not in links: a shared link must not point someone's browser at
  * another server. Also the models recently loaded here, offered in the Model box.
  */
 import { DEFAULT_MAX_MODEL_MB } from '../model/catalog.ts';
 import { DEFAULT_HUB_URL, validHubUrl } from '../model/hub.ts';
+import { BACKENDS, type BackendName } from '../worker/protocol.ts';
+
+/** `auto`: the worker times every backend this browser offers and keeps the fastest. */
+export type BackendSetting = 'auto' | BackendName;
+export const BACKEND_SETTINGS: readonly BackendSetting[] = ['auto', ...BACKENDS];
 
 export interface ModelSettings {
   /** Hub or mirror root. */
   hubUrl: string;
   /** Largest model accepted, in MB (float32 weights, as downloaded). */
   maxMegabytes: number;
+  /** The TF.js backend to run on; `backend=` in a link overrides it for that page. */
+  backend: BackendSetting;
 }
 
 export const MAX_MEGABYTES_LIMIT = 4000;
-export const DEFAULT_SETTINGS: ModelSettings = { hubUrl: DEFAULT_HUB_URL, maxMegabytes: DEFAULT_MAX_MODEL_MB };
+export const DEFAULT_SETTINGS: ModelSettings = { hubUrl: DEFAULT_HUB_URL, maxMegabytes: DEFAULT_MAX_MODEL_MB, backend: 'auto' };
 
 /** Models a user may not know to type; all are sentence-transformers BERT, RoBERTa or MPNet. */
 export const SUGGESTED_MODELS: readonly string[] = [
@@ -26,7 +34,7 @@ export const SUGGESTED_MODELS: readonly string[] = [
   'thenlper/gte-small',
 ];
 
-const KEYS = { hubUrl: 'pairlens.hubUrl', maxMegabytes: 'pairlens.maxMegabytes', recent: 'pairlens.recentModels' };
+const KEYS = { hubUrl: 'pairlens.hubUrl', maxMegabytes: 'pairlens.maxMegabytes', recent: 'pairlens.recentModels', backend: 'pairlens.backend' };
 const MAX_RECENT = 8;
 
 function read(key: string): string | null {
@@ -54,12 +62,14 @@ export function validMegabytes(value: number): boolean {
 export function loadSettings(): ModelSettings {
   const hubUrl = validHubUrl(read(KEYS.hubUrl) ?? '') ?? DEFAULT_SETTINGS.hubUrl;
   const mb = Number(read(KEYS.maxMegabytes));
-  return { hubUrl, maxMegabytes: validMegabytes(mb) ? mb : DEFAULT_SETTINGS.maxMegabytes };
+  const backend = BACKEND_SETTINGS.find((b) => b === read(KEYS.backend)) ?? DEFAULT_SETTINGS.backend;
+  return { hubUrl, maxMegabytes: validMegabytes(mb) ? mb : DEFAULT_SETTINGS.maxMegabytes, backend };
 }
 
 export function saveSettings(settings: ModelSettings): void {
   write(KEYS.hubUrl, settings.hubUrl);
   write(KEYS.maxMegabytes, String(settings.maxMegabytes));
+  write(KEYS.backend, settings.backend);
 }
 
 export function recentModels(): string[] {

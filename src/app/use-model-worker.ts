@@ -27,7 +27,7 @@ export interface LoadFailure {
 export interface ModelStatus {
   /** 'failed': nothing can run (no backend, the worker crashed); a failed model load is `loadFailure`. */
   phase: 'starting' | 'loading' | 'ready' | 'failed';
-  /** The backend as people read it (e.g. "wasm (SIMD, 1 thread)"). */
+  /** The backend as people read it, and why it runs (e.g. "wasm (SIMD, 2 threads): faster than webgpu (software adapter) here …"). */
   backend: string | null;
   /** The backend's name as reports carry it ("webgpu", "wasm", "cpu"). */
   backendName: BackendName | null;
@@ -85,10 +85,22 @@ function deriveStatus(state: WorkerState, wanted: string): ModelStatus {
   };
 }
 
-/** A test-only switch: `?backend=wasm` forces a backend. */
-function forcedBackend(): BackendName | undefined {
-  const value = new URLSearchParams(window.location.search).get('backend');
+/**
+ * `?backend=webgpu|wasm|cpu` in the link's query string: this machine's choice for this
+ * page, over the remembered setting (it is not part of the view, so links made here do
+ * not carry it). Tests force WASM with it.
+ */
+export function linkBackend(search: string = window.location.search): BackendName | undefined {
+  const value = new URLSearchParams(search).get('backend');
   return BACKENDS.find((b) => b === value);
+}
+
+/** The backend to start and who asked for it; none: the worker measures and picks. */
+function requestedBackend(settings: ModelSettings): { backend?: BackendName; why: string } {
+  const fromLink = linkBackend();
+  if (fromLink) return { backend: fromLink, why: 'set by backend= in the link' };
+  if (settings.backend !== 'auto') return { backend: settings.backend, why: 'set in Download settings' };
+  return { why: '' };
 }
 
 export interface ModelSource {
@@ -130,12 +142,15 @@ export function useModelWorker(
     [client],
   );
 
+  const backendSetting = source.settings.backend;
   useEffect(() => {
-    let backend = forcedBackend();
+    const requested = requestedBackend({ ...sourceRef.current.settings, backend: backendSetting });
+    let backend = requested.backend;
+    let why = requested.why;
     const unsubscribe = client.subscribe((event) => {
       switch (event.type) {
         case 'backend':
-          setState((s) => ({ ...s, backend: event.detail, backendName: event.backend }));
+          setState((s) => ({ ...s, backend: why ? `${event.detail}: ${why}` : event.detail, backendName: event.backend }));
           break;
         case 'load-progress':
           if (event.loadId !== loadIdRef.current) return;
@@ -168,6 +183,7 @@ export function useModelWorker(
         }
         case 'device-lost':
           backend = 'wasm';
+          why = 'the GPU was lost';
           setState({ ...INITIAL, notice: `The GPU was lost (${event.message}); continuing on WASM.` });
           client.start(backend);
           request(wantedRef.current, true);
@@ -187,7 +203,8 @@ export function useModelWorker(
       unsubscribe();
       client.stop();
     };
-  }, [client, attempt, request]);
+    // A new backend setting starts a new worker on it (the model is loaded again).
+  }, [client, attempt, request, backendSetting]);
 
   useEffect(() => {
     if (requestedRef.current !== wanted) request(wanted);

@@ -89,13 +89,13 @@ function attributionFlagHelp(flag: AttributionFlag): string {
 export const HELP = `pairlens: token-pair attributions for Siamese sentence encoders
 
 Usage:
-  pairlens embed [--model ID|FOLDER] [--backend wasm|cpu] TEXT...
+  pairlens embed [--model ID|FOLDER] [--backend wasm|cpu|webgpu] TEXT...
       Embed each TEXT; prints JSON {"model", "backend", "dim",
       "items": [{"text", "tokens", "droppedTokens", "embedding"}]}.
 
   pairlens attribute --a TEXT --b TEXT [--model ID|FOLDER]
                      ${wrap(ATTRIBUTION_FLAGS.map((f) => `[--${flagName(f)}\u00a0${valueShape(f)}]`).join(' '), 21, 90).replaceAll('\u00a0', ' ')}
-                     [--reference TOKEN_ID|padding|zeros] [--backend wasm|cpu] [--json]
+                     [--reference TOKEN_ID|padding|zeros] [--backend wasm|cpu|webgpu] [--json]
       Token-pair attributions (integrated Jacobians) of the similarity of A and B.
       A readable table, or with --json: {"model", "layer", "steps", "rule",
       "ruleRequested", "tolerance", "evaluations", "final", "converged", "errorEstimate",
@@ -106,7 +106,7 @@ Usage:
 
   pairlens rank --query TEXT --passages FILE [--top K] [--model ID|FOLDER]
                 ${wrap(ATTRIBUTION_FLAGS.map((f) => `[--${flagName(f)}\u00a0${valueShape(f)}]`).join(' '), 16, 90).replaceAll('\u00a0', ' ')}
-                [--reference TOKEN_ID|padding|zeros] [--backend wasm|cpu] [--json]
+                [--reference TOKEN_ID|padding|zeros] [--backend wasm|cpu|webgpu] [--json]
       Scores every passage of FILE against the query (the model's similarity of their
       embeddings), then attributes the first K by score, query = A. A readable table
       (rank, score, ΣA, the passage's top words), or with --json: {"model", "layer",
@@ -119,7 +119,7 @@ Usage:
 
   pairlens batch --input FILE --output OUT.jsonl [--resume] [--shard I/N] [--model ID|FOLDER]
                  ${wrap(ATTRIBUTION_FLAGS.map((f) => `[--${flagName(f)}\u00a0${valueShape(f)}]`).join(' '), 17, 90).replaceAll('\u00a0', ' ')}
-                 [--reference TOKEN_ID|padding|zeros] [--backend wasm|cpu]
+                 [--reference TOKEN_ID|padding|zeros] [--backend wasm|cpu|webgpu]
       Attributes every pair of FILE and appends one JSON line per pair to OUT as it
       finishes: {"id", "a", "b", "label", then the fields of attribute --json, then
       "wordsA", "wordsB" (token → word index)}. Bad rows are reported with their line
@@ -146,7 +146,7 @@ ${optionLine(
 )}
 ${optionLine('--hub-url URL', `Hub or mirror to download from (default: $PAIRLENS_HUB_URL, else $HF_ENDPOINT, else ${DEFAULT_HUB_URL})`)}
 ${optionLine('--max-mb N', `refuse models larger than N MB (default: ${DEFAULT_MAX_MODEL_MB})`)}
-${optionLine('--backend NAME', 'TF.js backend: wasm (default) or cpu')}
+${optionLine('--backend NAME', 'TF.js backend: wasm (default), cpu, or webgpu (a GPU through the optional webgpu package)')}
 ${optionLine('--a, --b TEXT', 'the two texts to compare (attribute)')}
 ${optionLine('--query TEXT', 'the text to rank passages against (rank)')}
 ${optionLine(

@@ -11,7 +11,7 @@ import type { SentenceEncoder } from '../model/encoder.ts';
 import { AttributionEngine, type AttributionRequest, type EngineOptions } from '../attribution/engine.ts';
 import { allowedValues, choiceOf, numberProblem, PARAMETERS, type ChoiceParameter, type Steps } from '../attribution/parameters.ts';
 import { parseReference, type Reference } from '../model/reference.ts';
-import { startNodeBackend, type NodeBackend } from './node-backend.ts';
+import { NODE_BACKENDS, startNodeBackend, type NodeBackend } from './node-backend.ts';
 
 export class UsageError extends Error {}
 
@@ -24,8 +24,9 @@ export const COMMON_OPTIONS = {
 } satisfies ParseArgsConfig['options'];
 
 export function parseBackend(value: string): NodeBackend {
-  if (value === 'wasm' || value === 'cpu') return value;
-  throw new UsageError(`--backend must be wasm or cpu, not "${value}"`);
+  const backend = NODE_BACKENDS.find((b) => b === value);
+  if (backend) return backend;
+  throw new UsageError(`--backend must be wasm or cpu (or webgpu, on a GPU), not "${value}"`);
 }
 
 /** --model and the options that say where its files come from. */

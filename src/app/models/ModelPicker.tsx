@@ -2,7 +2,7 @@
  * Choosing the model: type a bundled id or a Hugging Face id (suggestions offered),
  * open a model folder from disk or drop one here. Shows the download's progress and,
  * when a model cannot be loaded, why (the previous model stays in use). Download
- * settings (Hub URL, size limit) live here too.
+ * settings (Hub URL, size limit, backend) live here too.
  */
 import { useRef, useState, type DragEvent, type FormEvent } from 'react';
 import { BUNDLED_MODELS } from '../../model/catalog.ts';
@@ -11,7 +11,15 @@ import { validHubUrl } from '../../model/hub.ts';
 import { MODEL_ID_HELP, parseModelId } from '../../model/model-id.ts';
 import type { PickedFolder } from '../../worker/protocol.ts';
 import { Labelled } from '../Labelled.tsx';
-import { MAX_MEGABYTES_LIMIT, MIN_MEGABYTES, SUGGESTED_MODELS, validMegabytes, type ModelSettings } from '../model-settings.ts';
+import {
+  BACKEND_SETTINGS,
+  MAX_MEGABYTES_LIMIT,
+  MIN_MEGABYTES,
+  SUGGESTED_MODELS,
+  validMegabytes,
+  type BackendSetting,
+  type ModelSettings,
+} from '../model-settings.ts';
 import type { ModelStatus } from '../use-model-worker.ts';
 import { folderFromDrop, folderFromFileList } from './picked-folder.ts';
 
@@ -152,9 +160,17 @@ export function ModelPicker(props: ModelPickerProps) {
   );
 }
 
+const BACKEND_LABELS: Record<BackendSetting, string> = {
+  auto: 'fastest (measured)',
+  webgpu: 'WebGPU',
+  wasm: 'WASM',
+  cpu: 'CPU (slow)',
+};
+
 function DownloadSettings(props: Pick<ModelPickerProps, 'settings' | 'onSettings' | 'onForgetDownloads'>) {
   const [hubUrl, setHubUrl] = useState(props.settings.hubUrl);
   const [megabytes, setMegabytes] = useState(String(props.settings.maxMegabytes));
+  const [backend, setBackend] = useState<BackendSetting>(props.settings.backend);
   const [problem, setProblem] = useState<string | null>(null);
 
   const save = (event: FormEvent) => {
@@ -165,7 +181,7 @@ function DownloadSettings(props: Pick<ModelPickerProps, 'settings' | 'onSettings
     if (!validMegabytes(mb)) return setProblem(`The size limit must be a number of MB from ${MIN_MEGABYTES} to ${MAX_MEGABYTES_LIMIT}.`);
     setProblem(null);
     setHubUrl(url);
-    props.onSettings({ hubUrl: url, maxMegabytes: mb });
+    props.onSettings({ hubUrl: url, maxMegabytes: mb, backend });
   };
 
   return (
@@ -177,6 +193,15 @@ function DownloadSettings(props: Pick<ModelPickerProps, 'settings' | 'onSettings
         </Labelled>
         <Labelled id="setting-max-mb" label="Size limit (MB)">
           <input id="setting-max-mb" value={megabytes} inputMode="numeric" size={6} onChange={(e) => setMegabytes(e.target.value)} />
+        </Labelled>
+        <Labelled id="setting-backend" label="Backend">
+          <select id="setting-backend" value={backend} onChange={(e) => setBackend(BACKEND_SETTINGS.find((b) => b === e.target.value) ?? 'auto')}>
+            {BACKEND_SETTINGS.map((b) => (
+              <option key={b} value={b}>
+                {BACKEND_LABELS[b]}
+              </option>
+            ))}
+          </select>
         </Labelled>
         <button type="submit">Save settings</button>
         <button type="button" onClick={props.onForgetDownloads}>
@@ -190,7 +215,9 @@ function DownloadSettings(props: Pick<ModelPickerProps, 'settings' | 'onSettings
       )}
       <p className="muted">
         Hugging Face ids are downloaded from the Hub URL (a mirror works too) and kept in this browser, so they load again
-        offline. Settings stay in this browser; links never carry them.
+        offline. Backend “fastest” times each backend this browser offers when the page starts and keeps the fastest;
+        another choice restarts the model on it (<code>?backend=</code> in a link overrides it for that page). Settings
+        stay in this browser; links never carry them.
       </p>
     </details>
   );
