@@ -11,3 +11,14 @@ test('@screenshot explorer', async ({ page }) => {
   await page.getByLabel('Attribution heatmap').hover({ position: { x: 150, y: 250 } });
   await page.screenshot({ path: 'docs/screenshot.png', fullPage: true });
 });
+
+test('@screenshot rank', async ({ page }) => {
+  await page.setViewportSize({ width: 1300, height: 1200 });
+  await page.goto('./?backend=wasm#page=rank&steps=16');
+  await expect(page.getByTestId('rank-done')).toBeVisible({ timeout: 110_000 });
+  const items = page.getByTestId('ranked-passage');
+  await items.nth(0).getByRole('button', { name: 'Query words' }).click();
+  await items.nth(0).getByRole('checkbox', { name: 'Compare' }).check();
+  await items.nth(2).getByRole('checkbox', { name: 'Compare' }).check();
+  await page.screenshot({ path: 'docs/rank.png', fullPage: true });
+});

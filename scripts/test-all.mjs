@@ -61,5 +61,7 @@ if (!skipBrowser) {
   }
 }
 
-console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+// Skipped tests (e.g. WebGPU in Node without an adapter) are named above the closing line, which stays "N passed, N failed".
+if (skipped) console.log(`\n${skipped} skipped (see the reasons above)`);
+console.log(`\n${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 ? 1 : 0;
