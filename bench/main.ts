@@ -8,6 +8,7 @@
  *   --skip-browser          no Chromium part
  *   --browser-backend=B     webgpu (default) or wasm
  *   --browser-plan=K        auto (default: software on SwiftShader, gpu otherwise), software or gpu
+ *   --wasm-threads=N        with --browser-backend=wasm: XNNPACK threads, 1 to 8 (default: the cores)
  *   --chromium=PATH         Chromium binary (default CHROMIUM_PATH or /usr/bin/chromium)
  *   --chromium-arg=FLAG     extra Chromium flag, repeatable (e.g. --use-angle=vulkan)
  *   --headed                show the browser window (a real GPU may need it)
@@ -43,6 +44,8 @@ interface Options {
   headless: boolean;
   out: string;
   model: string;
+  /** WASM in Chromium: XNNPACK threads (default: the cores, at most 8). */
+  wasmThreads?: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -66,6 +69,7 @@ function parseArgs(argv: string[]): Options {
     else if (key === '--skip-browser') opts.browser = false;
     else if (key === '--backend' && (value === 'wasm' || value === 'webgpu' || value === 'cpu')) opts.nodeBackend = value;
     else if (key === '--browser-backend' && (value === 'webgpu' || value === 'wasm')) opts.browserBackend = value;
+    else if (key === '--wasm-threads' && /^[1-8]$/.test(value)) opts.wasmThreads = Number(value);
     else if (key === '--browser-plan' && (value === 'auto' || value === 'software' || value === 'gpu')) opts.browserPlan = value;
     else if (key === '--chromium' && value) opts.chromium = value;
     else if (key === '--chromium-arg' && value) opts.chromiumArgs.push(value);
@@ -396,6 +400,7 @@ export async function main(argv: string[]): Promise<number> {
           backend: opts.browserBackend,
           heatmap: { size: 128, reps: opts.mode === 'quick' ? 5 : 15 },
           planKind: opts.browserPlan === 'auto' ? undefined : opts.browserPlan,
+          wasmThreads: opts.wasmThreads,
         },
         { executablePath: opts.chromium, extraArgs: opts.chromiumArgs, headless: opts.headless, timeoutMs: 20 * 60_000 },
         log,

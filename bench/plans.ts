@@ -18,6 +18,8 @@ export interface BrowserConfig {
   planKind?: BrowserPlanKind;
   /** Replaces the plan altogether (experiments). */
   plan?: SuitePlan;
+  /** WASM: XNNPACK threads to start with (default: the cores, at most 8), as the app's worker starts them. */
+  wasmThreads?: number;
 }
 
 export const STEPS = 64;

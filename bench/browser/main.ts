@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { startWasm } from '../../src/worker/backend.ts';
 import type { HeatmapData } from '../../src/app/heatmap/data.ts';
 import { HeatmapView } from '../../src/app/heatmap/view.ts';
 import '../../src/app/heatmap/heatmap.css';
@@ -75,12 +76,11 @@ async function adapterInfo(): Promise<Record<string, string> | null> {
   return out;
 }
 
-async function startBackend(backend: BrowserBackend): Promise<void> {
-  if (backend === 'wasm') {
-    setWasmPaths(new URL('tfjs-wasm/', location.href).href);
-    if (globalThis.crossOriginIsolated) setThreadsCount(Math.min(navigator.hardwareConcurrency || 1, 8));
-  }
-  if (!(await tf.setBackend(backend))) throw new Error(`the ${backend} backend could not start`);
+async function startBackend(backend: BrowserBackend, threads?: number): Promise<void> {
+  if (backend === 'wasm') setWasmPaths(new URL('tfjs-wasm/', location.href).href);
+  // WASM starts as the app's worker starts it (threads past TF.js's halved core count).
+  const started = backend === 'wasm' ? await startWasm(threads ?? Math.min(navigator.hardwareConcurrency || 1, 8)) : await tf.setBackend(backend);
+  if (!started) throw new Error(`the ${backend} backend could not start`);
   await tf.ready();
 }
 
@@ -143,7 +143,7 @@ async function runBench(config: BrowserConfig): Promise<BrowserResult> {
     status.textContent = line;
     console.log(`[bench] ${line}`);
   };
-  await startBackend(config.backend);
+  await startBackend(config.backend, config.wasmThreads);
   log(`backend ${tf.getBackend()}`);
   const machine: BrowserMachine = {
     userAgent: navigator.userAgent,

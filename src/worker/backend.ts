@@ -145,7 +145,7 @@ export interface ChosenBackend {
  * thread whatever setThreadsCount asked. While the module starts we report twice the
  * cores, so the cap becomes the real core count; setThreadsCount still decides.
  */
-async function startWasm(threads: number): Promise<boolean> {
+export async function startWasm(threads: number): Promise<boolean> {
   const nav = navigator as GpuNavigator;
   const isolated = globalThis.crossOriginIsolated === true;
   if (isolated) setThreadsCount(threads);
