@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeRecords, type AnalysisRecord } from './analysis.ts';
-import { analysisHtml, analysisSvg, escapeXml } from './analysis-report.ts';
+import { analysisHtml, analysisSvg } from './analysis-report.ts';
+import { escapeXml } from './markup.ts';
 
 const EVIL = `<script>alert("x")</script> & 'q'`;
 const RECORDS: AnalysisRecord[] = [
@@ -10,7 +11,7 @@ const RECORDS: AnalysisRecord[] = [
 
 describe('analysis reports', () => {
   it('escape every text, in content and attributes', () => {
-    expect(escapeXml(EVIL)).toBe('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;q&#39;');
+    expect(escapeXml(EVIL)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &apos;q&apos;');
   });
 
   it('are self-contained HTML without scripts, and an SVG figure', () => {
@@ -19,8 +20,8 @@ describe('analysis reports', () => {
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/ on\w+=/i);
     expect(html).not.toMatch(/(src|href)=/);
-    expect(html).toContain('&#60;script&#62;');
-    expect(html).toContain('&#60;m&#62;, layer 1, approx, cos');
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).toContain('&lt;m&gt;, layer 1, approx, cos');
     expect(html.match(/<svg /g)).toHaveLength(1);
     const svg = analysisSvg(analysis.groups[0]);
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);

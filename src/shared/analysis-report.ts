@@ -5,14 +5,11 @@
  *
  *   analysisHtml(analysis, { title?, sources? }) → a whole HTML document
  *   analysisSvg(group)                          → an SVG document: the group's four plots
- *   escapeXml(text)                             → text safe in HTML and SVG, also in attributes
  */
 import { TOP_CELLS, type Analysis, type GroupAnalysis, type ShareStat } from './analysis.ts';
+import { escapeXml } from './markup.ts';
 import { PAIRLENS_VERSION } from './report.ts';
 
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 const font = (size = 11) => `font-family="system-ui, sans-serif" font-size="${size}"`;
 const POSITIVE = '#c0392b';

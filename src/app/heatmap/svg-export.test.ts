@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matrix } from './matrix.test-support.ts';
-import { escapeXml, heatmapSvgString } from './svg-export.ts';
+import { escapeXml } from '../../shared/markup.ts';
+import { heatmapSvgString } from './svg-export.ts';
 
 describe('SVG export', () => {
   it('escapes markup characters and drops characters XML forbids', () => {

@@ -4,6 +4,7 @@
  * same HighlightedRanking, so they cannot disagree; every text is escaped (HTML) or
  * drawn as text (canvas), never interpreted.
  */
+import { escapeXml } from '../../shared/markup.ts';
 import { referenceLabel } from '../../shared/report.ts';
 import type { RankReport } from '../../shared/rank-report.ts';
 import { INK, inkOn, makeColorScale, MUTED, NEGATIVE_END_COLOR, POSITIVE_END_COLOR } from '../heatmap/color.ts';
@@ -39,17 +40,13 @@ export function highlightedRanking(report: RankReport, passages: HighlightedPass
   return { caption: parts.filter((p) => p !== null).join(' · '), query: report.query, passages, scale: largestShare(...passages.map((p) => p.words)) };
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
 
 const fixed = (v: number) => v.toFixed(4);
 
 /** A page that opens anywhere: inline styles, no scripts, no external resources. */
 export function rankingHtml(h: HighlightedRanking): string {
   const color = makeColorScale(h.scale);
-  const word = (w: WordShare) => `<span style="background:${color(w.value)};color:${inkOn(color(w.value))}" title="${escapeHtml(`${w.word}: ${fixed(w.value)}`)}">${escapeHtml(w.word)}</span>`;
+  const word = (w: WordShare) => `<span style="background:${color(w.value)};color:${inkOn(color(w.value))}" title="${escapeXml(`${w.word}: ${fixed(w.value)}`)}">${escapeXml(w.word)}</span>`;
   const items = h.passages
     .map((p) => `<li><p class="meta">#${p.rank} · score ${fixed(p.score)} · ΣA ${fixed(p.sum)}</p><p>${p.words.map(word).join(' ')}</p></li>`)
     .join('\n');
@@ -69,8 +66,8 @@ span { padding: 0 2px; border-radius: 2px; }
 </head>
 <body>
 <h1>Why these passages rank as they do</h1>
-<p><strong>Query:</strong> ${escapeHtml(h.query)}</p>
-<p class="caption">${escapeHtml(h.caption)}</p>
+<p><strong>Query:</strong> ${escapeXml(h.query)}</p>
+<p class="caption">${escapeXml(h.caption)}</p>
 <p class="legend">Each word's contribution to the score (sum of A over the query's tokens):
 <span style="background:${NEGATIVE_END_COLOR}">−${fixed(h.scale)}</span> lowers it,
 <span style="background:${POSITIVE_END_COLOR}">+${fixed(h.scale)}</span> raises it.</p>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AttributionResult } from '../../worker/protocol.ts';
-import { escapeHtml, highlightedRanking, rankingHtml } from './rank-exports.ts';
+import { escapeXml } from '../../shared/markup.ts';
+import { highlightedRanking, rankingHtml } from './rank-exports.ts';
 import { largestShare, pairShares, whyAbove, wordShares } from './ranking.ts';
 import { rankReport } from '../../shared/rank-report.ts';
 
@@ -50,7 +51,7 @@ describe('Rank view figures', () => {
 
   it('writes hostile text inert in the HTML export', () => {
     const hostile = '<img src=x onerror="alert(1)">&\'';
-    expect(escapeHtml(hostile)).toBe('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;');
+    expect(escapeXml(hostile)).toBe('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&apos;');
     const report = rankReport('use-lite', { request: { query: hostile, passages: [hostile], layer: 1, mode: 'approx', sim: 'cos', steps: 8 }, queryTokens: [], scores: [{ index: 0, rank: 1, score: 0.5 }], results: [] }, { backend: 'wasm' });
     const html = rankingHtml(highlightedRanking(report, [{ rank: 1, score: 0.5, sum: 0.4, words: [{ word: hostile, value: 0.1 }] }]));
     expect(html).not.toContain('<img');
