@@ -78,3 +78,15 @@ export function csvField(value: string | number): string {
   const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
+
+/** Record files that passage and pair files share: comma or tab separated, or JSON lines. */
+export type RecordFormat = 'csv' | 'tsv' | 'jsonl';
+
+/** The record format a file name's extension names (.csv; .tsv, .tab; .jsonl, .ndjson, in any case), or null. */
+export function formatByExtension(fileName: string | undefined): RecordFormat | null {
+  const extension = /\.([a-z0-9]+)$/.exec((fileName ?? '').toLowerCase())?.[1] ?? '';
+  if (extension === 'csv') return 'csv';
+  if (extension === 'tsv' || extension === 'tab') return 'tsv';
+  if (extension === 'jsonl' || extension === 'ndjson') return 'jsonl';
+  return null;
+}

@@ -23,12 +23,12 @@
  * earlier one, a text longer than MAX_PAIR_TEXT_LENGTH) are skipped and reported with
  * their line. Never throws, whatever the content.
  */
-import { parseCsv } from './csv.ts';
+import { formatByExtension, parseCsv, type RecordFormat } from './csv.ts';
 
 /** Longest text a pair may hold, like a link's texts (src/app/url-state.ts MAX_TEXT_LENGTH). */
 export const MAX_PAIR_TEXT_LENGTH = 20_000;
 
-export type PairFormat = 'csv' | 'tsv' | 'jsonl';
+export type PairFormat = RecordFormat;
 
 export interface TextPair {
   /** The file's id, or the row number when it has none. */
@@ -56,11 +56,8 @@ export interface ParsedPairs {
 
 /** The format of a file: by its name's extension, else by its content (see the header). */
 export function pairFormat(fileName: string | undefined, content = ''): PairFormat {
-  const name = (fileName ?? '').toLowerCase();
-  const extension = /\.([a-z0-9]+)$/.exec(name)?.[1] ?? '';
-  if (extension === 'csv') return 'csv';
-  if (extension === 'tsv' || extension === 'tab') return 'tsv';
-  if (extension === 'jsonl' || extension === 'ndjson') return 'jsonl';
+  const named = formatByExtension(fileName);
+  if (named) return named;
   const start = content.replace(/^\uFEFF/, '').trimStart();
   if (start.startsWith('{')) return 'jsonl';
   return start.split(/\r\n|\r|\n/, 1)[0].includes('\t') ? 'tsv' : 'csv';

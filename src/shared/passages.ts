@@ -24,7 +24,7 @@
  * was used, what was skipped and where), at most MAX_PROBLEMS of them and a count of
  * the rest. Never throws, whatever the content.
  */
-import { parseCsv } from './csv.ts';
+import { formatByExtension, parseCsv, type RecordFormat } from './csv.ts';
 
 /** Most passages a file may give; the rest are left out (and counted in problems). */
 export const MAX_PASSAGES = 1000;
@@ -36,7 +36,7 @@ export const MAX_PROBLEMS = 20;
 /** Column or field names that hold the text, best first (`document` before `content`). */
 export const TEXT_FIELDS = ['text', 'passage', 'document', 'content'] as const;
 
-export type PassageFormat = 'text' | 'csv' | 'tsv' | 'jsonl';
+export type PassageFormat = 'text' | RecordFormat;
 
 export interface ParsedPassages {
   passages: string[];
@@ -45,13 +45,7 @@ export interface ParsedPassages {
 
 /** The format a file name's extension names; plain text without a name or a known extension. */
 export function passageFormat(fileName?: string): PassageFormat {
-  const name = (fileName ?? '').toLowerCase();
-  const dot = name.lastIndexOf('.');
-  const extension = dot >= 0 && !/[/\\]/.test(name.slice(dot)) ? name.slice(dot + 1) : '';
-  if (extension === 'csv') return 'csv';
-  if (extension === 'tsv' || extension === 'tab') return 'tsv';
-  if (extension === 'jsonl' || extension === 'ndjson') return 'jsonl';
-  return 'text';
+  return formatByExtension(fileName) ?? 'text';
 }
 
 /** A candidate passage and where it came from ("row 3", "line 7", "passage 2 (line 5)"). */
