@@ -1,5 +1,6 @@
 /**
- * Matmul FLOP counts for a model's forward pass and its tangent (JVP), following the
+ * Matmul FLOP counts for a model's forward pass and its tangent (JVP) from the widths
+ * the model reports (SentenceEncoder.dims, src/model/dims.ts), following the
  * batching of routes.ts's jvpChunk exactly, so "achieved GFLOP/s" divides the work the
  * tangent route really did by the time it took. See bench/README.md for the formula.
  *
@@ -9,47 +10,7 @@
  */
 import { DEFAULT_ROW_BUDGET } from '../src/attribution/routes.ts';
 import { defaultJvpChunkSize } from '../src/attribution/engine.ts';
-import type { SentenceEncoder } from '../src/model/encoder.ts';
-import { HfEncoder } from '../src/model/hf/bert.ts';
-
-/** One layer's widths (use-lite's: docs/use-lite.md, "Weights"). */
-export interface LayerDims {
-  /** Width of the layer's input (256 for layer 0, 512 for layer 1). */
-  hIn: number;
-  /** Attention width a: Q, K, V are each a wide (4 heads). */
-  attn: number;
-  /** Output width of the layer (512). */
-  hOut: number;
-  /** FFN inner width (1536). */
-  ffn: number;
-  /** Whether the residual branch is a dense projection hIn → hOut (layer 0). */
-  denseResidual: boolean;
-}
-
-export const USE_LITE_LAYERS: readonly LayerDims[] = [
-  { hIn: 256, attn: 256, hOut: 512, ffn: 1536, denseResidual: true },
-  { hIn: 512, attn: 512, hOut: 512, ffn: 1536, denseResidual: false },
-];
-
-/** A model's layers and its dense head ([in, out] per dense layer). */
-export interface ModelDims {
-  layers: readonly LayerDims[];
-  head: ReadonlyArray<readonly [number, number]>;
-}
-
-/** use-lite: two layers and a dense tanh head, 512 → 512. */
-export const USE_LITE_DIMS: ModelDims = { layers: USE_LITE_LAYERS, head: [[512, 512]] };
-
-/** The widths of any model the app runs: use-lite's, or a Hugging Face encoder's from its config. */
-export function modelDims(model: SentenceEncoder): ModelDims {
-  if (!(model instanceof HfEncoder)) return USE_LITE_DIMS;
-  const c = model.config;
-  const layer: LayerDims = { hIn: c.hiddenSize, attn: c.hiddenSize, hOut: c.hiddenSize, ffn: c.intermediateSize, denseResidual: false };
-  return {
-    layers: new Array<LayerDims>(c.numLayers).fill(layer),
-    head: model.weights.dense.map((d) => [d.kernel.shape[0], d.kernel.shape[1]] as const),
-  };
-}
+import type { ModelDims, LayerDims } from '../src/model/dims.ts';
 
 function headMacs(dims: ModelDims): number {
   return dims.head.reduce((sum, [i, o]) => sum + i * o, 0);

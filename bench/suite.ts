@@ -9,11 +9,12 @@ import { AttributionEngine } from '../src/attribution/engine.ts';
 import { tangentEncoderFor } from '../src/attribution/encoders.ts';
 import { quadraturePoints } from '../src/attribution/quadrature.ts';
 import { DEFAULT_ROW_BUDGET, jvpChunk, loadGradients, pathTensors, vjpChunk, type PathTensors } from '../src/attribution/routes.ts';
-import { defaultReference, type Reference } from '../src/model/reference.ts';
+import type { Reference } from '../src/model/reference.ts';
 import { encodeFrom, type SentenceEncoder } from '../src/model/encoder.ts';
 import { batchRecord, recordLine } from '../src/shared/batch-record.ts';
 import { repeatedTexts, reuseOrder, type TextPair } from '../src/shared/pairs.ts';
-import { engineJvpChunkSize, jvpChunkFlops, modelDims, textJvpFlops, type ModelDims } from './flops.ts';
+import { engineJvpChunkSize, jvpChunkFlops, textJvpFlops } from './flops.ts';
+import type { ModelDims } from '../src/model/dims.ts';
 import { pairOf, type PairLength } from './texts.ts';
 
 export type Log = (line: string) => void;
@@ -561,11 +562,11 @@ function fmtMs(ms: number): string {
 
 export async function runSuite(model: SentenceEncoder, plan: SuitePlan, log: Log): Promise<SuiteResult> {
   const engine = new AttributionEngine(model);
-  const reference: Reference = defaultReference(model);
+  const reference: Reference = model.defaultReference;
 
   log('matmul peak');
   const matmulPeak = await measureMatmulPeak(plan.matmul, log);
-  const ctx: Ctx = { model, dims: modelDims(model), engine, reference, steps: plan.steps, peak: matmulPeak.gflops, log };
+  const ctx: Ctx = { model, dims: model.dims, engine, reference, steps: plan.steps, peak: matmulPeak.gflops, log };
   const baselineBytes = tf.memory().numBytes;
 
   // Warm-up: one small attribution per layer (kernels, WASM memory growth, shaders for the short shape).

@@ -21,7 +21,6 @@ import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultReference } from '../src/model/reference.ts';
 import { startNodeBackend, type NodeBackend } from '../src/cli/node-backend.ts';
 import { buildPairSplit, sentenceDocuments, splitFigures, PAIR_KINDS, type PairKind, type TextPair } from '../src/exact/corpus.ts';
 import { seededRandom } from '../src/shared/random.ts';
@@ -41,7 +40,7 @@ import { encodeUseLiteWeights } from '../src/model/use-lite/weights.ts';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const EXACT_ID = 'use-lite-exact';
 
-/** The reference is use-lite's default (defaultReference: "▁", id 30), the one exact mode uses. */
+/** The reference is use-lite's default (UseLite.defaultReference: "▁", id 30), the one exact mode uses. */
 interface Settings extends Omit<DistillSettings, 'reference'> {
   out: string;
   trainPairs: number;
@@ -195,7 +194,7 @@ export async function main(argv: string[]): Promise<number> {
     );
 
     original = (await loadBundledModel('use-lite')) as UseLite;
-    const reference = defaultReference(original);
+    const reference = original.defaultReference;
     const referenceIds = referenceIdsOf(original, reference);
     const train = toTokens(original, split.train);
     const heldOut = toTokens(original, split.heldOut);

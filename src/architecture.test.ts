@@ -58,6 +58,13 @@ const SUBFOLDER_RULES: ReadonlyArray<{ folder: string; mayNotImport: string; why
   { folder: 'src/model/hf/', mayNotImport: 'src/model/use-lite/', why: 'each architecture stands alone' },
 ];
 
+/**
+ * The architectures' folders. Outside src/model, code asks the SentenceEncoder
+ * interface (tokens, words, reference, widths, weights by name) and may import these
+ * folders for types only: adding an architecture then touches src/model alone.
+ */
+const ARCHITECTURE_FOLDERS: readonly string[] = ['src/model/use-lite/', 'src/model/hf/'];
+
 /** The heatmap draws numbers and labels; it knows nothing of models, attributions or the rest of the UI. */
 const HEATMAP = 'src/app/heatmap/';
 const HEATMAP_MAY_IMPORT: readonly string[] = [HEATMAP, 'src/shared/'];
@@ -215,6 +222,9 @@ function importViolations(files: ReadonlyMap<string, string>): string[] {
           violations.push(`${describeEdge(edge)}: ${folder} must not import ${mayNotImport} (${why})`);
         }
       }
+      if (!file.startsWith('src/model/') && !edge.typeOnly && ARCHITECTURE_FOLDERS.some((folder) => target.startsWith(folder))) {
+        violations.push(`${describeEdge(edge)}: outside src/model, an architecture's folder is imported for types only (ask the SentenceEncoder interface)`);
+      }
       if (file.startsWith(HEATMAP) && !HEATMAP_MAY_IMPORT.some((folder) => target.startsWith(folder))) {
         violations.push(`${describeEdge(edge)}: ${HEATMAP} may import only ${HEATMAP_MAY_IMPORT.join(', ')} (and packages)`);
       }
@@ -318,6 +328,7 @@ describe('import rules (docs/architecture.md)', () => {
       ['src/cli/main.ts', "import { ModelHost } from '../worker/model-host.ts';\nimport { parseArgs } from 'node:util';"],
       ['src/tools/extra.ts', 'export const x = 1;'],
       ['src/exact/training.test-support.ts', "import { App } from '../app/App.tsx';"],
+      ['src/exact/trainable.ts', "import type { UseLite } from '../model/use-lite/model.ts';\nimport { HfEncoder } from '../model/hf/bert.ts';"],
     ]);
     const violations = importViolations(files);
     const expected = [
@@ -334,10 +345,13 @@ describe('import rules (docs/architecture.md)', () => {
       "src/worker/model-worker.ts:2 imports '../app/App.tsx': src/worker may import only from",
       "src/cli/main.ts:1 imports '../worker/model-host.ts': src/cli may import only from",
       'src/tools/extra.ts is production code outside the folders',
+      "src/attribution/words.ts:1 imports '../model/use-lite/tokenizer.ts': outside src/model, an architecture's folder is imported for types only",
+      "src/exact/trainable.ts:2 imports '../model/hf/bert.ts': outside src/model, an architecture's folder is imported for types only",
     ];
     for (const start of expected) expect(violations.some((v) => v.startsWith(start)), `${start}\n\nin\n${violations.join('\n')}`).toBe(true);
-    // Allowed: type-only from attribution in shared, words.ts in the app, TF.js and Node in the CLI, anything in tests.
-    for (const quiet of ['src/shared/ok.ts', 'src/attribution/words.ts', 'src/model/hf/bert.test.ts', 'src/model/hf/helpers.test-support.ts', 'src/exact/training.test-support.ts']) {
+    // Allowed: type-only from attribution in shared and from an architecture in exact, words.ts in the app, TF.js and Node in the CLI, anything in tests.
+    expect(violations.filter((v) => v.startsWith('src/exact/trainable.ts:1'))).toEqual([]);
+    for (const quiet of ['src/shared/ok.ts', 'src/model/hf/bert.test.ts', 'src/model/hf/helpers.test-support.ts', 'src/exact/training.test-support.ts']) {
       expect(violations.filter((v) => v.startsWith(`${quiet}:`)), quiet).toEqual([]);
     }
     expect(violations.filter((v) => v.includes("'node:util'"))).toEqual([]);

@@ -26,11 +26,6 @@ import { useModelWorker, type LoadFailure, type ModelStatus } from './use-model-
 import { isBlank, useSimilarity } from './use-similarity.ts';
 import { useUrlView } from './use-url-view.ts';
 
-/** Tokens without lexical content: bare word separators and the usual special tokens. */
-export function isSpecialToken(piece: string): boolean {
-  return piece.replace(/\u2581/g, '').trim() === '' || /^(\[(CLS|SEP|PAD)\]|<\/?s>|<pad>)$/.test(piece);
-}
-
 function heatmapData(result: AttributionResult, level: 'token' | 'word', hideSpecial: boolean): HeatmapData {
   if (level === 'word') {
     const words = wordLevel(result);
@@ -42,8 +37,8 @@ function heatmapData(result: AttributionResult, level: 'token' | 'word', hideSpe
     values: result.matrix,
     rows: result.rows,
     cols: result.cols,
-    hiddenRows: hideSpecial ? result.tokensA.map(isSpecialToken) : undefined,
-    hiddenCols: hideSpecial ? result.tokensB.map(isSpecialToken) : undefined,
+    hiddenRows: hideSpecial ? result.specialA : undefined,
+    hiddenCols: hideSpecial ? result.specialB : undefined,
   };
 }
 

@@ -1,8 +1,6 @@
 /** Which encoders have tangent rules: the engine's view of a loaded SentenceEncoder. */
 import type { SentenceEncoder } from '../model/encoder.ts';
 import type { TangentEncoder } from '../model/tangent.ts';
-import { isUseLite } from '../model/use-lite/model.ts';
-import { UseLiteTangent } from '../model/use-lite/tangent.ts';
 
 export function hasTangentRules(model: SentenceEncoder): model is TangentEncoder {
   return typeof (model as Partial<TangentEncoder>).layerJvp === 'function';
@@ -10,7 +8,5 @@ export function hasTangentRules(model: SentenceEncoder): model is TangentEncoder
 
 /** The tangent-capable view of `model`, or undefined when no rules exist for it. */
 export function tangentEncoderFor(model: SentenceEncoder): TangentEncoder | undefined {
-  if (hasTangentRules(model)) return model;
-  if (isUseLite(model)) return new UseLiteTangent(model);
-  return undefined;
+  return hasTangentRules(model) ? model : undefined;
 }

@@ -25,7 +25,8 @@
  * most the tolerance, or at the last level within AUTO_MAX_EVALUATIONS points.
  *
  * AttributionResult: tokensA/B (pieces), wordsA/B (token → word index; see words.ts for
- * word-level sums), matrix (Float32Array, row-major rows × cols = S_a × S_b), prediction
+ * word-level sums), wordLabelsA/B and specialA/B (the tokenizer's words and its tokens
+ * without text, model/words.ts), matrix (Float32Array, row-major rows × cols = S_a × S_b), prediction
  * (s(a, b) of the unmodified model, in both modes), shiftedPrediction (s of ẽ = f − f(r)
  * for the model whose attributions are shown), referenceTerms {aRb, rAb, rArB} (0 in
  * exact mode), target, sum (ΣA), integrationError (sum − target), and how it was made:
@@ -54,7 +55,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { embedIds, type SentenceEncoder, type TokenizedText } from '../model/encoder.ts';
-import { defaultReference, referenceProblem, type Reference } from '../model/reference.ts';
+import { referenceProblem, type Reference } from '../model/reference.ts';
 import type { TangentEncoder } from '../model/tangent.ts';
 import { nextTurn } from '../shared/next-turn.ts';
 import { completenessResidual, errorEstimate, levelChange } from './convergence.ts';
@@ -119,6 +120,12 @@ export interface AttributionResult {
   tokensB: string[];
   wordsA: number[];
   wordsB: number[];
+  /** Display text of each word of A and B, as the model's tokenizer joins its pieces. */
+  wordLabelsA: string[];
+  wordLabelsB: string[];
+  /** Tokens without text of their own (frame tokens, bare separators), as the model's tokenizer says. */
+  specialA: boolean[];
+  specialB: boolean[];
   matrix: Float32Array;
   rows: number;
   cols: number;
@@ -318,6 +325,10 @@ export class AttributionEngine {
         tokensB: tokens[1].pieces,
         wordsA: tokens[0].words,
         wordsB: tokens[1].words,
+        wordLabelsA: tokens[0].wordLabels,
+        wordLabelsB: tokens[1].wordLabels,
+        specialA: tokens[0].special,
+        specialB: tokens[1].special,
         ...values,
         rows: sides[0].tokens,
         cols: sides[1].tokens,
@@ -537,7 +548,7 @@ export class AttributionEngine {
   }
 
   private validReference(reference: Reference | undefined, fail: (message: string) => never): Reference {
-    if (reference === undefined) return defaultReference(this.model);
+    if (reference === undefined) return this.model.defaultReference;
     const models = this.exactVariant ? [this.model, this.exactVariant] : [this.model];
     const problem = referenceProblem(reference, models);
     if (problem) fail(problem);

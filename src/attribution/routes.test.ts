@@ -9,18 +9,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundledModel } from '../model/node-models.ts';
 import type { UseLite } from '../model/use-lite/model.ts';
-import { UseLiteTangent } from '../model/use-lite/tangent.ts';
 import { jvpChunk, loadGradients, pathTensors, vjpChunk } from './routes.ts';
 import { relativeDifference as relativeDiff } from '../shared/vector.ts';
 
 let model: UseLite;
-let tangent: UseLiteTangent;
+let tangent: UseLite;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await loadGradients();
   model = (await loadBundledModel('use-lite')) as UseLite;
-  tangent = new UseLiteTangent(model);
+  tangent = model;
 });
 
 afterAll(() => model?.dispose());

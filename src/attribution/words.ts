@@ -1,8 +1,10 @@
 /**
  * Word-level views: each word's block of sub-word tokens summed into one row or
  * column. Sums (not means) keep completeness: the word matrix adds up to the same ΣA.
+ * Which tokens form a word, and its label, come from the model's tokenizer
+ * (TokenizedText.words and wordLabels; model/words.ts).
  */
-import { WORD_START } from '../model/use-lite/tokenizer.ts';
+import { wordCount } from '../model/words.ts';
 
 export interface WordMatrix {
   wordsA: string[];
@@ -10,35 +12,6 @@ export interface WordMatrix {
   matrix: Float32Array; // row-major wordsA.length × wordsB.length
   rows: number;
   cols: number;
-}
-
-/** Number of words in a token → word map (word indices start at 0 and never decrease). */
-function wordCount(words: readonly number[]): number {
-  return words.length === 0 ? 0 : Math.max(...words) + 1;
-}
-
-/** Byte-level BPE (RoBERTa) shows a lone word-start space as this marker. */
-const BYTE_LEVEL_SPACE = '\u0120';
-const BYTE_LEVEL_SPACE_START = /^\u0120/;
-
-/** WordPiece (BERT, MPNet) marks a piece that continues a word with this prefix. */
-const CONTINUATION = '##';
-
-/**
- * Display text of each word: its pieces joined, without the word-start markers
- * (SentencePiece "▁", byte-level "Ġ") or the continuation marker (WordPiece "##").
- */
-export function wordLabels(tokens: readonly string[], words: readonly number[]): string[] {
-  const labels = new Array<string>(wordCount(words)).fill('');
-  tokens.forEach((piece, i) => {
-    const w = words[i];
-    const continues = labels[w] !== '' && piece.startsWith(CONTINUATION) && piece.length > CONTINUATION.length;
-    labels[w] += continues ? piece.slice(CONTINUATION.length) : piece;
-  });
-  return labels.map((w) => {
-    const cleaned = w.split(WORD_START).join('').replace(BYTE_LEVEL_SPACE_START, '');
-    return cleaned || (w.startsWith(BYTE_LEVEL_SPACE) ? BYTE_LEVEL_SPACE : WORD_START);
-  });
 }
 
 /** Sums a row-major rows × cols token matrix over word blocks. */
@@ -58,23 +31,28 @@ export function sumWordBlocks(
   return Float32Array.from(out);
 }
 
+/** Sums per-token values into their words, in order. */
+export function sumWords(perToken: readonly number[], words: readonly number[]): number[] {
+  const sums = new Array<number>(wordCount(words)).fill(0);
+  perToken.forEach((v, i) => (sums[words[i]] += v));
+  return sums;
+}
+
 /** The word-level matrix of an attribution result. */
 export function wordLevel(result: {
-  tokensA: readonly string[];
-  tokensB: readonly string[];
+  wordLabelsA: readonly string[];
+  wordLabelsB: readonly string[];
   wordsA: readonly number[];
   wordsB: readonly number[];
   matrix: ArrayLike<number>;
   rows: number;
   cols: number;
 }): WordMatrix {
-  const wordsA = wordLabels(result.tokensA, result.wordsA);
-  const wordsB = wordLabels(result.tokensB, result.wordsB);
   return {
-    wordsA,
-    wordsB,
+    wordsA: [...result.wordLabelsA],
+    wordsB: [...result.wordLabelsB],
     matrix: sumWordBlocks(result.matrix, result.rows, result.cols, result.wordsA, result.wordsB),
-    rows: wordsA.length,
-    cols: wordsB.length,
+    rows: result.wordLabelsA.length,
+    cols: result.wordLabelsB.length,
   };
 }

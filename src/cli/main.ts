@@ -8,7 +8,7 @@ import { embedText } from '../model/encoder.ts';
 import { DEFAULT_HUB_URL } from '../model/hub.ts';
 import type { AttributionResult } from '../attribution/engine.ts';
 import { rankPassages, type RankOutcome, type RankProgress, type RankRequest } from '../attribution/rank.ts';
-import { wordLabels } from '../attribution/words.ts';
+import { sumWords } from '../attribution/words.ts';
 import { integerRange, PARAMETERS, type ChoiceParameter, type IntegerParameter, type NumberParameter } from '../attribution/parameters.ts';
 import { MAX_PASSAGE_LENGTH, MAX_PASSAGES, parsePassages, passageFormat } from '../shared/passages.ts';
 import { rankReport, type RankReport } from '../shared/rank-report.ts';
@@ -279,11 +279,8 @@ function shorten(text: string, width: number): string {
 
 /** The passage's `n` words that add most to ΣA, with their sums over the query: "cat +0.412". */
 function topWords(result: AttributionResult, contributions: readonly number[], n = 3): string {
-  const labels = wordLabels(result.tokensB, result.wordsB);
-  const sums = new Array<number>(labels.length).fill(0);
-  contributions.forEach((c, j) => (sums[result.wordsB[j]] += c));
-  return sums
-    .map((sum, w) => ({ sum, label: shorten(labels[w], 14) }))
+  return sumWords(contributions, result.wordsB)
+    .map((sum, w) => ({ sum, label: shorten(result.wordLabelsB[w], 14) }))
     .sort((x, y) => y.sum - x.sum)
     .slice(0, n)
     .map(({ label, sum }) => `${label} ${sum >= 0 ? '+' : '−'}${Math.abs(sum).toFixed(3)}`)

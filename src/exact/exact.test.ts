@@ -8,7 +8,6 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultReference } from '../model/reference.ts';
 import { ModelFileError, type ModelFiles } from '../model/files.ts';
 import { loadBundledModel } from '../model/node-models.ts';
 import { UseLite } from '../model/use-lite/model.ts';
@@ -43,7 +42,7 @@ describe('the shifted model', () => {
   it('maps the reference to exactly zero at every length (use-lite, "▁" repeated)', async () => {
     const model = (await loadBundledModel('use-lite')) as UseLite;
     try {
-      const reference = referenceIdsOf(model, defaultReference(model));
+      const reference = referenceIdsOf(model, model.defaultReference);
       const lengths = [1, 2, 5, 13, 40];
       const refs = lengths.map((n) => reference(new Array<number>(n).fill(100)));
       expect(refs[1]).toEqual([30, 30]);

@@ -1,20 +1,24 @@
 /** Which loaded models can get an exact variant, and their weights by name. */
 import type { SentenceEncoder } from '../model/encoder.ts';
-import { HfEncoder } from '../model/hf/bert.ts';
-import { UseLite } from '../model/use-lite/model.ts';
+import type { NamedWeights } from '../model/named-weights.ts';
 import { DistillError } from './errors.ts';
-import { namedHfWeights } from './hf.ts';
-import type { NamedWeights } from './named-weights.ts';
-import { namedUseLiteWeights } from './use-lite.ts';
 
 /**
- * `model`'s weights by name. Throws DistillError for a model PairLens cannot
- * fine-tune: another class, or a checkpoint that is exact already.
+ * `model`'s weights by name (SentenceEncoder.namedWeights). Throws DistillError for a
+ * model PairLens cannot fine-tune: one without named weights, or a checkpoint that
+ * is exact already.
  */
 export function weightsOf(model: SentenceEncoder): NamedWeights {
-  if (model instanceof UseLite) return namedUseLiteWeights(model);
-  if (model instanceof HfEncoder) return namedHfWeights(model);
-  throw new DistillError(
-    `model "${model.id}" cannot be fine-tuned here: exact variants can be made of use-lite and of Hugging Face BERT, RoBERTa and MPNet encoders`,
-  );
+  if (model.exact) {
+    throw new DistillError(
+      `model "${model.id}" is already exact (a shifted checkpoint from the papers' code: its reference maps to 0); it needs no exact variant`,
+    );
+  }
+  const weights = model.namedWeights?.();
+  if (!weights) {
+    throw new DistillError(
+      `model "${model.id}" cannot be fine-tuned here: exact variants can be made of use-lite and of Hugging Face BERT, RoBERTa and MPNet encoders`,
+    );
+  }
+  return weights;
 }

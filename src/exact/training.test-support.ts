@@ -6,7 +6,6 @@ import { pick, randomInt, seededRandom } from '../shared/random.ts';
 import type { SentenceDocument } from './corpus.ts';
 import { loadTrainingGradients } from './gradients.ts';
 import { referenceIdsOf, type TokenPair } from './shifted.ts';
-import { namedHfWeights } from './hf.ts';
 import { trainableCopy, type TrainableScope } from './named-weights.ts';
 import { distillLoss, type TrainableEncoder } from './train.ts';
 import { weightsOf } from './trainable.ts';
@@ -63,7 +62,7 @@ export async function gradientNorms(model: SentenceEncoder, pairs: readonly Toke
 
 /** A trainable copy of a Hugging Face encoder; throws DistillError for an exact checkpoint. */
 export function trainableHfCopy(original: HfEncoder, id: string, scope: TrainableScope): TrainableEncoder & { model: HfEncoder } {
-  return trainableCopy(namedHfWeights(original), id, scope);
+  return trainableCopy(original.namedWeights(), id, scope);
 }
 
 /** Mean distillation loss over `pairs` without training (for before/after figures). */

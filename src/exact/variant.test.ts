@@ -15,7 +15,6 @@ import { loadHfModel } from '../model/hf/load.ts';
 import { tinyModelFiles } from '../model/hf/tiny-models.test-support.ts';
 import { buildPairs, CorpusError } from './corpus.ts';
 import { DistillAbortedError, DistillError, StoredVariantError } from './errors.ts';
-import { namedHfWeights } from './hf.ts';
 import { embedMany, pairCosines, referenceIdsOf, type TokenPair } from './shifted.ts';
 import { evaluateLoss, gradientNorms, syntheticDocuments, trainableHfCopy } from './training.test-support.ts';
 import { distill, type DistillSettings } from './train.ts';
@@ -40,7 +39,7 @@ function tokenPairs(model: SentenceEncoder, n: number, seed: number): TokenPair[
 }
 
 async function snapshot(model: HfEncoder): Promise<Float32Array[]> {
-  return Promise.all(namedHfWeights(model).list().map(async ({ tensor }) => Float32Array.from((await tensor.data()) as Float32Array)));
+  return Promise.all(model.namedWeights().list().map(async ({ tensor }) => Float32Array.from((await tensor.data()) as Float32Array)));
 }
 
 async function embeddings(model: SentenceEncoder, texts: readonly string[]): Promise<Float32Array> {
@@ -85,7 +84,7 @@ describe('a trainable copy of a Hugging Face encoder', () => {
     const names = (scope: 'encoder' | 'top') => {
       const copy = trainableHfCopy(mpnet, 'copy', scope);
       const trainable = new Set(copy.variables);
-      const list = namedHfWeights(copy.model).list();
+      const list = copy.model.namedWeights().list();
       const out = list.filter((w) => trainable.has(w.tensor as tf.Variable)).map((w) => w.name);
       expect(copy.variables).toHaveLength(out.length);
       copy.model.dispose();
@@ -245,6 +244,8 @@ describe('makeExactVariant', () => {
       outputSize: b.outputSize,
       vocabSize: b.vocabSize,
       smooth: b.smooth,
+      defaultReference: b.defaultReference,
+      dims: b.dims,
       tokenize: (text) => b.tokenize(text),
       embed: (ids) => b.embed(ids),
       layer: (l, x) => b.layer(l, x),

@@ -13,7 +13,6 @@
  *     const again = restoreVariant(original, stored);      // bit-identical embeddings
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { defaultReference } from '../model/reference.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { seededRandom } from '../shared/random.ts';
 import { buildPairSplit, splitFigures, validSentenceDocuments, type SentenceDocument, type TextPair } from './corpus.ts';
@@ -58,14 +57,14 @@ export const VARIANT_DEFAULTS: Readonly<Omit<VariantSettings, 'learningRate' | '
 
 /**
  * VARIANT_DEFAULTS with the model's learning rate and reference: the one exact mode
- * uses with the model (defaultReference), so the variant's attributions are exact.
+ * uses with the model (its defaultReference), so the variant's attributions are exact.
  */
 export function defaultVariantSettings(model: SentenceEncoder): VariantSettings {
   const kind = weightsOf(model).kind;
   return {
     ...VARIANT_DEFAULTS,
     learningRate: LEARNING_RATES[kind] ?? LEARNING_RATES.default,
-    reference: defaultReference(model),
+    reference: model.defaultReference,
   };
 }
 

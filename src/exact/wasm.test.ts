@@ -12,7 +12,6 @@ import type { HfEncoder } from '../model/hf/bert.ts';
 import { loadHfModel } from '../model/hf/load.ts';
 import { tinyModelFiles } from '../model/hf/tiny-models.test-support.ts';
 import { loadTrainingGradients } from './gradients.ts';
-import { namedHfWeights } from './hf.ts';
 import { gradientNorms, syntheticDocuments } from './training.test-support.ts';
 import { makeExactVariant } from './variant.ts';
 
@@ -53,8 +52,8 @@ describe('fine-tuning on WASM', () => {
       trainPairs: 8, heldOutPairs: 8, minSentences: 10, batchPairs: 8, learningRate: 1e-3,
     });
     expect(variant.record.training.backend).toBe('wasm');
-    const changed = namedHfWeights(variant.model as HfEncoder).list().map(({ name, tensor }, i) => {
-      const original = namedHfWeights(roberta).list()[i].tensor;
+    const changed = (variant.model as HfEncoder).namedWeights().list().map(({ name, tensor }, i) => {
+      const original = roberta.namedWeights().list()[i].tensor;
       return { name, same: tf.util.arraysEqual(tensor.dataSync(), original.dataSync()) };
     });
     // Every trained matrix moved (before the fix their gradients were all 0 or failed);

@@ -4,6 +4,9 @@
  * hidden states at the input of any layer.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ModelDims } from './dims.ts';
+import type { NamedWeights } from './named-weights.ts';
+import type { Reference } from './reference.ts';
 
 export interface TokenizedText {
   ids: number[];
@@ -11,6 +14,13 @@ export interface TokenizedText {
   pieces: string[];
   /** Word index of each token, for word-level sums. */
   words: number[];
+  /** Display text of each word: its pieces joined without the tokenizer's markers (model/words.ts). */
+  wordLabels: string[];
+  /**
+   * Tokens without text of their own: the special tokens the tokenizer frames every
+   * text with ([CLS]/[SEP], <s>/</s>) and bare word separators. The explorer can hide them.
+   */
+  special: boolean[];
   /** Tokens cut off beyond the model's limit. */
   droppedTokens: number;
 }
@@ -23,6 +33,8 @@ export interface SentenceEncoder {
   readonly outputSize: number;
   /** Number of token ids the embedding accepts (valid ids are 0..vocabSize−1). */
   readonly vocabSize: number;
+  /** The widths of its matrix products, layer by layer (for FLOP counts). */
+  readonly dims: ModelDims;
   /**
    * Every stage after the embedding is smooth in its input (GELU, no ReLU and no max
    * pooling), so the path integrand is smooth and high-order quadrature pays off
@@ -49,11 +61,24 @@ export interface SentenceEncoder {
   normalize(e: tf.Tensor2D): tf.Tensor2D;
 
   /**
+   * The reference attributions use unless the user picks another (docs/method.md,
+   * "Reference"): the model's padding reference where it has a padding token, else
+   * what its documentation justifies (use-lite: "▁" repeated).
+   */
+  readonly defaultReference: Reference;
+
+  /**
    * The model's own attribution reference for these ids (docs/method.md, "Reference"):
    * the special tokens that frame every text kept, every other token the padding
    * token. Absent for models without a padding token (use-lite).
    */
   referenceIds?(ids: readonly number[]): number[];
+
+  /**
+   * Its weights by name, for exact variants (src/exact/): absent for a model that
+   * cannot be fine-tuned here.
+   */
+  namedWeights?(): NamedWeights;
 
   dispose(): void;
 }

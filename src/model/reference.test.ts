@@ -5,7 +5,8 @@ import type { SentenceEncoder } from './encoder.ts';
 import { loadHfModel } from './hf/load.ts';
 import { tinyModelFiles } from './hf/tiny-models.test-support.ts';
 import { loadBundledModel } from './node-models.ts';
-import { defaultReference, parseReference, referenceIdsFor, referenceProblem, USE_LITE_REFERENCE_TOKEN } from './reference.ts';
+import { parseReference, referenceIdsFor, referenceProblem } from './reference.ts';
+import { USE_LITE_REFERENCE_TOKEN } from './use-lite/model.ts';
 
 describe('attribution references', () => {
   let useLite: SentenceEncoder;
@@ -21,8 +22,8 @@ describe('attribution references', () => {
   });
 
   it("defaults to use-lite's neutral token and to the padding reference of Hugging Face models", () => {
-    expect(defaultReference(useLite)).toEqual({ kind: 'token', id: USE_LITE_REFERENCE_TOKEN });
-    expect(defaultReference(bert)).toEqual({ kind: 'padding' });
+    expect(useLite.defaultReference).toEqual({ kind: 'token', id: USE_LITE_REFERENCE_TOKEN });
+    expect(bert.defaultReference).toEqual({ kind: 'padding' });
   });
 
   it('gives one reference id per token: a token repeated, or special tokens kept and the rest padding', () => {

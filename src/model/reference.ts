@@ -1,11 +1,10 @@
 /**
  * The attribution reference r (docs/method.md, "Reference"): what a text is compared
- * against on the integration path. One module for its kinds, its default per model,
- * its token ids, its validation and its spelling on the command line, so the engine,
- * the exact variants and the CLI agree on it.
+ * against on the integration path. One module for its kinds, its token ids, its
+ * validation and its spelling on the command line, so the engine, the exact variants
+ * and the CLI agree on it. Each model declares its own default (SentenceEncoder.defaultReference).
  */
 import type { SentenceEncoder } from './encoder.ts';
-import { isUseLite } from './use-lite/model.ts';
 
 /**
  * One token id repeated to the text's length, zeros at the chosen layer, or the
@@ -13,20 +12,6 @@ import { isUseLite } from './use-lite/model.ts';
  * token; only for models that define referenceIds).
  */
 export type Reference = { kind: 'token'; id: number } | { kind: 'zeros' } | { kind: 'padding' };
-
-/** use-lite has no padding token: its reference is "▁" (id 30) repeated (docs/use-lite.md, "Reference"). */
-export const USE_LITE_REFERENCE_TOKEN = 30;
-
-/**
- * The reference a model's attributions use unless the user picks another: the
- * model's own padding reference where it has one; for use-lite the neutral piece "▁"
- * repeated (its exact variant was made with the same reference); else zeros.
- */
-export function defaultReference(model: SentenceEncoder): Reference {
-  if (isUseLite(model)) return { kind: 'token', id: USE_LITE_REFERENCE_TOKEN };
-  if (model.referenceIds) return { kind: 'padding' };
-  return { kind: 'zeros' };
-}
 
 /** The reference's token ids for a text's ids (a token repeated, or the model's padding reference). */
 export function referenceIdsFor(model: SentenceEncoder, ids: readonly number[], reference: Exclude<Reference, { kind: 'zeros' }>): number[] {

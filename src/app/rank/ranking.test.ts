@@ -6,22 +6,30 @@ import { largestShare, pairShares, whyAbove, wordShares } from './ranking.ts';
 import { rankReport } from '../../shared/rank-report.ts';
 
 /** A result with the fields the Rank view reads; the matrix from `f`, its sum the rest of the identity. */
-function result(tokensA: string[], wordsA: number[], tokensB: string[], wordsB: number[], f: (i: number, j: number) => number, rest: number, error: number): AttributionResult {
-  const rows = tokensA.length;
-  const cols = tokensB.length;
+interface Side {
+  tokens: string[];
+  words: number[];
+  labels: string[];
+}
+
+function result(a: Side, b: Side, f: (i: number, j: number) => number, rest: number, error: number): AttributionResult {
+  const rows = a.tokens.length;
+  const cols = b.tokens.length;
   const matrix = Float32Array.from({ length: rows * cols }, (_, k) => f(Math.floor(k / cols), k % cols));
   const sum = matrix.reduce((t, v) => t + v, 0);
   const target = sum - error;
-  return { tokensA, tokensB, wordsA, wordsB, matrix, rows, cols, sum, target, integrationError: error, prediction: target + rest, mode: 'approx' } as AttributionResult;
+  const sides = { tokensA: a.tokens, tokensB: b.tokens, wordsA: a.words, wordsB: b.words, wordLabelsA: a.labels, wordLabelsB: b.labels };
+  return { ...sides, matrix, rows, cols, sum, target, integrationError: error, prediction: target + rest, mode: 'approx' } as AttributionResult;
 }
 
-const query = { tokens: ['▁how', '▁light', 'houses', '▁help'], words: [0, 1, 1, 2] };
-const x = result(query.tokens, query.words, ['[CLS]', 'light', '##house', 'beam'], [0, 1, 1, 2], (i, j) => 0.1 * (i + 1) - 0.03 * j, 0.05, 0.002);
-const y = result(query.tokens, query.words, ['bread', 'shop'], [0, 1], (i, j) => 0.02 * (i - j), -0.01, -0.001);
+const query = { tokens: ['▁how', '▁light', 'houses', '▁help'], words: [0, 1, 1, 2], labels: ['how', 'lighthouses', 'help'] };
+const passageX = { tokens: ['[CLS]', 'light', '##house', 'beam'], words: [0, 1, 1, 2], labels: ['[CLS]', 'lighthouse', 'beam'] };
+const x = result(query, passageX, (i, j) => 0.1 * (i + 1) - 0.03 * j, 0.05, 0.002);
+const y = result(query, { tokens: ['bread', 'shop'], words: [0, 1], labels: ['bread', 'shop'] }, (i, j) => 0.02 * (i - j), -0.01, -0.001);
 
 describe('Rank view figures', () => {
   it('sums sub-word tokens into words, keeping the total', () => {
-    const shares = wordShares(['light', '##house', 'beam'], [0, 0, 1], [0.25, 0.5, -0.125]);
+    const shares = wordShares(['lighthouse', 'beam'], [0, 0, 1], [0.25, 0.5, -0.125]);
     expect(shares).toEqual([
       { word: 'lighthouse', value: 0.75 },
       { word: 'beam', value: -0.125 },

@@ -4,7 +4,7 @@
  * which keeps the total), and the comparison "why is X above Y". Plain functions of
  * the worker's results, so tests check them without a browser.
  */
-import { wordLabels } from '../../attribution/words.ts';
+import { sumWords } from '../../attribution/words.ts';
 import { passageContributions } from '../../shared/rank-report.ts';
 import type { AttributionResult } from '../../worker/protocol.ts';
 
@@ -14,11 +14,9 @@ export interface WordShare {
   value: number;
 }
 
-/** Sums per-token values into their words, in order. */
-export function wordShares(tokens: readonly string[], words: readonly number[], perToken: readonly number[]): WordShare[] {
-  const labels = wordLabels(tokens, words);
-  const values = new Array<number>(labels.length).fill(0);
-  perToken.forEach((v, i) => (values[words[i]] += v));
+/** Sums per-token values into their words (`labels`: the tokenizer's), in order. */
+export function wordShares(labels: readonly string[], words: readonly number[], perToken: readonly number[]): WordShare[] {
+  const values = sumWords(perToken, words);
   return labels.map((word, i) => ({ word, value: values[i] }));
 }
 
@@ -26,8 +24,8 @@ export function wordShares(tokens: readonly string[], words: readonly number[], 
 export function pairShares(result: AttributionResult): { passage: WordShare[]; query: WordShare[] } {
   const { contributions, queryContributions } = passageContributions(result);
   return {
-    passage: wordShares(result.tokensB, result.wordsB, contributions),
-    query: wordShares(result.tokensA, result.wordsA, queryContributions),
+    passage: wordShares(result.wordLabelsB, result.wordsB, contributions),
+    query: wordShares(result.wordLabelsA, result.wordsA, queryContributions),
   };
 }
 

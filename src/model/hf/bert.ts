@@ -13,7 +13,9 @@
  * after the embedding has its tangent rule beside it (TangentEncoder).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ModelDims } from '../dims.ts';
 import type { TokenizedText } from '../encoder.ts';
+import type { Reference } from '../reference.ts';
 import {
   denseTangent,
   l2NormalizeJvp,
@@ -32,7 +34,8 @@ import { combineHeads, combineTangentHeads, foldHeads, splitHeads, splitTangentH
 import { activation, activationTangent, layerNorm, linear } from './ops.ts';
 import { pool, poolJvp } from './pooling.ts';
 import type { HfTokenizer } from './tokenizer.ts';
-import { encoderWeightTensors, type EncoderWeights, type LayerWeights } from './weights.ts';
+import { encoderWeightTensors, mapEncoderWeights, type EncoderWeights, type LayerWeights } from './weights.ts';
+import { namedWeights, type NamedWeights } from '../named-weights.ts';
 
 /** sentence-transformers' Normalize: x / max(‖x‖, 1e-12), i.e. a clamp of 1e-24 on ‖x‖². */
 const NORMALIZE_EPSILON = 1e-24;
@@ -52,6 +55,8 @@ export class HfEncoder implements TangentEncoder {
   readonly config: EncoderConfig;
   /** Padding token: what ordinary tokens become in the attribution reference. */
   readonly padTokenId: number;
+  /** The padding reference (referenceIds): frame tokens kept, the rest the padding token. */
+  readonly defaultReference: Reference = { kind: 'padding' };
 
   constructor(
     readonly id: string,
@@ -68,6 +73,16 @@ export class HfEncoder implements TangentEncoder {
     this.padTokenId = this.config.padTokenId;
     const pooled = checkpoint.pooling.length * this.config.hiddenSize;
     this.outputSize = weights.dense.length > 0 ? weights.dense[weights.dense.length - 1].kernel.shape[1] : pooled;
+  }
+
+  /** Every layer h → h wide with an FFN of intermediate_size; the Dense modules after pooling. */
+  get dims(): ModelDims {
+    const c = this.config;
+    const layer = { hIn: c.hiddenSize, attn: c.hiddenSize, hOut: c.hiddenSize, ffn: c.intermediateSize, denseResidual: false };
+    return {
+      layers: new Array<typeof layer>(c.numLayers).fill(layer),
+      head: this.weights.dense.map((d) => [d.kernel.shape[0], d.kernel.shape[1]] as const),
+    };
   }
 
   tokenize(text: string): TokenizedText {
@@ -201,6 +216,33 @@ export class HfEncoder implements TangentEncoder {
         x: linear(context, w.attentionOut),
         dx: denseTangent(combineTangentHeads(dContext, b), w.attentionOut.kernel),
       };
+    });
+  }
+
+  /**
+   * Weights by name: "embeddings.{word,position,tokenType}", "embeddings.norm.{scale,bias}",
+   * "layers.<l>.{qkv,attentionOut,intermediate,output}.{kernel,bias}",
+   * "layers.<l>.{attentionNorm,outputNorm}.{scale,bias}", "relativeAttentionBias"
+   * (MPNet), "dense.<i>.{kernel,bias}" (Dense modules).
+   *
+   * Trainable: the transformer layers (the last one only for 'top') and the Dense
+   * modules. Frozen: the embeddings with their LayerNorm, and MPNet's relative position
+   * bias, which like the position table is looked up by tf.gather (no WASM gradient) and
+   * is shared by every layer, so 'top' could not change it for the last layer alone.
+   *
+   * An exact checkpoint (the papers' shifted model) has names too, but no exact
+   * variant is made of it (src/exact/trainable.ts): it maps its reference to 0
+   * already, and its forward pass subtracts the reference's states inside pooling,
+   * which a second shift would not undo.
+   */
+  namedWeights(): NamedWeights<HfEncoder> {
+    return namedWeights({
+      kind: this.config.architecture,
+      weights: this.weights,
+      map: mapEncoderWeights,
+      numLayers: this.weights.layers.length,
+      isHead: (name) => name.startsWith('dense.'),
+      build: (id, weights) => new HfEncoder(id, this.checkpoint, weights, this.tokenizer),
     });
   }
 

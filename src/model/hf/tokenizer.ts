@@ -13,6 +13,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { TokenizedText } from '../encoder.ts';
 import { ModelFileError } from '../files.ts';
+import { isBarePiece, joinWords, type PieceMarkers } from '../words.ts';
 
 interface AddedTokenJson {
   id: number;
@@ -31,6 +32,8 @@ export class HfTokenizer {
   readonly frameIds: ReadonlySet<number>;
   private readonly byteLevel: boolean;
   private readonly subwordPrefix: string | undefined;
+  /** How display pieces mark words: "##" (WordPiece), a lone "Ġ" (byte-level BPE) or "▁" (SentencePiece). */
+  private readonly markers: PieceMarkers;
 
   constructor(
     json: Record<string, unknown>,
@@ -51,6 +54,7 @@ export class HfTokenizer {
     this.byteLevel = decoder?.type === 'ByteLevel';
     const model = json.model as { type?: string; continuing_subword_prefix?: string };
     this.subwordPrefix = model.type === 'WordPiece' ? (model.continuing_subword_prefix ?? '##') : undefined;
+    this.markers = this.subwordPrefix !== undefined ? { continuation: this.subwordPrefix } : { wordStart: this.byteLevel ? 'Ġ' : '▁' };
   }
 
   tokenToId(token: string): number | undefined {
@@ -75,10 +79,14 @@ export class HfTokenizer {
       full.ids.map((_, i) => -1 - i),
       contentWords,
     );
+    const pieces = tokens.map((t, i) => this.display(t, ids[i]));
+    const words = denseWords(rawWords);
     return {
       ids,
-      pieces: tokens.map((t, i) => this.display(t, ids[i])),
-      words: denseWords(rawWords),
+      pieces,
+      words,
+      wordLabels: joinWords(pieces, words, this.markers),
+      special: pieces.map((piece, i) => this.frameIds.has(ids[i]) || isBarePiece(piece, this.markers)),
       droppedTokens: content.ids.length - keep,
     };
   }

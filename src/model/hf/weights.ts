@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ModelFileError } from '../files.ts';
 import type { DenseSpec, EncoderConfig } from './checkpoint.ts';
 import type { Linear, Norm } from './ops.ts';
+import type { ReplaceWeight } from '../named-weights.ts';
 import type { WeightSource } from './formats/open-weights.ts';
 
 export interface LayerWeights {
@@ -169,4 +170,30 @@ export function encoderWeightTensors(w: EncoderWeights): tf.Tensor[] {
   }
   for (const d of w.dense) out.push(d.kernel, d.bias);
   return out;
+}
+
+const LINEARS = ['qkv', 'attentionOut', 'intermediate', 'output'] as const;
+const NORMS = ['attentionNorm', 'outputNorm'] as const;
+
+/** `w` with every tensor passed through `replace(name, tensor)`, in a fixed order (names: HfEncoder.namedWeights). */
+export function mapEncoderWeights(w: EncoderWeights, replace: ReplaceWeight): EncoderWeights {
+  const tensor = <T extends tf.Tensor>(name: string, t: T) => replace(name, t) as T;
+  const linear = (name: string, l: Linear): Linear => ({ kernel: tensor(`${name}.kernel`, l.kernel), bias: tensor(`${name}.bias`, l.bias) });
+  const norm = (name: string, n: Norm): Norm => ({ scale: tensor(`${name}.scale`, n.scale), bias: tensor(`${name}.bias`, n.bias) });
+  const layer = (l: LayerWeights, index: number): LayerWeights => {
+    const out = {} as LayerWeights;
+    for (const key of LINEARS) out[key] = linear(`layers.${index}.${key}`, l[key]);
+    for (const key of NORMS) out[key] = norm(`layers.${index}.${key}`, l[key]);
+    return out;
+  };
+  const dense = (d: DenseWeights, index: number): DenseWeights => ({ ...linear(`dense.${index}`, d), activation: d.activation });
+  return {
+    wordEmbeddings: tensor('embeddings.word', w.wordEmbeddings),
+    positionEmbeddings: tensor('embeddings.position', w.positionEmbeddings),
+    tokenType: w.tokenType && tensor('embeddings.tokenType', w.tokenType),
+    embeddingNorm: norm('embeddings.norm', w.embeddingNorm),
+    layers: w.layers.map(layer),
+    relativeAttentionBias: w.relativeAttentionBias && tensor('relativeAttentionBias', w.relativeAttentionBias),
+    dense: w.dense.map(dense),
+  };
 }

@@ -4,56 +4,54 @@
  * Operation order mirrors the original graph so results match it to float rounding.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { SentenceEncoder, TokenizedText } from '../encoder.ts';
+import type { ModelDims } from '../dims.ts';
+import type { TokenizedText } from '../encoder.ts';
+import type { Reference } from '../reference.ts';
+import type { Dual2, Dual3, TangentEncoder } from '../tangent.ts';
 import { combineHeads, splitHeads } from '../heads.ts';
-import { UseLiteTokenizer, type Vocabulary } from './tokenizer.ts';
-import { weightTensors, type LayerWeights, type UseLiteArtifacts, type UseLiteWeights } from './weights.ts';
+import { isBarePiece, joinWords, type PieceMarkers } from '../words.ts';
+import { UseLiteTokenizer, WORD_START, type Vocabulary } from './tokenizer.ts';
+import { dense, layerNorm, tanhHead } from './ops.ts';
+import { UseLiteTangentRules } from './tangent.ts';
+import { namedWeights, type NamedWeights } from '../named-weights.ts';
+import { mapUseLiteWeights, weightTensors, type LayerWeights, type UseLiteArtifacts, type UseLiteWeights } from './weights.ts';
 
 export const USE_LITE_MAX_TOKENS = 128;
+/**
+ * use-lite has no padding token: its reference is the neutral piece "▁" (id 30)
+ * repeated (docs/use-lite.md, "Reference"); its exact variant was made with it.
+ */
+export const USE_LITE_REFERENCE_TOKEN = 30;
+/** SentencePiece-style pieces: "▁" starts a word (docs/use-lite.md, "Tokenizer"). */
+const PIECE_MARKERS: PieceMarkers = { wordStart: WORD_START };
 const HEADS = 4;
-
-/** LayerNorm in the graph's order: γ·rsqrt(var + ε) first, then times (x − μ), then + β. */
-export function layerNorm(x: tf.Tensor3D, scale: tf.Tensor1D, bias: tf.Tensor1D, epsilon: number): tf.Tensor3D {
-  return tf.tidy(() => {
-    const centered = tf.sub(x, tf.mean(x, -1, true));
-    const variance = tf.mean(tf.square(centered), -1, true);
-    const factor = tf.mul(scale, tf.rsqrt(tf.add(variance, epsilon)));
-    return tf.add(tf.mul(factor, centered), bias) as tf.Tensor3D;
-  });
-}
-
-/** x·W + b over the last axis of a [B, S, K] tensor. */
-export function dense(x: tf.Tensor3D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor3D {
-  return tf.tidy(() => {
-    const [b, s, k] = x.shape;
-    const y = tf.add(tf.matMul(tf.reshape(x, [b * s, k]), kernel), bias);
-    return tf.reshape(y, [b, s, kernel.shape[1]]) as tf.Tensor3D;
-  });
-}
 
 export interface UseLiteOptions {
   /** Model id; variants built on use-lite's architecture (its exact variant) set their own. */
   id?: string;
 }
 
-export class UseLite implements SentenceEncoder {
+export class UseLite implements TangentEncoder {
   readonly id: string;
   readonly numLayers = 2;
   readonly maxTokens = USE_LITE_MAX_TOKENS;
   readonly outputSize = 512;
   /** Its feed-forward units are ReLUs: the path integrand has kinks (docs/use-lite.md, "Convergence"). */
   readonly smooth = false;
+  readonly defaultReference: Reference = { kind: 'token', id: USE_LITE_REFERENCE_TOKEN };
   readonly tokenizer: UseLiteTokenizer;
   readonly weights: UseLiteWeights;
   /** Kept so a variant with other weights (fine-tuning) can share the tokenizer's vocabulary. */
   readonly vocabulary: Vocabulary;
   private readonly timingSignal: tf.Tensor2D; // [maxTokens, 256]
+  private readonly rules: UseLiteTangentRules;
 
   constructor(artifacts: UseLiteArtifacts, options: UseLiteOptions = {}) {
     this.id = options.id ?? 'use-lite';
     this.vocabulary = artifacts.vocabulary;
     this.tokenizer = new UseLiteTokenizer(artifacts.vocabulary);
     this.weights = artifacts.weights;
+    this.rules = new UseLiteTangentRules(this.weights);
     this.timingSignal = tf.tidy(() => {
       const positions = tf.expandDims(tf.range(0, this.maxTokens, 1, 'float32'), 1);
       const angles = tf.mul(positions, this.weights.inverseTimescales);
@@ -64,16 +62,36 @@ export class UseLite implements SentenceEncoder {
   tokenize(text: string): TokenizedText {
     const tokens = this.tokenizer.tokenize(text);
     const kept = tokens.slice(0, this.maxTokens);
+    const pieces = kept.map((t) => t.piece);
+    const words = kept.map((t) => t.word);
     return {
       ids: kept.map((t) => t.id),
-      pieces: kept.map((t) => t.piece),
-      words: kept.map((t) => t.word),
+      pieces,
+      words,
+      wordLabels: joinWords(pieces, words, PIECE_MARKERS),
+      // use-lite frames nothing: only a bare "▁" (a word-start space of its own) has no text.
+      special: pieces.map((piece) => isBarePiece(piece, PIECE_MARKERS)),
       droppedTokens: tokens.length - kept.length,
     };
   }
 
   get vocabSize(): number {
     return this.weights.tokenEmbeddings.shape[0];
+  }
+
+  /** Read from the weights' shapes (docs/use-lite.md, "Weights"): 256 → 512 wide, FFN 1536, a tanh head. */
+  get dims(): ModelDims {
+    const w = this.weights;
+    return {
+      layers: w.layers.map((l) => ({
+        hIn: l.qkvKernel.shape[0],
+        attn: l.qkvKernel.shape[1] / 3,
+        hOut: l.outputKernel.shape[1],
+        ffn: l.ffnInKernel.shape[1],
+        denseResidual: l.residualKernel !== undefined,
+      })),
+      head: [[w.headKernel.shape[0], w.headKernel.shape[1]]],
+    };
   }
 
   embed(ids: readonly number[]): tf.Tensor3D {
@@ -114,7 +132,7 @@ export class UseLite implements SentenceEncoder {
   }
 
   head(pooled: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => tf.tanh(tf.add(tf.matMul(pooled, this.weights.headKernel), this.weights.headBias)) as tf.Tensor2D);
+    return tanhHead(pooled, this.weights);
   }
 
   normalize(e: tf.Tensor2D): tf.Tensor2D {
@@ -124,11 +142,40 @@ export class UseLite implements SentenceEncoder {
     });
   }
 
+  /**
+   * Weights by name: "tokenEmbeddings", "inverseTimescales", "layers.<l>.<key>" (keys of
+   * LayerWeights), "headKernel", "headBias". Trainable: the layers (the last one only
+   * for 'top') and the tanh head; the token table and the timing signal stay frozen.
+   */
+  namedWeights(): NamedWeights<UseLite> {
+    return namedWeights({
+      kind: 'use-lite',
+      weights: this.weights,
+      map: mapUseLiteWeights,
+      numLayers: this.weights.layers.length,
+      isHead: (name) => name.startsWith('head'),
+      build: (id, weights) => new UseLite({ weights, vocabulary: this.vocabulary }, { id }),
+    });
+  }
+
+  layerJvp(l: number, d: Dual3): Dual3 {
+    return this.rules.layerJvp(l, d);
+  }
+
+  poolJvp(d: Dual3): Dual2 {
+    return this.rules.poolJvp(d);
+  }
+
+  headJvp(d: Dual2): Dual2 {
+    return this.rules.headJvp(d);
+  }
+
+  normalizeJvp(d: Dual2): Dual2 {
+    return this.rules.normalizeJvp(d);
+  }
+
   dispose(): void {
     tf.dispose([...weightTensors(this.weights), this.timingSignal]);
   }
 }
 
-export function isUseLite(model: SentenceEncoder): model is UseLite {
-  return model instanceof UseLite;
-}

@@ -17,17 +17,16 @@ import { hiddenAt } from '../encoder.ts';
 import { loadBundledModel } from '../node-models.ts';
 import { encodeFromJvp } from '../tangent.ts';
 import type { UseLite } from './model.ts';
-import { UseLiteTangent } from './tangent.ts';
 import { relativeDifference as relative } from '../../shared/vector.ts';
 
 const T = 3;
 let model: UseLite;
-let tangent: UseLiteTangent;
+let tangent: UseLite;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   model = (await loadBundledModel('use-lite')) as UseLite;
-  tangent = new UseLiteTangent(model);
+  tangent = model;
 });
 
 afterAll(() => model?.dispose());

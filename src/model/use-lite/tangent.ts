@@ -4,7 +4,6 @@
  * forward pass computes (docs/use-lite.md, "Equations").
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { TokenizedText } from '../encoder.ts';
 import {
   denseTangent,
   l2NormalizeJvp,
@@ -17,50 +16,21 @@ import {
   tanhTangent,
   type Dual2,
   type Dual3,
-  type TangentEncoder,
 } from '../tangent.ts';
 import { combineHeads, combineTangentHeads, foldHeads, splitHeads, splitTangentHeads } from '../heads.ts';
-import { dense, layerNorm, UseLite } from './model.ts';
-import type { LayerWeights } from './weights.ts';
+import { dense, layerNorm, tanhHead } from './ops.ts';
+import type { LayerWeights, UseLiteWeights } from './weights.ts';
 
 const HEADS = 4;
 
-export class UseLiteTangent implements TangentEncoder {
-  constructor(readonly model: UseLite) {}
-
-  // The model's facts, as the SentenceEncoder interface asks for them.
-  get id(): string { return this.model.id; }
-  get numLayers(): number { return this.model.numLayers; }
-  get maxTokens(): number { return this.model.maxTokens; }
-  get outputSize(): number { return this.model.outputSize; }
-  get smooth(): boolean { return this.model.smooth; }
-  get vocabSize(): number { return this.model.vocabSize; }
-
-  tokenize(text: string): TokenizedText {
-    return this.model.tokenize(text);
-  }
-  embed(ids: readonly number[]): tf.Tensor3D {
-    return this.model.embed(ids);
-  }
-  layer(l: number, x: tf.Tensor3D): tf.Tensor3D {
-    return this.model.layer(l, x);
-  }
-  pool(x: tf.Tensor3D): tf.Tensor2D {
-    return this.model.pool(x);
-  }
-  head(pooled: tf.Tensor2D): tf.Tensor2D {
-    return this.model.head(pooled);
-  }
-  normalize(e: tf.Tensor2D): tf.Tensor2D {
-    return this.model.normalize(e);
-  }
-  /** The wrapper owns nothing; the wrapped model is disposed by whoever loaded it. */
-  dispose(): void {}
+/** The tangent rules of every stage after the embedding, for one set of weights; UseLite offers them as a TangentEncoder. */
+export class UseLiteTangentRules {
+  constructor(private readonly weights: UseLiteWeights) {}
 
   layerJvp(l: number, d: Dual3): Dual3 {
-    const w = this.model.weights.layers[l];
+    const w = this.weights.layers[l];
     if (!w) throw new Error(`use-lite has no layer ${l}`);
-    const eps = this.model.weights.layerNormEpsilon;
+    const eps = this.weights.layerNormEpsilon;
     return tf.tidy(() => {
       const { x, dx } = d;
       const residual = w.residualKernel && w.residualBias ? dense(x, w.residualKernel, w.residualBias) : x;
@@ -125,14 +95,14 @@ export class UseLiteTangent implements TangentEncoder {
 
   headJvp(d: Dual2): Dual2 {
     return tf.tidy(() => {
-      const y = this.model.head(d.x);
-      const dz = tf.matMul(tf.reshape(d.dx, [-1, d.dx.shape[2]]), this.model.weights.headKernel);
+      const y = tanhHead(d.x, this.weights);
+      const dz = tf.matMul(tf.reshape(d.dx, [-1, d.dx.shape[2]]), this.weights.headKernel);
       const dzt = tf.reshape(dz, [d.dx.shape[0], d.dx.shape[1], -1]);
       return { x: y, dx: tanhTangent(y, dzt) as tf.Tensor3D };
     });
   }
 
   normalizeJvp(d: Dual2): Dual2 {
-    return l2NormalizeJvp(d, this.model.weights.l2Epsilon);
+    return l2NormalizeJvp(d, this.weights.l2Epsilon);
   }
 }

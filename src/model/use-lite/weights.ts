@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelFileError, parseJsonFile, type FileProgress, type ModelFiles } from '../files.ts';
+import type { ReplaceWeight } from '../named-weights.ts';
 import type { Vocabulary } from './tokenizer.ts';
 
 const ENCODE = 'module_apply_default/Encoder_en/KonaTransformer/Encode/';
@@ -334,4 +335,23 @@ export function toFloat16(values: Float32Array): Uint16Array {
     }
   }
   return out;
+}
+
+/** `weights` with every tensor passed through `replace`; numbers (ε, query scale) kept. */
+export function mapUseLiteWeights(w: UseLiteWeights, replace: ReplaceWeight): UseLiteWeights {
+  const tensor = <T extends tf.Tensor>(name: string, t: T) => replace(name, t) as T;
+  const layer = (l: LayerWeights, index: number): LayerWeights => {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(l)) out[key] = typeof value === 'number' ? value : tensor(`layers.${index}.${key}`, value);
+    return out as unknown as LayerWeights; // the same keys, each tensor replaced by one of its shape
+  };
+  return {
+    tokenEmbeddings: tensor('tokenEmbeddings', w.tokenEmbeddings),
+    inverseTimescales: tensor('inverseTimescales', w.inverseTimescales),
+    layers: w.layers.map(layer),
+    headKernel: tensor('headKernel', w.headKernel),
+    headBias: tensor('headBias', w.headBias),
+    layerNormEpsilon: w.layerNormEpsilon,
+    l2Epsilon: w.l2Epsilon,
+  };
 }
