@@ -6,10 +6,10 @@ import { pick, randomInt, seededRandom } from '../shared/random.ts';
 import type { SentenceDocument } from './corpus.ts';
 import { loadTrainingGradients } from './gradients.ts';
 import { referenceIdsOf, type TokenPair } from './shifted.ts';
-import { trainableCopy, type TrainableScope } from './named-weights.ts';
+import { trainableCopy, type NamedWeights, type TrainableScope } from './named-weights.ts';
 import { distillLoss, type TrainableEncoder } from './train.ts';
 import { weightsOf } from './trainable.ts';
-import type { HfEncoder } from '../model/hf/bert.ts';
+import type { HfSentenceEncoder } from '../model/hf/sentence-encoder.ts';
 import type { ReferenceSpec } from './shifted.ts';
 
 /** Words every tiny test tokenizer knows (test-models/*: WordPiece and byte-level BPE). */
@@ -61,8 +61,9 @@ export async function gradientNorms(model: SentenceEncoder, pairs: readonly Toke
 }
 
 /** A trainable copy of a Hugging Face encoder; throws DistillError for an exact checkpoint. */
-export function trainableHfCopy(original: HfEncoder, id: string, scope: TrainableScope): TrainableEncoder & { model: HfEncoder } {
-  return trainableCopy(original.namedWeights(), id, scope);
+export function trainableHfCopy(original: HfSentenceEncoder, id: string, scope: TrainableScope): TrainableEncoder & { model: HfSentenceEncoder } {
+  // weightsOf refuses exact checkpoints; the copy is of the original's own class.
+  return trainableCopy(weightsOf(original) as NamedWeights<HfSentenceEncoder>, id, scope);
 }
 
 /** Mean distillation loss over `pairs` without training (for before/after figures). */

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { seededRandom } from '../shared/random.ts';
-import type { HfEncoder } from '../model/hf/bert.ts';
+import type { HfSentenceEncoder } from '../model/hf/sentence-encoder.ts';
 import { loadHfModel } from '../model/hf/load.ts';
 import { tinyModelFiles } from '../model/hf/tiny-models.test-support.ts';
 import { buildPairs, CorpusError } from './corpus.ts';
@@ -21,7 +21,7 @@ import { distill, type DistillSettings } from './train.ts';
 import { makeExactVariant, type VariantProgress, type VariantSettings } from './variant.ts';
 import { restoreVariant, serializeVariant, type StoredVariant } from './variant-store.ts';
 
-const models: Record<string, HfEncoder> = {};
+const models: Record<string, HfSentenceEncoder> = {};
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -38,7 +38,7 @@ function tokenPairs(model: SentenceEncoder, n: number, seed: number): TokenPair[
   return buildPairs(DOCUMENTS, seededRandom(seed), n).map((p) => ({ a: model.tokenize(p.a).ids, b: model.tokenize(p.b).ids }));
 }
 
-async function snapshot(model: HfEncoder): Promise<Float32Array[]> {
+async function snapshot(model: HfSentenceEncoder): Promise<Float32Array[]> {
   return Promise.all(model.namedWeights().list().map(async ({ tensor }) => Float32Array.from((await tensor.data()) as Float32Array)));
 }
 
@@ -142,7 +142,7 @@ describe('fine-tuning a Hugging Face encoder', () => {
         throw new Error("Kernel 'Missing' not registered");
       },
     }));
-    const model = Object.assign(Object.create(Object.getPrototypeOf(student.model) as object) as HfEncoder, student.model, {
+    const model = Object.assign(Object.create(Object.getPrototypeOf(student.model) as object) as HfSentenceEncoder, student.model, {
       pool: (x: tf.Tensor3D) => failingPool(x) as tf.Tensor2D,
     });
     await expect(distill({ model, variables: student.variables }, pairs, targets, SETTINGS)).rejects.toThrow(/Missing/);

@@ -8,14 +8,14 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HfEncoder } from '../model/hf/bert.ts';
+import type { HfSentenceEncoder } from '../model/hf/sentence-encoder.ts';
 import { loadHfModel } from '../model/hf/load.ts';
 import { tinyModelFiles } from '../model/hf/tiny-models.test-support.ts';
 import { loadTrainingGradients } from './gradients.ts';
 import { gradientNorms, syntheticDocuments } from './training.test-support.ts';
 import { makeExactVariant } from './variant.ts';
 
-let roberta: HfEncoder;
+let roberta: HfSentenceEncoder;
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -52,7 +52,7 @@ describe('fine-tuning on WASM', () => {
       trainPairs: 8, heldOutPairs: 8, minSentences: 10, batchPairs: 8, learningRate: 1e-3,
     });
     expect(variant.record.training.backend).toBe('wasm');
-    const changed = (variant.model as HfEncoder).namedWeights().list().map(({ name, tensor }, i) => {
+    const changed = (variant.model as HfSentenceEncoder).namedWeights().list().map(({ name, tensor }, i) => {
       const original = roberta.namedWeights().list()[i].tensor;
       return { name, same: tf.util.arraysEqual(tensor.dataSync(), original.dataSync()) };
     });

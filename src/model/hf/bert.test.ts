@@ -13,7 +13,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrom } from '../encoder.ts';
 import { encodeFromJvp, type Dual2, type Dual3 } from '../tangent.ts';
-import type { HfEncoder } from './bert.ts';
+import type { BertEncoder } from './bert.ts';
 import type { PoolingMode } from './checkpoint.ts';
 import { loadHfModel } from './load.ts';
 import { bucketMatrix, relativePositionBucket } from './mpnet.ts';
@@ -130,10 +130,10 @@ describe('MPNet relative position buckets', () => {
 
 for (const arch of TINY_ARCHS) {
   describe(`${arch}: forward and tangent rules`, () => {
-    let model: HfEncoder;
+    let model: BertEncoder;
     let ids: number[];
     beforeAll(async () => {
-      model = await loadHfModel(tinyModelFiles(arch), { id: `tiny-${arch}` });
+      model = (await loadHfModel(tinyModelFiles(arch), { id: `tiny-${arch}` })) as BertEncoder; // positionIds is the BERT family's own
       ids = model.tokenize('The quick brown fox is playing in the park today.').ids;
     });
     afterAll(() => model.dispose());

@@ -1,117 +1,72 @@
 /**
- * The BERT family as sentence-transformers runs it, one class for the three variants
- * (they differ only in where positions start and whether attention has a bias):
+ * The BERT family as sentence-transformers runs it, one class for the four variants
+ * (they differ in where positions start, token types and whether attention has a bias):
  *
  *   BERT (MiniLM, bge, e5, gte): positions 0..S−1, token type 0 added.
  *   RoBERTa, DistilRoBERTa, XLM-R: positions count non-padding tokens from
  *     padding_idx + 1 (a padding token itself sits at padding_idx), token type 0.
  *   MPNet: positions as RoBERTa, no token types, and a relative position bias shared
  *     by every layer added to the attention scores.
+ *   DistilBERT: positions as BERT, no token types; its weights have names of their own.
  *
  * Each layer is post-norm: a = LN(x + Attn(x)), y = LN(a + W₂·act(W₁·a)). Sequences
  * come one per batch row without padding, so attention needs no mask. Every stage
- * after the embedding has its tangent rule beside it (TangentEncoder).
+ * after the embedding has its tangent rule beside it (TangentEncoder); pooling, the
+ * Dense modules and normalisation are shared by every family (sentence-encoder.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelDims } from '../dims.ts';
-import type { TokenizedText } from '../encoder.ts';
-import type { Reference } from '../reference.ts';
+import type { LayerDims } from '../dims.ts';
+import type { ReplaceWeight } from '../named-weights.ts';
 import {
   denseTangent,
-  l2NormalizeJvp,
   layerNormTangent,
   matMulPrimalByTangents,
   matMulTangentsByPrimal,
   softmaxTangent,
-  tanhTangent,
-  type Dual2,
   type Dual3,
-  type TangentEncoder,
 } from '../tangent.ts';
-import type { EncoderConfig, HfCheckpoint } from './checkpoint.ts';
+import { BERT_MODEL_TYPES, estimateBertBytes, parseBertConfig, type BertConfig } from './bert-config.ts';
+import type { HfCheckpoint } from './checkpoint.ts';
+import type { DenseWeights } from './dense.ts';
+import type { Family } from './families.ts';
 import { relativePositionBias } from './mpnet.ts';
 import { combineHeads, combineTangentHeads, foldHeads, splitHeads, splitTangentHeads } from '../heads.ts';
 import { activation, activationTangent, layerNorm, linear } from './ops.ts';
-import { pool, poolJvp } from './pooling.ts';
+import { HfSentenceEncoder } from './sentence-encoder.ts';
 import type { HfTokenizer } from './tokenizer.ts';
-import { encoderWeightTensors, mapEncoderWeights, type EncoderWeights, type LayerWeights } from './weights.ts';
-import { namedWeights, type NamedWeights } from '../named-weights.ts';
+import { loadEncoderWeights, mapEncoderWeights, type EncoderWeights, type LayerWeights } from './weights.ts';
 
-/** sentence-transformers' Normalize: x / max(‖x‖, 1e-12), i.e. a clamp of 1e-24 on ‖x‖². */
-const NORMALIZE_EPSILON = 1e-24;
-
-export class HfEncoder implements TangentEncoder {
-  readonly numLayers: number;
-  readonly maxTokens: number;
-  readonly outputSize: number;
-  readonly vocabSize: number;
-  readonly smooth: boolean;
-  /**
-   * The checkpoint is the papers' shifted (exact) model: as their code does, pooling
-   * sees the token states minus those of the reference ids `referenceIds` gives, so
-   * the embedding is ẽ(x) and the reference maps to 0 (for linear pooling modes).
-   */
-  readonly exact: boolean;
-  readonly config: EncoderConfig;
-  /** Padding token: what ordinary tokens become in the attribution reference. */
-  readonly padTokenId: number;
-  /** The padding reference (referenceIds): frame tokens kept, the rest the padding token. */
-  readonly defaultReference: Reference = { kind: 'padding' };
-
-  constructor(
-    readonly id: string,
-    readonly checkpoint: HfCheckpoint,
-    readonly weights: EncoderWeights,
-    readonly tokenizer: HfTokenizer,
-  ) {
-    this.config = checkpoint.config;
-    this.numLayers = this.config.numLayers;
-    this.maxTokens = tokenizer.maxTokens;
-    this.vocabSize = this.config.vocabSize;
-    this.smooth = this.config.activation !== 'relu' && !checkpoint.pooling.includes('max');
-    this.exact = checkpoint.exact;
-    this.padTokenId = this.config.padTokenId;
-    const pooled = checkpoint.pooling.length * this.config.hiddenSize;
-    this.outputSize = weights.dense.length > 0 ? weights.dense[weights.dense.length - 1].kernel.shape[1] : pooled;
+export class BertEncoder extends HfSentenceEncoder<BertConfig, EncoderWeights> {
+  constructor(id: string, checkpoint: HfCheckpoint<BertConfig>, weights: EncoderWeights, dense: readonly DenseWeights[], tokenizer: HfTokenizer) {
+    super(id, checkpoint, weights, dense, tokenizer);
   }
 
-  /** Every layer h → h wide with an FFN of intermediate_size; the Dense modules after pooling. */
-  get dims(): ModelDims {
+  /** Every layer h → h wide with an FFN of intermediate_size. */
+  protected layerDims(): LayerDims[] {
     const c = this.config;
-    const layer = { hIn: c.hiddenSize, attn: c.hiddenSize, hOut: c.hiddenSize, ffn: c.intermediateSize, denseResidual: false };
-    return {
-      layers: new Array<typeof layer>(c.numLayers).fill(layer),
-      head: this.weights.dense.map((d) => [d.kernel.shape[0], d.kernel.shape[1]] as const),
-    };
+    return new Array<LayerDims>(c.numLayers).fill({ hIn: c.hiddenSize, attn: c.hiddenSize, hOut: c.hiddenSize, ffn: c.intermediateSize, denseResidual: false });
   }
 
-  tokenize(text: string): TokenizedText {
-    return this.tokenizer.tokenize(text);
+  /** Names: weights.ts (mapEncoderWeights); MPNet's relative position bias is shared by every layer, so it stays frozen. */
+  protected mapWeights(weights: EncoderWeights, replace: ReplaceWeight): EncoderWeights {
+    return mapEncoderWeights(weights, replace);
   }
 
-  /**
-   * The attribution reference for these ids (docs/method.md "Reference"): the special
-   * tokens that frame every text kept, every other token (including [UNK]) replaced
-   * by the padding token. For the papers' exact
-   * checkpoints, the literal ids their code subtracts: [0] + [1]·(S−2) + [2].
-   */
-  referenceIds(ids: readonly number[]): number[] {
-    if (this.exact) return ids.map((_, i) => (i === 0 ? 0 : i === ids.length - 1 ? 2 : 1));
-    return ids.map((id) => (this.tokenizer.frameIds.has(id) ? id : this.padTokenId));
+  protected rebuild(id: string, weights: EncoderWeights, dense: readonly DenseWeights[]): BertEncoder {
+    return new BertEncoder(id, this.checkpoint, weights, dense, this.tokenizer);
   }
 
   /** Position ids as transformers computes them from the input ids (no padding beyond the pad tokens themselves). */
   positionIds(ids: readonly number[]): number[] {
-    if (this.config.architecture === 'bert') return ids.map((_, i) => i);
+    const c = this.config;
+    if (c.architecture === 'bert' || c.architecture === 'distilbert') return ids.map((_, i) => i);
     const pad = this.padTokenId;
     let count = 0;
     return ids.map((id) => (id === pad ? pad : pad + ++count));
   }
 
   embed(ids: readonly number[]): tf.Tensor3D {
-    if (ids.length > this.maxTokens) throw new Error(`${this.id} takes at most ${this.maxTokens} tokens, got ${ids.length}`);
-    const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= this.vocabSize);
-    if (bad !== undefined) throw new Error(`token id ${bad} is outside the vocabulary (0..${this.vocabSize - 1})`);
+    this.checkIds(ids);
     const positions = this.positionIds(ids);
     const last = Math.max(...positions, 0);
     if (last >= this.config.maxPositionEmbeddings) throw new Error(`${this.id} has no position ${last}`);
@@ -219,94 +174,14 @@ export class HfEncoder implements TangentEncoder {
     });
   }
 
-  /**
-   * Weights by name: "embeddings.{word,position,tokenType}", "embeddings.norm.{scale,bias}",
-   * "layers.<l>.{qkv,attentionOut,intermediate,output}.{kernel,bias}",
-   * "layers.<l>.{attentionNorm,outputNorm}.{scale,bias}", "relativeAttentionBias"
-   * (MPNet), "dense.<i>.{kernel,bias}" (Dense modules).
-   *
-   * Trainable: the transformer layers (the last one only for 'top') and the Dense
-   * modules. Frozen: the embeddings with their LayerNorm, and MPNet's relative position
-   * bias, which like the position table is looked up by tf.gather (no WASM gradient) and
-   * is shared by every layer, so 'top' could not change it for the last layer alone.
-   *
-   * An exact checkpoint (the papers' shifted model) has names too, but no exact
-   * variant is made of it (src/exact/trainable.ts): it maps its reference to 0
-   * already, and its forward pass subtracts the reference's states inside pooling,
-   * which a second shift would not undo.
-   */
-  namedWeights(): NamedWeights<HfEncoder> {
-    return namedWeights({
-      kind: this.config.architecture,
-      weights: this.weights,
-      map: mapEncoderWeights,
-      numLayers: this.weights.layers.length,
-      isHead: (name) => name.startsWith('dense.'),
-      build: (id, weights) => new HfEncoder(id, this.checkpoint, weights, this.tokenizer),
-    });
-  }
-
-  pool(x: tf.Tensor3D): tf.Tensor2D {
-    return tf.tidy(() => pool(this.checkpoint.pooling, this.shifted(x)));
-  }
-
-  poolJvp(d: Dual3): Dual2 {
-    // The shift is a constant of the input length, so the tangents pass unchanged.
-    return tf.tidy(() => poolJvp(this.checkpoint.pooling, { x: this.shifted(d.x), dx: d.dx }));
-  }
-
-  /**
-   * Exact checkpoints: token states after the last layer minus the reference's
-   * ([0] + [1]·(S−2) + [2] through every layer; recomputed per call, one short
-   * sequence, so nothing is kept between calls). Other models: x itself.
-   */
-  private shifted(x: tf.Tensor3D): tf.Tensor3D {
-    if (!this.exact) return x;
-    return tf.tidy(() => {
-      let r = this.embed(this.referenceIds(new Array<number>(x.shape[1]).fill(0)));
-      for (let l = 0; l < this.numLayers; l++) r = this.layer(l, r);
-      return tf.sub(x, r) as tf.Tensor3D;
-    });
-  }
-
-  head(pooled: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => {
-      let y = pooled;
-      for (const dense of this.weights.dense) {
-        y = linear(y, dense);
-        if (dense.activation === 'tanh') y = tf.tanh(y);
-      }
-      // Every stage returns a tensor of its own, so callers may dispose input and output independently.
-      return y === pooled ? tf.clone(pooled) : y;
-    });
-  }
-
-  headJvp(d: Dual2): Dual2 {
-    return tf.tidy(() => {
-      let { x, dx } = d;
-      for (const dense of this.weights.dense) {
-        x = linear(x, dense);
-        dx = denseTangent(dx, dense.kernel);
-        if (dense.activation === 'tanh') {
-          x = tf.tanh(x);
-          dx = tanhTangent(x, dx) as tf.Tensor3D;
-        }
-      }
-      return x === d.x ? { x: tf.clone(x), dx: tf.clone(dx) } : { x, dx };
-    });
-  }
-
-  normalize(e: tf.Tensor2D): tf.Tensor2D {
-    if (!this.checkpoint.normalize) return tf.clone(e);
-    return tf.tidy(() => tf.mul(e, tf.rsqrt(tf.maximum(tf.sum(tf.square(e), -1, true), NORMALIZE_EPSILON))) as tf.Tensor2D);
-  }
-
-  normalizeJvp(d: Dual2): Dual2 {
-    if (!this.checkpoint.normalize) return { x: tf.clone(d.x), dx: tf.clone(d.dx) };
-    return l2NormalizeJvp(d, NORMALIZE_EPSILON);
-  }
-
-  dispose(): void {
-    tf.dispose(encoderWeightTensors(this.weights));
-  }
 }
+
+/** BERT, RoBERTa (XLM-R, CamemBERT), MPNet and DistilBERT: one family, one class. */
+export const BERT_FAMILY: Family<BertConfig> = {
+  name: 'BERT family',
+  modelTypes: Object.keys(BERT_MODEL_TYPES),
+  parseConfig: parseBertConfig,
+  estimateBytes: estimateBertBytes,
+  build: (id, checkpoint, source, dense, tokenizer) =>
+    new BertEncoder(id, checkpoint, loadEncoderWeights(source, checkpoint.config, source.file), dense, tokenizer),
+};

@@ -2,7 +2,8 @@
  * A sentence-transformers model folder in the Hugging Face layout, read and checked
  * before any weight is touched:
  *
- *     config.json            the transformer (model_type, sizes, activation, eps)
+ *     config.json            the transformer (model_type, sizes, activation, eps),
+ *                            read by its architecture's family (families.ts)
  *     tokenizer.json         the fast tokenizer (tokenizer_config.json optional)
  *     model.safetensors      or model.safetensors.index.json + shards, or PyTorch's
  *                            pytorch_model.bin (+ pytorch_model.bin.index.json + shards)
@@ -18,26 +19,10 @@
 import { DEFAULT_MAX_MODEL_MB } from '../catalog.ts';
 import { ModelFileError, parseJsonFile, type ModelFiles } from '../files.ts';
 import { formatBytes } from '../format.ts';
+import { positiveInt, type BaseConfig } from './config.ts';
+import { familyFor, supportedModelTypes, type Family } from './families.ts';
 
-export type Architecture = 'bert' | 'roberta' | 'mpnet';
-export type Activation = 'gelu' | 'gelu_tanh' | 'relu';
 export type PoolingMode = 'cls' | 'max' | 'mean' | 'mean_sqrt_len' | 'weighted_mean' | 'last_token';
-
-/** model_type values we can run, and the architecture family each one is. */
-const ARCHITECTURES: Record<string, Architecture> = {
-  bert: 'bert',
-  roberta: 'roberta',
-  'xlm-roberta': 'roberta',
-  camembert: 'roberta',
-  mpnet: 'mpnet',
-};
-
-const ACTIVATIONS: Record<string, Activation> = {
-  gelu: 'gelu',
-  gelu_new: 'gelu_tanh',
-  gelu_pytorch_tanh: 'gelu_tanh',
-  relu: 'relu',
-};
 
 /** sentence-transformers concatenates the enabled modes in this order. */
 const POOLING_FLAGS: Array<[string, PoolingMode]> = [
@@ -49,23 +34,6 @@ const POOLING_FLAGS: Array<[string, PoolingMode]> = [
   ['pooling_mode_lasttoken', 'last_token'],
 ];
 
-export interface EncoderConfig {
-  architecture: Architecture;
-  modelType: string;
-  vocabSize: number;
-  hiddenSize: number;
-  numLayers: number;
-  numHeads: number;
-  intermediateSize: number;
-  activation: Activation;
-  layerNormEps: number;
-  maxPositionEmbeddings: number;
-  typeVocabSize: number;
-  padTokenId: number;
-  /** MPNet's relative position buckets (32 in every released MPNet). */
-  relativeAttentionBuckets: number;
-}
-
 export interface DenseSpec {
   path: string;
   inFeatures: number;
@@ -74,9 +42,10 @@ export interface DenseSpec {
   activation: 'identity' | 'tanh';
 }
 
-export interface HfCheckpoint {
+export interface HfCheckpoint<C extends BaseConfig = BaseConfig> {
   location: string;
-  config: EncoderConfig;
+  /** config.json as its architecture's family read it (families.ts). */
+  config: C;
   /** Folder of the Transformer module inside the model files ('' = root, else 'path/'). */
   transformerPath: string;
   pooling: PoolingMode[];
@@ -114,9 +83,11 @@ export async function readCheckpoint(files: ModelFiles, options: CheckpointOptio
   if (!transformer) throw new ModelFileError('modules.json', 'lists no Transformer module');
   const t = transformer.path;
 
-  const config = parseConfig(`${t}config.json`, await readJson<Record<string, unknown>>(files, `${t}config.json`));
+  const rawConfig = await readJson<Record<string, unknown>>(files, `${t}config.json`);
+  const family = familyOf(`${t}config.json`, rawConfig);
+  const config = family.parseConfig(`${t}config.json`, rawConfig);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const bytes = estimateBytes(config);
+  const bytes = family.estimateBytes(config);
   if (bytes > maxBytes) {
     throw new ModelFileError(
       `${t}config.json`,
@@ -207,57 +178,14 @@ async function readDense(files: ModelFiles, path: string): Promise<DenseSpec> {
   return { path, inFeatures, outFeatures, bias: raw.bias !== false, activation };
 }
 
-export function parseConfig(name: string, raw: Record<string, unknown>): EncoderConfig {
+/** The family (families.ts) that reads a config.json of this model_type. */
+function familyOf(name: string, raw: Record<string, unknown>): Family {
   const modelType = String(raw.model_type ?? '');
-  const architecture = ARCHITECTURES[modelType];
-  if (!architecture) {
-    throw new ModelFileError(
-      name,
-      `model_type "${modelType}" is not supported (supported: ${Object.keys(ARCHITECTURES).join(', ')})`,
-    );
+  const family = familyFor(modelType);
+  if (!family) {
+    throw new ModelFileError(name, `model_type "${modelType}" is not supported (supported: ${supportedModelTypes().join(', ')})`);
   }
-  const actName = String(raw.hidden_act ?? 'gelu');
-  const activation = ACTIVATIONS[actName];
-  if (!activation) throw new ModelFileError(name, `hidden_act "${actName}" is not supported (${Object.keys(ACTIVATIONS).join(', ')})`);
-  const positionType = raw.position_embedding_type ?? 'absolute';
-  if (positionType !== 'absolute') throw new ModelFileError(name, `position_embedding_type "${String(positionType)}" is not supported (absolute only)`);
-
-  const hiddenSize = positiveInt(name, raw, 'hidden_size');
-  const numHeads = positiveInt(name, raw, 'num_attention_heads');
-  if (hiddenSize % numHeads !== 0) throw new ModelFileError(name, `hidden_size ${hiddenSize} is not a multiple of num_attention_heads ${numHeads}`);
-  const padTokenId = typeof raw.pad_token_id === 'number' ? raw.pad_token_id : architecture === 'bert' ? 0 : 1;
-  return {
-    architecture,
-    modelType,
-    vocabSize: positiveInt(name, raw, 'vocab_size'),
-    hiddenSize,
-    numLayers: positiveInt(name, raw, 'num_hidden_layers'),
-    numHeads,
-    intermediateSize: positiveInt(name, raw, 'intermediate_size'),
-    activation,
-    layerNormEps: typeof raw.layer_norm_eps === 'number' ? raw.layer_norm_eps : 1e-12,
-    maxPositionEmbeddings: positiveInt(name, raw, 'max_position_embeddings'),
-    typeVocabSize: typeof raw.type_vocab_size === 'number' ? raw.type_vocab_size : architecture === 'mpnet' ? 0 : 2,
-    padTokenId,
-    relativeAttentionBuckets:
-      typeof raw.relative_attention_num_buckets === 'number' ? raw.relative_attention_num_buckets : 32,
-  };
-}
-
-/** Float32 bytes of the weights the config implies, to refuse an oversized model before downloading it. */
-export function estimateBytes(c: EncoderConfig): number {
-  const h = c.hiddenSize;
-  const embeddings = (c.vocabSize + c.maxPositionEmbeddings + c.typeVocabSize + 2) * h;
-  const layer = 4 * (h * h + h) + 2 * h * c.intermediateSize + c.intermediateSize + h + 4 * h;
-  return 4 * (embeddings + c.numLayers * layer);
-}
-
-function positiveInt(file: string, raw: Record<string, unknown>, key: string): number {
-  const v = raw[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new ModelFileError(file, `"${key}" must be a positive integer, got ${JSON.stringify(v)}`);
-  }
-  return v;
+  return family;
 }
 
 async function readJson<T>(files: ModelFiles, name: string): Promise<T> {

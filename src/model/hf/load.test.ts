@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrom, hiddenAt } from '../encoder.ts';
 import { ModelFileError } from '../files.ts';
 import { encodeFromJvp } from '../tangent.ts';
-import type { HfEncoder } from './bert.ts';
+import type { HfSentenceEncoder } from './sentence-encoder.ts';
 import { readCheckpoint } from './checkpoint.ts';
 import { loadHfModel } from './load.ts';
 import { encodeSafetensors, parseSafetensors } from './formats/safetensors.ts';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function embedText(model: HfEncoder, text = TEXT): Float32Array {
+function embedText(model: HfSentenceEncoder, text = TEXT): Float32Array {
   return tf.tidy(() => encodeFrom(model, 0, model.embed(model.tokenize(text).ids)).dataSync() as Float32Array);
 }
 
@@ -69,7 +69,7 @@ describe('loading tiny models from disk', () => {
       expect(maxDiff(embedText(fromBin, text), embedText(reference, text)), text).toBe(0);
     }
     const paddingIds = fromBin.referenceIds(fromBin.tokenize(TEXT).ids);
-    const embedReference = (m: HfEncoder) => tf.tidy(() => encodeFrom(m, 0, m.embed(paddingIds)).dataSync() as Float32Array);
+    const embedReference = (m: HfSentenceEncoder) => tf.tidy(() => encodeFrom(m, 0, m.embed(paddingIds)).dataSync() as Float32Array);
     expect(maxDiff(embedReference(fromBin), embedReference(reference))).toBe(0);
     [fromBin, reference].forEach((m) => m.dispose());
     expect(tf.memory().numTensors).toBe(before);

@@ -5,16 +5,17 @@
  *     const model = await loadHfModel(diskFiles('test-models/bert'), { id: 'tiny-bert' });
  *     model.tokenize('a text'); encodeFrom(model, 0, model.embed(ids)); …; model.dispose();
  *
- * The result is a TangentEncoder, so the attribution engine runs on it unchanged; it
- * also offers `referenceIds(ids)` (special tokens kept, the rest padding) and `exact`
+ * The result is a TangentEncoder built by the family config.json's model_type names
+ * (families.ts), so the attribution engine runs on it unchanged; it also offers `referenceIds(ids)` (special tokens kept, the rest padding) and `exact`
  * (the folder is the papers' shifted model).
  */
 import { ModelFileError, type FileProgress, type ModelFiles } from '../files.ts';
-import { HfEncoder } from './bert.ts';
 import { DEFAULT_MAX_BYTES, readCheckpoint, type HfCheckpoint } from './checkpoint.ts';
+import { loadDenseWeights, type DenseWeights } from './dense.ts';
+import { familyFor, type Family } from './families.ts';
 import { openWeights } from './formats/open-weights.ts';
+import type { HfSentenceEncoder } from './sentence-encoder.ts';
 import { HfTokenizer } from './tokenizer.ts';
-import { encoderWeightTensors, loadDenseWeights, loadEncoderWeights, type DenseWeights } from './weights.ts';
 import * as tf from '@tensorflow/tfjs-core';
 
 export interface HfLoadOptions {
@@ -25,7 +26,7 @@ export interface HfLoadOptions {
   onProgress?: (p: FileProgress) => void;
 }
 
-export async function loadHfModel(files: ModelFiles, options: HfLoadOptions = {}): Promise<HfEncoder> {
+export async function loadHfModel(files: ModelFiles, options: HfLoadOptions = {}): Promise<HfSentenceEncoder> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const checkpoint = await readCheckpoint(files, { maxBytes });
   const tokenizer = new HfTokenizer(
@@ -38,7 +39,17 @@ export async function loadHfModel(files: ModelFiles, options: HfLoadOptions = {}
   const t = checkpoint.transformerPath;
   // model.safetensors, or its shards, or pytorch_model.bin, or its shards.
   const source = await openWeights(files, { maxBytes, onProgress: options.onProgress, prefix: t });
-  const weights = loadEncoderWeights(source, checkpoint.config, source.file);
+  const dense = await loadDenseModules(files, checkpoint, maxBytes);
+  try {
+    return familyOf(checkpoint).build(options.id ?? files.location, checkpoint, source, dense, tokenizer);
+  } catch (error) {
+    tf.dispose(dense.flatMap((d) => [d.kernel, d.bias]));
+    throw error;
+  }
+}
+
+/** The Dense modules in order, each checked to take the width the one before gives. */
+async function loadDenseModules(files: ModelFiles, checkpoint: HfCheckpoint, maxBytes: number): Promise<DenseWeights[]> {
   const dense: DenseWeights[] = [];
   try {
     let width = checkpoint.pooling.length * checkpoint.config.hiddenSize;
@@ -50,21 +61,24 @@ export async function loadHfModel(files: ModelFiles, options: HfLoadOptions = {}
       dense.push(loadDenseWeights(denseSource, spec, denseSource.file));
       width = spec.outFeatures;
     }
+    return dense;
   } catch (error) {
-    tf.dispose([...encoderWeightTensors(weights), ...dense.flatMap((d) => [d.kernel, d.bias])]);
+    tf.dispose(dense.flatMap((d) => [d.kernel, d.bias]));
     throw error;
   }
-  weights.dense = dense;
-  return new HfEncoder(options.id ?? files.location, checkpoint, weights, tokenizer);
+}
+
+function familyOf(checkpoint: HfCheckpoint): Family {
+  const family = familyFor(checkpoint.config.modelType);
+  // readCheckpoint found the family already; a checkpoint without one was not read by it.
+  if (!family) throw new Error(`no architecture reads model_type "${checkpoint.config.modelType}"`);
+  return family;
 }
 
 /**
- * Longest input: the position table's limit (RoBERTa and MPNet spend padding_idx + 1
- * rows before the first token), and sentence_bert_config.json's max_seq_length, which
- * sentence-transformers truncates to.
+ * Longest input: the position scheme's limit (BaseConfig.maxPositions), and
+ * sentence_bert_config.json's max_seq_length, which sentence-transformers truncates to.
  */
 export function maxTokensOf(checkpoint: HfCheckpoint): number {
-  const c = checkpoint.config;
-  const positional = c.architecture === 'bert' ? c.maxPositionEmbeddings : c.maxPositionEmbeddings - c.padTokenId - 1;
-  return Math.min(positional, checkpoint.maxSeqLength ?? Infinity);
+  return Math.min(checkpoint.config.maxPositions, checkpoint.maxSeqLength ?? Infinity);
 }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { withDirectionAxis } from '../tangent.ts';
-import type { Activation } from './checkpoint.ts';
+import type { Activation } from './config.ts';
 
 export interface Linear {
   kernel: tf.Tensor2D; // [in, out]

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttributionEngine } from '../../attribution/engine.ts';
 import { encodeFrom } from '../encoder.ts';
-import type { HfEncoder } from './bert.ts';
+import type { HfSentenceEncoder } from './sentence-encoder.ts';
 import { loadHfModel } from './load.ts';
 import { tinyModelFiles } from './tiny-models.test-support.ts';
 
@@ -57,7 +57,7 @@ function maxAbsDiff(ours: ArrayLike<number>, theirs: number[]): number {
 }
 
 /** Hidden states at the input of every layer and after the last, as transformers returns them. */
-function hiddenStates(model: HfEncoder, ids: number[]): Float32Array[] {
+function hiddenStates(model: HfSentenceEncoder, ids: number[]): Float32Array[] {
   return tf.tidy(() => {
     const out: Float32Array[] = [];
     let h = model.embed(ids);
@@ -75,7 +75,7 @@ for (const name of [...NAMES, ...Object.keys(SAME_WEIGHTS_AS)]) {
   const path = fileURLToPath(new URL(`../../../test-models/fixtures/${fixtureName}.json`, import.meta.url));
   const missing = !existsSync(path);
   describe(`${name} against the PyTorch reference${fixtureName === name ? '' : ` (${fixtureName}.json)`}${missing ? ' (skipped: no fixture; run scripts/reference-fixtures.py where torch, transformers and sentence-transformers are installed)' : ''}`, () => {
-    let model: HfEncoder;
+    let model: HfSentenceEncoder;
     let fixture: Fixture;
     beforeAll(async () => {
       if (missing) return;

@@ -1,14 +1,14 @@
 /**
- * Picks the tensors of a BERT, RoBERTa or MPNet checkpoint out of its weight files by
+ * Picks the tensors of a BERT, RoBERTa, MPNet or DistilBERT checkpoint out of its weight files by
  * their PyTorch names, checking each shape against config.json, so a checkpoint that
  * does not match its config is reported by file and tensor name.
  *
- * Names may carry the task head's prefix ("bert.", "roberta.", "mpnet.") when the file
+ * Names may carry the task head's prefix ("bert.", "roberta.", "mpnet.", "distilbert.") when the file
  * was saved from a model with a head; we find it from the word embeddings.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelFileError } from '../files.ts';
-import type { DenseSpec, EncoderConfig } from './checkpoint.ts';
+import type { BertArchitecture, BertConfig } from './bert-config.ts';
 import type { Linear, Norm } from './ops.ts';
 import type { ReplaceWeight } from '../named-weights.ts';
 import type { WeightSource } from './formats/open-weights.ts';
@@ -23,10 +23,6 @@ export interface LayerWeights {
   outputNorm: Norm;
 }
 
-export interface DenseWeights extends Linear {
-  activation: 'identity' | 'tanh';
-}
-
 export interface EncoderWeights {
   wordEmbeddings: tf.Tensor2D;
   positionEmbeddings: tf.Tensor2D;
@@ -36,15 +32,43 @@ export interface EncoderWeights {
   layers: LayerWeights[];
   /** MPNet: [buckets, heads], shared by every layer. */
   relativeAttentionBias?: tf.Tensor2D;
-  dense: DenseWeights[];
 }
 
 const WORD_EMBEDDINGS = 'embeddings.word_embeddings.weight';
 
+/** PyTorch names of layer `l`'s modules in each variant. */
+function layerNames(architecture: BertArchitecture, l: number) {
+  if (architecture === 'distilbert') {
+    const p = `transformer.layer.${l}.`;
+    return {
+      q: `${p}attention.q_lin`,
+      k: `${p}attention.k_lin`,
+      v: `${p}attention.v_lin`,
+      o: `${p}attention.out_lin`,
+      attentionNorm: `${p}sa_layer_norm`,
+      ffnIn: `${p}ffn.lin1`,
+      ffnOut: `${p}ffn.lin2`,
+      outputNorm: `${p}output_layer_norm`,
+    };
+  }
+  const p = `encoder.layer.${l}.`;
+  const attention =
+    architecture === 'mpnet'
+      ? { q: `${p}attention.attn.q`, k: `${p}attention.attn.k`, v: `${p}attention.attn.v`, o: `${p}attention.attn.o`, attentionNorm: `${p}attention.LayerNorm` }
+      : {
+          q: `${p}attention.self.query`,
+          k: `${p}attention.self.key`,
+          v: `${p}attention.self.value`,
+          o: `${p}attention.output.dense`,
+          attentionNorm: `${p}attention.output.LayerNorm`,
+        };
+  return { ...attention, ffnIn: `${p}intermediate.dense`, ffnOut: `${p}output.dense`, outputNorm: `${p}output.LayerNorm` };
+}
+
 /** Builds every weight tensor; on any problem, frees what was already built. */
 export function loadEncoderWeights(
   source: WeightSource,
-  config: EncoderConfig,
+  config: BertConfig,
   fileName: string,
 ): EncoderWeights {
   const created: tf.Tensor[] = [];
@@ -56,7 +80,7 @@ export function loadEncoderWeights(
   }
 }
 
-function pick(source: WeightSource, c: EncoderConfig, file: string, created: tf.Tensor[]): EncoderWeights {
+function pick(source: WeightSource, c: BertConfig, file: string, created: tf.Tensor[]): EncoderWeights {
   const wordName = source.names().find((n) => n === WORD_EMBEDDINGS || n.endsWith(`.${WORD_EMBEDDINGS}`));
   if (!wordName) throw new ModelFileError(file, `has no ${WORD_EMBEDDINGS} (is this a ${c.modelType} checkpoint?)`);
   const prefix = wordName.slice(0, wordName.length - WORD_EMBEDDINGS.length);
@@ -102,29 +126,20 @@ function pick(source: WeightSource, c: EncoderConfig, file: string, created: tf.
   const embeddingNorm = norm('embeddings.LayerNorm', h);
   const layers: LayerWeights[] = [];
   for (let l = 0; l < c.numLayers; l++) {
-    const p = `encoder.layer.${l}.`;
-    const att = mpnet
-      ? { q: `${p}attention.attn.q`, k: `${p}attention.attn.k`, v: `${p}attention.attn.v`, o: `${p}attention.attn.o`, norm: `${p}attention.LayerNorm` }
-      : {
-          q: `${p}attention.self.query`,
-          k: `${p}attention.self.key`,
-          v: `${p}attention.self.value`,
-          o: `${p}attention.output.dense`,
-          norm: `${p}attention.output.LayerNorm`,
-        };
+    const names = layerNames(c.architecture, l);
     const qkvKernel = keep(
-      tf.tidy(() => tf.concat([kernelData(att.q, h, h), kernelData(att.k, h, h), kernelData(att.v, h, h)], 1) as tf.Tensor2D),
+      tf.tidy(() => tf.concat([kernelData(names.q, h, h), kernelData(names.k, h, h), kernelData(names.v, h, h)], 1) as tf.Tensor2D),
     );
     const qkvBias = keep(
-      tf.tidy(() => tf.concat([tf.tensor1d(raw([`${att.q}.bias`], [h])), tf.tensor1d(raw([`${att.k}.bias`], [h])), tf.tensor1d(raw([`${att.v}.bias`], [h]))]) as tf.Tensor1D),
+      tf.tidy(() => tf.concat([tf.tensor1d(raw([`${names.q}.bias`], [h])), tf.tensor1d(raw([`${names.k}.bias`], [h])), tf.tensor1d(raw([`${names.v}.bias`], [h]))]) as tf.Tensor1D),
     );
     layers.push({
       qkv: { kernel: qkvKernel, bias: qkvBias },
-      attentionOut: linearOf(att.o, h, h),
-      attentionNorm: norm(att.norm, h),
-      intermediate: linearOf(`${p}intermediate.dense`, h, c.intermediateSize),
-      output: linearOf(`${p}output.dense`, c.intermediateSize, h),
-      outputNorm: norm(`${p}output.LayerNorm`, h),
+      attentionOut: linearOf(names.o, h, h),
+      attentionNorm: norm(names.attentionNorm, h),
+      intermediate: linearOf(names.ffnIn, h, c.intermediateSize),
+      output: linearOf(names.ffnOut, c.intermediateSize, h),
+      outputNorm: norm(names.outputNorm, h),
     });
   }
 
@@ -137,45 +152,13 @@ function pick(source: WeightSource, c: EncoderConfig, file: string, created: tf.
     relativeAttentionBias: mpnet
       ? matrix(['encoder.relative_attention_bias.weight'], c.relativeAttentionBuckets, c.numHeads)
       : undefined,
-    dense: [],
   };
-}
-
-/** A sentence-transformers Dense module: `linear.weight` [out, in] and `linear.bias`. */
-export function loadDenseWeights(source: WeightSource, spec: DenseSpec, fileName: string): DenseWeights {
-  const check = (name: string, shape: number[]): Float32Array => {
-    const actual = source.shape(name);
-    if (!actual) throw new ModelFileError(fileName, `has no tensor ${name}`);
-    if (!tf.util.arraysEqual(actual, shape)) {
-      throw new ModelFileError(fileName, `tensor ${name} has shape [${actual.join(', ')}], expected [${shape.join(', ')}]`);
-    }
-    return source.float32(name);
-  };
-  const w = check('linear.weight', [spec.outFeatures, spec.inFeatures]);
-  const b = spec.bias ? check('linear.bias', [spec.outFeatures]) : new Float32Array(spec.outFeatures);
-  return {
-    kernel: tf.tidy(() => tf.transpose(tf.tensor2d(w, [spec.outFeatures, spec.inFeatures]))),
-    bias: tf.tensor1d(b),
-    activation: spec.activation,
-  };
-}
-
-export function encoderWeightTensors(w: EncoderWeights): tf.Tensor[] {
-  const out: tf.Tensor[] = [w.wordEmbeddings, w.positionEmbeddings, w.embeddingNorm.scale, w.embeddingNorm.bias];
-  if (w.tokenType) out.push(w.tokenType);
-  if (w.relativeAttentionBias) out.push(w.relativeAttentionBias);
-  for (const l of w.layers) {
-    for (const lin of [l.qkv, l.attentionOut, l.intermediate, l.output]) out.push(lin.kernel, lin.bias);
-    for (const n of [l.attentionNorm, l.outputNorm]) out.push(n.scale, n.bias);
-  }
-  for (const d of w.dense) out.push(d.kernel, d.bias);
-  return out;
 }
 
 const LINEARS = ['qkv', 'attentionOut', 'intermediate', 'output'] as const;
 const NORMS = ['attentionNorm', 'outputNorm'] as const;
 
-/** `w` with every tensor passed through `replace(name, tensor)`, in a fixed order (names: HfEncoder.namedWeights). */
+/** `w` with every tensor passed through `replace(name, tensor)`, in a fixed order (names: BertEncoder.namedWeights). */
 export function mapEncoderWeights(w: EncoderWeights, replace: ReplaceWeight): EncoderWeights {
   const tensor = <T extends tf.Tensor>(name: string, t: T) => replace(name, t) as T;
   const linear = (name: string, l: Linear): Linear => ({ kernel: tensor(`${name}.kernel`, l.kernel), bias: tensor(`${name}.bias`, l.bias) });
@@ -186,7 +169,6 @@ export function mapEncoderWeights(w: EncoderWeights, replace: ReplaceWeight): En
     for (const key of NORMS) out[key] = norm(`layers.${index}.${key}`, l[key]);
     return out;
   };
-  const dense = (d: DenseWeights, index: number): DenseWeights => ({ ...linear(`dense.${index}`, d), activation: d.activation });
   return {
     wordEmbeddings: tensor('embeddings.word', w.wordEmbeddings),
     positionEmbeddings: tensor('embeddings.position', w.positionEmbeddings),
@@ -194,6 +176,5 @@ export function mapEncoderWeights(w: EncoderWeights, replace: ReplaceWeight): En
     embeddingNorm: norm('embeddings.norm', w.embeddingNorm),
     layers: w.layers.map(layer),
     relativeAttentionBias: w.relativeAttentionBias && tensor('relativeAttentionBias', w.relativeAttentionBias),
-    dense: w.dense.map(dense),
   };
 }
