@@ -46,6 +46,11 @@ export interface SentenceEncoder {
    * its reference maps to zero by construction.
    */
   readonly exact?: boolean;
+  /**
+   * Why this architecture's forward pass is not yet checked against its reference
+   * implementation (absent when it is): the app, the CLI and reports show it.
+   */
+  readonly unverified?: string;
 
   tokenize(text: string): TokenizedText;
 

@@ -57,6 +57,8 @@ export interface HfCheckpoint<C extends BaseConfig = BaseConfig> {
    * f(x) − f(r) for r = [<s>] + [<pad>]·(S−2) + [</s>], i.e. the exact model.
    */
   exact: boolean;
+  /** Why the architecture's forward pass is not yet checked against transformers (Family.unverified). */
+  unverified?: string;
   /** max_seq_length from sentence_bert_config.json, when the folder has one. */
   maxSeqLength?: number;
   tokenizerJson: Record<string, unknown>;
@@ -122,6 +124,7 @@ export async function readCheckpoint(files: ModelFiles, options: CheckpointOptio
     dense,
     normalize,
     exact: transformer.exact,
+    unverified: family.unverified,
     maxSeqLength,
     tokenizerJson,
     tokenizerConfig,

@@ -18,6 +18,12 @@ export interface Family<C extends BaseConfig = BaseConfig> {
   readonly name: string;
   /** config.json model_type values the family reads. */
   readonly modelTypes: readonly string[];
+  /**
+   * Why its forward pass is not yet checked against transformers (absent once
+   * fixtures recorded with PyTorch pin it down, test-models/fixtures/): shown beside
+   * the model in the app, the CLI and the reports.
+   */
+  readonly unverified?: string;
   /** config.json, checked: every problem a ModelFileError naming `file`. */
   parseConfig(file: string, raw: Record<string, unknown>): C;
   /** Float32 bytes of the weights the config implies (to refuse an oversized model before downloading it). */

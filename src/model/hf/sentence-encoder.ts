@@ -33,6 +33,7 @@ export abstract class HfSentenceEncoder<C extends BaseConfig = BaseConfig, W = u
    * the embedding is ẽ(x) and the reference maps to 0 (for linear pooling modes).
    */
   readonly exact: boolean;
+  readonly unverified?: string;
   readonly config: C;
   /** Padding token: what ordinary tokens become in the attribution reference. */
   readonly padTokenId: number;
@@ -54,6 +55,7 @@ export abstract class HfSentenceEncoder<C extends BaseConfig = BaseConfig, W = u
     this.vocabSize = this.config.vocabSize;
     this.smooth = this.config.smoothLayers && !checkpoint.pooling.includes('max');
     this.exact = checkpoint.exact;
+    this.unverified = checkpoint.unverified;
     this.padTokenId = this.config.padTokenId;
     const pooled = checkpoint.pooling.length * this.config.hiddenSize;
     this.outputSize = dense.length > 0 ? dense[dense.length - 1].kernel.shape[1] : pooled;
