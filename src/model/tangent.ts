@@ -67,6 +67,19 @@ export function layerNormTangent(x: tf.Tensor, dx: tf.Tensor, scale: tf.Tensor1D
   });
 }
 
+/**
+ * Tangent of RMSNorm y = γ ⊙ x·r, r = rsqrt(mean(x²) + ε) (T5, Gemma): with x̂ = x·r,
+ * ẏ = γ·r ⊙ (ẋ − x̂·mean(x̂ ⊙ ẋ)), since ṙ = −r³·mean(x ⊙ ẋ). x: [B, ...], dx: [B, T, ...].
+ */
+export function rmsNormTangent(x: tf.Tensor, dx: tf.Tensor, scale: tf.Tensor1D, epsilon: number): tf.Tensor {
+  return tf.tidy(() => {
+    const r = tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), epsilon));
+    const xHat = withDirectionAxis(tf.mul(x, r));
+    const projection = tf.mul(xHat, tf.mean(tf.mul(xHat, dx), -1, true));
+    return tf.mul(tf.mul(scale, withDirectionAxis(r)), tf.sub(dx, projection));
+  });
+}
+
 /** Tangent of a softmax over the last axis, given its output p: ṗ = p ⊙ (ż − Σ p ⊙ ż). */
 export function softmaxTangent(p: tf.Tensor, dz: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {

@@ -1,73 +1,30 @@
 /**
- * Each architecture's forward pass and tangent rules on the tiny seeded models (CPU).
- * Oracles for every tangent rule, as in src/model/tangent.test.ts:
- *  - tf.grad of a random projection c·f(x): c·(J v) must equal (cᵀJ)·v, which checks
- *    the whole Jacobian along v against reverse mode to float32 rounding;
- *  - central finite differences with h = 3e-3: truncation O(h²) is ~1e-4 of the
- *    tangent for these curved random models (h = 1e-2 measured up to 3.4e-3), and
- *    float32 rounding ~1e-7/h ≈ 3e-5; we allow 2e-3 of the tangent's largest entry.
+ * Each architecture's forward pass and tangent rules on the tiny seeded models (CPU),
+ * and the shared operations' tangents. The oracles (reverse mode and finite
+ * differences) are in tangent-check.test-support.ts.
  */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrom } from '../encoder.ts';
-import { encodeFromJvp, type Dual2, type Dual3 } from '../tangent.ts';
+import { encodeFromJvp, rmsNormTangent, type Dual2, type Dual3 } from '../tangent.ts';
 import type { BertEncoder } from './bert.ts';
 import type { PoolingMode } from './checkpoint.ts';
 import { loadHfModel } from './load.ts';
 import { bucketMatrix, relativePositionBucket } from './mpnet.ts';
-import { activation, activationTangent } from './ops.ts';
+import { activation, activationTangent, gated, gatedTangent, rmsNorm } from './ops.ts';
+import { applyRotary, rotaryTables } from './rotary.ts';
+import { checkTangent, randn, relError } from './tangent-check.test-support.ts';
 import { pool, poolJvp } from './pooling.ts';
 import { TINY_ARCHS, tinyModelFiles } from './tiny-models.test-support.ts';
-
-const T = 3;
-const FD_STEP = 3e-3;
-const FD_TOLERANCE = 2e-3;
-const GRAD_TOLERANCE = 2e-5;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const randn = (shape: number[], seed: number, scale = 1) => tf.tidy(() => tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), scale));
-
-/** Largest |a − b| relative to the largest |b|. */
-function relError(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(tf.max(tf.abs(b)).dataSync()[0], 1e-12));
-}
-
-/**
- * Checks a tangent rule `jvp` for a map `f` at x ([B, ...]) along T random directions:
- * its primal equals f(x), and its tangents agree with tf.grad and finite differences.
- */
-function checkTangent(f: (x: tf.Tensor) => tf.Tensor, jvp: (x: tf.Tensor, dx: tf.Tensor) => { x: tf.Tensor; dx: tf.Tensor }, x: tf.Tensor, seed: number) {
-  tf.tidy(() => {
-    const [b, ...rest] = x.shape;
-    const dx = randn([b, T, ...rest], seed);
-    const out = jvp(x, dx);
-    const y = f(x);
-    expect(relError(out.x, y)).toBeLessThan(1e-6);
-
-    for (let t = 0; t < T; t++) {
-      const v = tf.squeeze(tf.slice(dx, [0, t], [-1, 1]), [1]);
-      const dy = tf.squeeze(tf.slice(out.dx, [0, t], [-1, 1]), [1]);
-      // Reverse mode: a random output projection c, then (cᵀJ)·v against c·(Jv).
-      const c = randn(y.shape, seed + 100 + t);
-      const g = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(c, f(z))))(x);
-      const viaGrad = tf.sum(tf.mul(g, v)).dataSync()[0];
-      const viaJvp = tf.sum(tf.mul(c, dy)).dataSync()[0];
-      const scale = tf.sum(tf.abs(tf.mul(c, dy))).dataSync()[0];
-      expect(Math.abs(viaGrad - viaJvp)).toBeLessThan(GRAD_TOLERANCE * Math.max(scale, 1));
-      // Finite differences.
-      const fd = tf.div(tf.sub(f(tf.add(x, tf.mul(v, FD_STEP))), f(tf.sub(x, tf.mul(v, FD_STEP)))), 2 * FD_STEP);
-      expect(relError(dy, fd)).toBeLessThan(FD_TOLERANCE);
-    }
-  });
-}
-
 describe('activations and their tangents', () => {
-  for (const kind of ['gelu', 'gelu_tanh', 'relu'] as const) {
+  for (const kind of ['gelu', 'gelu_tanh', 'relu', 'silu'] as const) {
     it(kind, () => {
       const x = randn([2, 5, 7], 3, 2);
       checkTangent((z) => activation(kind, z), (z, dz) => ({ x: activation(kind, z), dx: activationTangent(kind, z, dz) }), x, 5);
@@ -78,6 +35,53 @@ describe('activations and their tangents', () => {
   it('GELU (erf) matches x·Φ(x) at known points', () => {
     const y = tf.tidy(() => activation('gelu', tf.tensor1d([-3, -1, 0, 0.5, 2])).arraySync());
     [-0.00404969, -0.15865525, 0, 0.34573123, 1.95449974].forEach((v, i) => expect(y[i]).toBeCloseTo(v, 5));
+  });
+});
+
+describe('operations of the rotary, gated and RMS-normalised architectures', () => {
+  it('RMSNorm and its tangent', () => {
+    const scale = randn([7], 11, 0.5);
+    const x = randn([2, 5, 7], 12, 2);
+    checkTangent((z) => rmsNorm(z, scale as tf.Tensor1D, 1e-6), (z, dz) => ({ x: rmsNorm(z, scale as tf.Tensor1D, 1e-6), dx: rmsNormTangent(z, dz, scale as tf.Tensor1D, 1e-6) }), x, 13);
+    tf.dispose([scale, x]);
+  });
+
+  for (const kind of ['gelu_tanh', 'silu'] as const) {
+    it(`a gated unit (${kind}) and its tangent`, () => {
+      // f(z) = act(z[..., :4]) ⊙ z[..., 4:], the gate and the up projection from one input.
+      const split = (z: tf.Tensor) => tf.split(z, 2, -1);
+      const f = (z: tf.Tensor) => {
+        const [g, u] = split(z);
+        return gated(kind, g, u);
+      };
+      const jvp = (z: tf.Tensor, dz: tf.Tensor) => {
+        const [g, u] = split(z);
+        const [dg, du] = split(dz);
+        return { x: gated(kind, g, u), dx: gatedTangent(kind, g, dg, u, du) };
+      };
+      const x = randn([2, 5, 8], 14, 1.5);
+      checkTangent(f, jvp, x, 15);
+      x.dispose();
+    });
+  }
+
+  it('rotary embeddings: a rotation whose scores depend only on the distance, and tangent = the same rotation', () => {
+    tf.tidy(() => {
+      const tables = rotaryTables(6, 8, 10_000);
+      const x = randn([1, 2, 6, 8], 16);
+      // A rotation keeps each token's length.
+      expect(relError(tf.norm(applyRotary(x, tables), 2, -1), tf.norm(x, 2, -1))).toBeLessThan(1e-6);
+      // The same q at position 1 and k at 3 score as at positions 2 and 4.
+      const q = randn([8], 17);
+      const k = randn([8], 18);
+      const at = (v: tf.Tensor, p: number) => applyRotary(tf.reshape(v, [1, 8]), rotaryTables(1, 8, 10_000, [p]));
+      const score = (pq: number, pk: number) => tf.sum(tf.mul(at(q, pq), at(k, pk))).dataSync()[0];
+      expect(score(1, 3)).toBeCloseTo(score(2, 4), 5);
+      expect(Math.abs(score(1, 3) - score(1, 4))).toBeGreaterThan(1e-3);
+      // Linear: the tangent of x ↦ rotary(x) is the rotary of the tangent (here with partial rotary).
+      const partial = rotaryTables(6, 4, 10_000);
+      checkTangent((z) => applyRotary(z, partial), (z, dz) => ({ x: applyRotary(z, partial), dx: applyRotary(dz, partial) }), x, 19);
+    });
   });
 });
 

@@ -21,13 +21,15 @@ export interface BaseConfig {
   smoothLayers: boolean;
 }
 
-export type Activation = 'gelu' | 'gelu_tanh' | 'relu';
+export type Activation = 'gelu' | 'gelu_tanh' | 'relu' | 'silu';
 
 const ACTIVATIONS: Record<string, Activation> = {
   gelu: 'gelu',
   gelu_new: 'gelu_tanh',
   gelu_pytorch_tanh: 'gelu_tanh',
   relu: 'relu',
+  silu: 'silu',
+  swish: 'silu',
 };
 
 /** The activation config.json names under `key` (default GELU). */

@@ -37,6 +37,11 @@ export function layerNorm<T extends tf.Tensor>(x: T, n: Norm, epsilon: number): 
   });
 }
 
+/** RMSNorm (T5, Gemma): x·rsqrt(mean(x²) + ε), then ·γ (Gemma's stored w enters as γ = 1 + w). */
+export function rmsNorm<T extends tf.Tensor>(x: T, scale: tf.Tensor1D, epsilon: number): T {
+  return tf.tidy(() => tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), epsilon))), scale) as T);
+}
+
 const SQRT_HALF = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const TANH_C = Math.sqrt(2 / Math.PI);
@@ -54,15 +59,30 @@ export function activation<T extends tf.Tensor>(kind: Activation, x: T): T {
       }
       case 'relu':
         return tf.relu(x) as T;
+      case 'silu':
+        return tf.mul(x, tf.sigmoid(x)) as T;
     }
   });
+}
+
+/** A gated feed-forward unit's product act(g) ⊙ u (GeGLU, SwiGLU). */
+export function gated<T extends tf.Tensor>(kind: Activation, gate: T, up: T): T {
+  return tf.tidy(() => tf.mul(activation(kind, gate), up) as T);
+}
+
+/** Its tangent, by the product rule: act′(g)·ġ ⊙ u + act(g) ⊙ u̇. g, u: [B, ...]; dg, du: [B, T, ...]. */
+export function gatedTangent(kind: Activation, gate: tf.Tensor, dGate: tf.Tensor, up: tf.Tensor, dUp: tf.Tensor): tf.Tensor {
+  return tf.tidy(() =>
+    tf.add(tf.mul(activationTangent(kind, gate, dGate), withDirectionAxis(up)), tf.mul(withDirectionAxis(activation(kind, gate)), dUp)),
+  );
 }
 
 /**
  * Tangent of the activation at pre-activation x: ẏ = f′(x)·ż, with
  *  GELU(erf):  f′ = Φ(x) + x·φ(x);
  *  GELU(tanh): f′ = ½(1 + t) + ½x(1 − t²)·c(1 + 3a·x²), t = tanh(c(x + a·x³));
- *  ReLU:       f′ = step(x) (0 at the kink, like tf.relu's gradient).
+ *  ReLU:       f′ = step(x) (0 at the kink, like tf.relu's gradient);
+ *  SiLU:       f′ = σ(x)·(1 + x·(1 − σ(x))).
  * x: [B, ...], dz: [B, T, ...].
  */
 export function activationTangent(kind: Activation, x: tf.Tensor, dz: tf.Tensor): tf.Tensor {
@@ -84,6 +104,11 @@ export function activationTangent(kind: Activation, x: tf.Tensor, dz: tf.Tensor)
       case 'relu':
         slope = tf.step(x, 0);
         break;
+      case 'silu': {
+        const sig = tf.sigmoid(x);
+        slope = tf.mul(sig, tf.add(1, tf.mul(x, tf.sub(1, sig))));
+        break;
+      }
     }
     return tf.mul(withDirectionAxis(slope), dz);
   });
