@@ -13,6 +13,8 @@ function result(overrides: Partial<AttributionResult> = {}): AttributionResult {
     wordLabelsB: ['Dogs', '=x'],
     specialA: [false, false],
     specialB: [false, false, false],
+    promptA: null,
+    promptB: null,
     matrix: Float32Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.25]),
     rows: 2,
     cols: 3,

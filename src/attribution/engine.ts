@@ -110,6 +110,12 @@ export interface AttributionRequest {
   /** steps 'auto': the largest errorEstimate to stop at (default PARAMETERS.tol.default). */
   tolerance?: number;
   reference?: Reference;
+  /**
+   * Names of the model's prompts (SentenceEncoder.prompts) put before text A and B,
+   * e.g. "query" and "passage"; none by default.
+   */
+  promptA?: string;
+  promptB?: string;
   chunkSize?: number;
   /** When given, must name the engine's model (guards hosts that hold several). */
   model?: string;
@@ -123,9 +129,12 @@ export interface AttributionResult {
   /** Display text of each word of A and B, as the model's tokenizer joins its pieces. */
   wordLabelsA: string[];
   wordLabelsB: string[];
-  /** Tokens without text of their own (frame tokens, bare separators), as the model's tokenizer says. */
+  /** Tokens without text of their own (frame tokens, bare separators, a prompt's), as the model's tokenizer says. */
   specialA: boolean[];
   specialB: boolean[];
+  /** The prompts put before A and B (names of the model's prompts), or null. */
+  promptA: string | null;
+  promptB: string | null;
   matrix: Float32Array;
   rows: number;
   cols: number;
@@ -190,7 +199,7 @@ export interface TextAttribution extends SideValues {
 }
 
 /** What one text's P depends on; `mode` picks the model (default: the unmodified one). */
-export type TextKey = Pick<AttributionRequest, 'layer' | 'steps' | 'rule' | 'reference' | 'method'> & { mode?: PairMode };
+export type TextKey = Pick<AttributionRequest, 'layer' | 'steps' | 'rule' | 'reference' | 'method'> & { mode?: PairMode; prompt?: string };
 
 /** Points of the level under way, per text: what a progress bar shows between levels. */
 export interface AttributionProgress {
@@ -230,7 +239,9 @@ export interface EngineStats {
 }
 
 /** A request with every default filled in and 'auto' rules resolved. */
-type FullRequest = Required<Omit<AttributionRequest, 'rule' | 'tolerance' | 'model' | 'chunkSize'>> & {
+type FullRequest = Required<Omit<AttributionRequest, 'rule' | 'tolerance' | 'model' | 'chunkSize' | 'promptA' | 'promptB'>> & {
+  promptA: string | null;
+  promptB: string | null;
   rule: ConcreteRule;
   ruleRequested: QuadratureRule;
   tolerance: number | null;
@@ -285,8 +296,8 @@ export class AttributionEngine {
    * a pair's run stopped depends on both texts). Undefined when not cached.
    */
   cachedP(text: string, key: TextKey): TextAttribution | undefined {
-    const req = this.validate({ a: text, b: text, sim: 'cos', ...key, mode: key.mode ?? 'approx' });
-    const entry = this.cache.get(this.cacheKey(text, req));
+    const req = this.validate({ a: text, b: text, sim: 'cos', ...key, promptA: key.prompt, mode: key.mode ?? 'approx' });
+    const entry = this.cache.get(this.cacheKey(text, req.promptA, req));
     const plan = this.plan(req);
     const cached = Math.min(plan.levels.length, entry?.levels.length ?? 0);
     const complete = req.steps === 'auto' ? cached > 0 : cached === plan.levels.length;
@@ -302,12 +313,12 @@ export class AttributionEngine {
     if (req.method === 'vjp') await loadGradients();
 
     const attributed = this.attributedModel(req);
-    const tokens = [attributed.tokenize(req.a), attributed.tokenize(req.b)];
+    const tokens = [attributed.tokenize(req.a, this.promptText(req.promptA)), attributed.tokenize(req.b, this.promptText(req.promptB))];
     // With an exact variant, "prediction" still comes from the unmodified model.
     const unmodified = attributed === this.model ? undefined : await this.embeddings(this.model, tokens);
     if (signal?.aborted) throw new AttributionAbortedError();
     const exactModel = req.mode === 'approx' ? null : this.exactKind(attributed);
-    const keys = [this.cacheKey(req.a, req), this.cacheKey(req.b, req)];
+    const keys = [this.cacheKey(req.a, req.promptA, req), this.cacheKey(req.b, req.promptB, req)];
     const plan = this.plan(req);
     const lastLevel = plan.levels.length - 1;
     const auto = req.steps === 'auto';
@@ -329,6 +340,8 @@ export class AttributionEngine {
         wordLabelsB: tokens[1].wordLabels,
         specialA: tokens[0].special,
         specialB: tokens[1].special,
+        promptA: req.promptA,
+        promptB: req.promptB,
         ...values,
         rows: sides[0].tokens,
         cols: sides[1].tokens,
@@ -461,9 +474,14 @@ export class AttributionEngine {
    * share theirs (the same dyadic points and sums, other weights): a run continues from
    * the levels cached (quadrature.ts, gridKey).
    */
-  private cacheKey(text: string, req: FullRequest): string {
+  private cacheKey(text: string, prompt: string | null, req: FullRequest): string {
     const grid = gridKey(req.rule, req.steps);
-    return JSON.stringify([this.attributedModel(req).id, text, req.layer, grid, req.reference, req.method]);
+    return JSON.stringify([this.attributedModel(req).id, text, prompt, req.layer, grid, req.reference, req.method]);
+  }
+
+  /** The text of a prompt named in a validated request ('' for none). */
+  private promptText(name: string | null): string {
+    return name === null ? '' : (this.model.prompts?.[name] ?? '');
   }
 
   private cacheGet(key: string): TextLevels | undefined {
@@ -522,6 +540,15 @@ export class AttributionEngine {
     if (req.chunkSize !== undefined && (!isInteger(req.chunkSize) || req.chunkSize < 1)) {
       fail(`chunkSize must be a positive integer, got ${String(req.chunkSize)}`);
     }
+    const prompt = (name: string | undefined): string | null => {
+      if (name === undefined || name === '') return null;
+      const prompts = this.model.prompts ?? {};
+      if (typeof name !== 'string' || !Object.hasOwn(prompts, name)) {
+        const known = Object.keys(prompts);
+        fail(`model "${this.model.id}" has no prompt "${String(name)}"${known.length > 0 ? ` (it has ${listed(known)})` : ' (it has none)'}`);
+      }
+      return name;
+    };
     return {
       a: req.a,
       b: req.b,
@@ -534,6 +561,8 @@ export class AttributionEngine {
       ruleRequested,
       tolerance,
       reference: this.validReference(req.reference, fail),
+      promptA: prompt(req.promptA),
+      promptB: prompt(req.promptB),
       chunkSize: req.chunkSize,
     };
   }

@@ -48,6 +48,9 @@ export interface RankRequest {
   sim: Similarity;
   method?: AttributionMethod;
   reference?: Reference;
+  /** Names of the model's prompts put before the query (A) and each passage (B), e.g. "query" and "passage". */
+  promptA?: string;
+  promptB?: string;
   /** Attribute only the first `top` passages by score (all are scored); default all; 0 scores only. */
   top?: number;
   /** When given, must name the engine's model. */
@@ -124,7 +127,8 @@ function validate(engine: AttributionEngine, model: SentenceEncoder, request: Ra
   if (problem !== undefined) fail(problem);
   // The engine's own checks of layer, steps, rule, mode, method and reference; computes nothing.
   const { layer, steps, rule, reference, method, mode } = request;
-  engine.cachedP(request.query, { layer, steps, rule, reference, method, mode });
+  engine.cachedP(request.query, { layer, steps, rule, reference, method, mode, prompt: request.promptA });
+  engine.cachedP(request.query, { layer, steps, rule, reference, method, mode, prompt: request.promptB });
 }
 
 export async function rankPassages(
@@ -148,7 +152,8 @@ export async function rankPassages(
   const attributed = Math.min(request.top ?? total, total);
   const progress = (p: Omit<RankProgress, 'passagesTotal'>) => onProgress?.({ ...p, passagesTotal: attributed });
 
-  const embeddedQuery = await embedText(model, request.query);
+  const promptText = (name: string | undefined) => (name ? model.prompts?.[name] : undefined);
+  const embeddedQuery = await embedText(model, request.query, promptText(request.promptA));
   // Equal passages are embedded once.
   const embeddings = new Map<string, Float32Array>();
   const values: number[] = [];
@@ -156,7 +161,7 @@ export async function rankPassages(
     let embedding = embeddings.get(passage);
     if (!embedding) {
       await checkAbort();
-      embedding = (await embedText(model, passage)).embedding;
+      embedding = (await embedText(model, passage, promptText(request.promptB))).embedding;
       embeddings.set(passage, embedding);
     }
     values.push(similarity(embeddedQuery.embedding, embedding, request.sim));
@@ -166,8 +171,8 @@ export async function rankPassages(
   onScores?.(scores.map((s) => ({ ...s })));
 
   const results: RankOutcome['results'] = [];
-  const { query, passages, layer, steps, rule, tolerance, mode, sim, method, reference } = request;
-  const settings = { layer, steps, rule, tolerance, mode, sim, method, reference, model: request.model };
+  const { query, passages, layer, steps, rule, tolerance, mode, sim, method, reference, promptA, promptB } = request;
+  const settings = { layer, steps, rule, tolerance, mode, sim, method, reference, promptA, promptB, model: request.model };
   for (const rank of scores.slice(0, attributed)) {
     await checkAbort();
     const result = await engine.attribute(

@@ -29,10 +29,10 @@ export interface PathTensors {
 }
 
 /** Hidden states of the text and of its reference at the input of `layer`. */
-export function pathTensors(model: SentenceEncoder, ids: readonly number[], layer: number, reference: Reference): PathTensors {
+export function pathTensors(model: SentenceEncoder, ids: readonly number[], layer: number, reference: Reference, keep?: readonly boolean[]): PathTensors {
   return tf.tidy(() => {
     const x = hiddenAt(model, ids, layer);
-    const r = reference.kind === 'zeros' ? (tf.zerosLike(x) as tf.Tensor3D) : hiddenAt(model, referenceIdsFor(model, ids, reference), layer);
+    const r = reference.kind === 'zeros' ? (tf.zerosLike(x) as tf.Tensor3D) : hiddenAt(model, referenceIdsFor(model, ids, reference, keep), layer);
     return { x, r, delta: tf.sub(x, r) as tf.Tensor3D };
   });
 }

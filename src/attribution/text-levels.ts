@@ -57,7 +57,8 @@ export class TextRun {
     reference: Reference,
     text: TextLevels | undefined,
   ): Promise<TextRun> {
-    const path = pathTensors(model, tokens.ids, layer, reference);
+    // A prompt's tokens stay in the padding reference, as the frame tokens do (docs/method.md, "Reference").
+    const path = pathTensors(model, tokens.ids, layer, reference, tokens.prompt);
     try {
       if (text) return new TextRun(text, path);
       const both = tf.tidy(() => encodeFrom(model, layer, tf.concat([path.x, path.r], 0) as tf.Tensor3D));

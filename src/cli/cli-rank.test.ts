@@ -37,7 +37,7 @@ describe('pairlens rank', () => {
     const out = JSON.parse(stdout);
     expect(Object.keys(out)).toEqual([
       'model', 'layer', 'mode', 'sim', 'rule', 'evaluations', 'query', 'queryTokens', 'results',
-      'steps', 'tolerance', 'ruleRequested', 'reference', 'method', 'attributionModel', 'exactModel', 'backend', 'version', 'passages', 'textsComputed',
+      'steps', 'tolerance', 'ruleRequested', 'reference', 'method', 'attributionModel', 'exactModel', 'promptA', 'promptB', 'backend', 'version', 'passages', 'textsComputed',
     ]);
     expect(out).toMatchObject({ model: 'use-lite', layer: 1, mode: 'approx', sim: 'cos', rule: 'midpoint', evaluations: 8, query: QUERY, steps: 8, backend: 'wasm', passages: 4 });
     expect(out.textsComputed).toBe(3); // the query's P once, then one per attributed passage

@@ -85,6 +85,7 @@ describe('pairlens CLI', () => {
     [['attribute', '--a', 'x', '--b', 'y', '--steps', '64', '--tolerance', '0.01'], /--tolerance goes with --steps auto/],
     [['attribute', '--a', 'x', '--b', 'y', '--model', 'no/such/model'], /unknown model/],
     [['attribute', '--a', 'x'], /needs --a TEXT and --b TEXT/],
+    [['attribute', '--a', 'x', '--b', 'y', '--prompt-a', 'query'], /model "use-lite" has no prompt "query" \(it has none\)/],
     [['embed'], /needs at least one TEXT/],
     [['embed', '  '], /TEXT 1 is empty/],
     [['embed', '--model', 'no such model', 'x'], /unknown model "no such model"/],

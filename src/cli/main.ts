@@ -95,18 +95,21 @@ Usage:
 
   pairlens attribute --a TEXT --b TEXT [--model ID|FOLDER]
                      ${wrap(ATTRIBUTION_FLAGS.map((f) => `[--${flagName(f)}\u00a0${valueShape(f)}]`).join(' '), 21, 90).replaceAll('\u00a0', ' ')}
-                     [--reference TOKEN_ID|padding|zeros] [--backend wasm|cpu|webgpu] [--json]
+                     [--reference TOKEN_ID|padding|zeros] [--prompt-a NAME] [--prompt-b NAME]
+                     [--backend wasm|cpu|webgpu] [--json]
       Token-pair attributions (integrated Jacobians) of the similarity of A and B.
       A readable table, or with --json: {"model", "layer", "steps", "rule",
       "ruleRequested", "tolerance", "evaluations", "final", "converged", "errorEstimate",
       "levelChange", "completeness": {"a", "b"}, "reference", "backend", "version", "mode", "sim",
       "method", "tokensA", "tokensB", "matrix" (rows = tokens of A), "prediction",
       "shiftedPrediction", "referenceTerms": {"aRb", "rAb", "rArB"}, "target", "sum",
-      "integrationError", "ms", "attributionModel", "exactModel"}.
+      "integrationError", "ms", "attributionModel", "exactModel", "promptA", "promptB",
+      and "unverified" for an architecture not yet checked against transformers}.
 
   pairlens rank --query TEXT --passages FILE [--top K] [--model ID|FOLDER]
                 ${wrap(ATTRIBUTION_FLAGS.map((f) => `[--${flagName(f)}\u00a0${valueShape(f)}]`).join(' '), 16, 90).replaceAll('\u00a0', ' ')}
-                [--reference TOKEN_ID|padding|zeros] [--backend wasm|cpu|webgpu] [--json]
+                [--reference TOKEN_ID|padding|zeros] [--prompt-a NAME] [--prompt-b NAME]
+                [--backend wasm|cpu|webgpu] [--json]
       Scores every passage of FILE against the query (the model's similarity of their
       embeddings), then attributes the first K by score, query = A. A readable table
       (rank, score, ΣA, the passage's top words), or with --json: {"model", "layer",
@@ -115,7 +118,7 @@ Usage:
       "queryContributions", "sum", "target", "integrationError", "index", "evaluations",
       "errorEstimate", "final", "converged", "prediction", "referenceTerms"}], "steps",
       "tolerance", "ruleRequested", "reference", "method", "attributionModel",
-      "exactModel", "backend", "version", "passages", "textsComputed"}.
+      "exactModel", "promptA", "promptB", "backend", "version", "passages", "textsComputed"}.
 
   pairlens batch --input FILE --output OUT.jsonl [--resume] [--shard I/N] [--model ID|FOLDER]
                  ${wrap(ATTRIBUTION_FLAGS.map((f) => `[--${flagName(f)}\u00a0${valueShape(f)}]`).join(' '), 17, 90).replaceAll('\u00a0', ' ')}
@@ -166,6 +169,7 @@ ${optionLine(
   '--reference REF',
   'padding (the model\'s padding token, its special tokens kept; the default for Hugging Face models), a token id repeated (use-lite\'s default: 30, "▁"), or zeros at the chosen layer',
 )}
+${optionLine('--prompt-a, --prompt-b NAME', "a prompt of the model (config_sentence_transformers.json, e.g. e5's query and passage) put before text A (the query) or B (each passage); its tokens are shown apart and kept in the padding reference like the special tokens")}
 ${optionLine('--json', 'print JSON instead of a table')}
 ${optionLine('-h, --help', 'show this help')}
 `;
@@ -210,7 +214,7 @@ async function attributeCommand(args: string[]): Promise<void> {
   const settings = attributionSettings(values);
   await withEngine(values, settings, async (engine, layer, backend) => {
     const result = await engine.attribute({ ...settings, a: values.a!, b: values.b!, layer });
-    const report = attributionReport(engine.model.id, result, { backend });
+    const report = attributionReport(engine.model.id, result, { backend, unverified: engine.model.unverified });
     process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : attributionTable(report));
   });
 }

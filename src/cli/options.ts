@@ -81,6 +81,8 @@ export const SETTINGS_OPTIONS = {
   method: { type: 'string', default: PARAMETERS.method.default },
   rule: { type: 'string' },
   reference: { type: 'string' },
+  'prompt-a': { type: 'string' },
+  'prompt-b': { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 /** The flags of the commands that attribute and print (attribute, rank). */
@@ -95,6 +97,8 @@ export interface AttributionValues {
   method: string;
   rule?: string;
   reference?: string;
+  'prompt-a'?: string;
+  'prompt-b'?: string;
 }
 
 /** The attribution settings the flags ask for (the layer stays undefined until the model is known). */
@@ -108,6 +112,9 @@ export function attributionSettings(values: AttributionValues): Omit<Attribution
     method: oneOf(PARAMETERS.method, values.method),
     rule: values.rule === undefined ? undefined : oneOf(PARAMETERS.rule, values.rule),
     reference: referenceFlag(values.reference),
+    // Names of the model's prompts; the engine checks them against the model.
+    promptA: values['prompt-a'],
+    promptB: values['prompt-b'],
   };
   if (settings.tolerance !== undefined && settings.steps !== 'auto') throw new UsageError('--tolerance goes with --steps auto');
   return settings;

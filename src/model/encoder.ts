@@ -21,6 +21,12 @@ export interface TokenizedText {
    * text with ([CLS]/[SEP], <s>/</s>) and bare word separators. The explorer can hide them.
    */
   special: boolean[];
+  /**
+   * Tokens of the prompt put before the text (a model's "query: ", EmbeddingGemma's
+   * task prompts), when one was given: shown apart, and kept in the padding
+   * reference as the frame tokens are (docs/method.md, "Reference").
+   */
+  prompt?: boolean[];
   /** Tokens cut off beyond the model's limit. */
   droppedTokens: number;
 }
@@ -52,7 +58,14 @@ export interface SentenceEncoder {
    */
   readonly unverified?: string;
 
-  tokenize(text: string): TokenizedText;
+  /**
+   * Prompts by name, from config_sentence_transformers.json (e5's "query: " and
+   * "passage: ", EmbeddingGemma's task prompts); absent where the model has none.
+   */
+  readonly prompts?: Readonly<Record<string, string>>;
+
+  /** The text's tokens, after `prompt` (a prompt's text, put before it as sentence-transformers does) where given. */
+  tokenize(text: string, prompt?: string): TokenizedText;
 
   /** Stage 0: token ids → hidden states at the input of layer 0, [1, S, H0]. */
   embed(ids: readonly number[]): tf.Tensor3D;
@@ -74,10 +87,11 @@ export interface SentenceEncoder {
 
   /**
    * The model's own attribution reference for these ids (docs/method.md, "Reference"):
-   * the special tokens that frame every text kept, every other token the padding
-   * token. Absent for models without a padding token (use-lite).
+   * the special tokens that frame every text kept (and the tokens `keep` marks: a
+   * prompt's), every other token the padding token. Absent for models without a
+   * padding token (use-lite).
    */
-  referenceIds?(ids: readonly number[]): number[];
+  referenceIds?(ids: readonly number[], keep?: readonly boolean[]): number[];
 
   /**
    * Its weights by name, for exact variants (src/exact/): absent for a model that
@@ -124,8 +138,9 @@ export interface EmbeddedText {
   embedding: Float32Array;
 }
 
-export async function embedText(model: SentenceEncoder, text: string): Promise<EmbeddedText> {
-  const tokenized = model.tokenize(text);
+/** One text's embedding, after `prompt` (a prompt's text) where given, as sentence-transformers encodes with a prompt. */
+export async function embedText(model: SentenceEncoder, text: string, prompt?: string): Promise<EmbeddedText> {
+  const tokenized = model.tokenize(text, prompt);
   if (tokenized.ids.length === 0) throw new Error('Cannot embed an empty text.');
   const embedding = await embedIds(model, tokenized.ids);
   return { text, tokens: tokenized.pieces, droppedTokens: tokenized.droppedTokens, embedding };

@@ -13,11 +13,20 @@ import type { SentenceEncoder } from './encoder.ts';
  */
 export type Reference = { kind: 'token'; id: number } | { kind: 'zeros' } | { kind: 'padding' };
 
-/** The reference's token ids for a text's ids (a token repeated, or the model's padding reference). */
-export function referenceIdsFor(model: SentenceEncoder, ids: readonly number[], reference: Exclude<Reference, { kind: 'zeros' }>): number[] {
+/**
+ * The reference's token ids for a text's ids: a token repeated, or the model's
+ * padding reference, which keeps the frame tokens and the tokens `keep` marks (a
+ * prompt's) as they are.
+ */
+export function referenceIdsFor(
+  model: SentenceEncoder,
+  ids: readonly number[],
+  reference: Exclude<Reference, { kind: 'zeros' }>,
+  keep?: readonly boolean[],
+): number[] {
   if (reference.kind === 'token') return new Array<number>(ids.length).fill(reference.id);
   if (!model.referenceIds) throw new Error(`model "${model.id}" has no padding reference`);
-  return model.referenceIds(ids);
+  return model.referenceIds(ids, keep);
 }
 
 /**

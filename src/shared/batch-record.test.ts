@@ -7,7 +7,7 @@ import { attributionReport } from './report.ts';
 function result(): AttributionResult {
   return {
     tokensA: ['▁A', '▁cat'], tokensB: ['▁The', '▁ca', 't'], wordsA: [0, 1], wordsB: [0, 1, 1], rows: 2, cols: 3,
-    wordLabelsA: ['A', 'cat'], wordLabelsB: ['The', 'cat'], specialA: [false, false], specialB: [false, false, false],
+    wordLabelsA: ['A', 'cat'], wordLabelsB: ['The', 'cat'], specialA: [false, false], specialB: [false, false, false], promptA: null, promptB: null,
     matrix: Float32Array.from([0.5, -0.25, 0.125, 0, 1, 2]),
     prediction: 0.8, shiftedPrediction: 0.7, referenceTerms: { aRb: 0.1, rAb: 0.1, rArB: 0 }, target: 0.6, sum: 3.375, integrationError: 2.775,
     rule: 'midpoint', ruleRequested: 'midpoint', steps: 16, tolerance: null, level: 0, evaluations: 16, final: true, converged: null,

@@ -18,6 +18,8 @@ function fakeResult(cols: number, evaluations: number, seed: number): Attributio
     wordLabelsB: Array.from({ length: cols }, (_, j) => `t${j}`),
     specialA: [false, false],
     specialB: new Array<boolean>(cols).fill(false),
+    promptA: null,
+    promptB: null,
     matrix,
     rows: 2,
     cols,
@@ -88,7 +90,7 @@ describe('rankReport', () => {
     const report = rankReport('use-lite', DATA, { backend: 'wasm' });
     expect(Object.keys(report)).toEqual([
       'model', 'layer', 'mode', 'sim', 'rule', 'evaluations', 'query', 'queryTokens', 'results',
-      'steps', 'tolerance', 'ruleRequested', 'reference', 'method', 'attributionModel', 'exactModel', 'backend', 'version', 'passages', 'textsComputed',
+      'steps', 'tolerance', 'ruleRequested', 'reference', 'method', 'attributionModel', 'exactModel', 'promptA', 'promptB', 'backend', 'version', 'passages', 'textsComputed',
     ]);
     expect(Object.keys(report.results[0])).toEqual([
       'rank', 'text', 'score', 'tokens', 'contributions', 'queryContributions', 'sum', 'target', 'integrationError',

@@ -55,6 +55,9 @@ export type RankReport = Pick<AttributionResult, 'layer' | 'mode' | 'sim'> & {
   method: AttributionResult['method'] | null;
   attributionModel: string | null;
   exactModel: AttributionResult['exactModel'];
+  /** The prompts put before the query (A) and each passage (B), by name, or null. */
+  promptA: string | null;
+  promptB: string | null;
   backend: string;
   version: string;
   /** How many passages were scored. */
@@ -65,7 +68,7 @@ export type RankReport = Pick<AttributionResult, 'layer' | 'mode' | 'sim'> & {
 
 /** What a ranking produced: rankPassages' outcome with its request (a host may rebuild it from events). */
 export interface RankReportData {
-  request: Pick<RankRequest, 'query' | 'passages' | 'layer' | 'mode' | 'sim' | 'steps' | 'tolerance' | 'rule' | 'reference' | 'method'>;
+  request: Pick<RankRequest, 'query' | 'passages' | 'layer' | 'mode' | 'sim' | 'steps' | 'tolerance' | 'rule' | 'reference' | 'method' | 'promptA' | 'promptB'>;
   queryTokens: readonly string[];
   scores: readonly RankedScore[];
   results: ReadonlyArray<{ rank: RankedScore; result: AttributionResult }>;
@@ -136,6 +139,8 @@ export function rankReport(modelId: string, data: RankReportData, context: Repor
     method: first?.method ?? request.method ?? null,
     attributionModel: first?.attributionModel ?? null,
     exactModel: first?.exactModel ?? null,
+    promptA: request.promptA ?? null,
+    promptB: request.promptB ?? null,
     backend: context.backend,
     version: PAIRLENS_VERSION,
     passages: data.scores.length,

@@ -11,6 +11,8 @@ export const PAIRLENS_VERSION = '0.1.0';
 export interface ReportContext {
   /** TF.js backend, as the worker or the CLI names it (e.g. "wasm", "webgpu"). */
   backend: string;
+  /** Why the model's architecture is not yet checked against its reference implementation (SentenceEncoder.unverified). */
+  unverified?: string;
 }
 
 /** The result fields a report carries as they are (engine.ts documents each). */
@@ -18,7 +20,7 @@ type ReportedFields =
   | 'layer' | 'steps' | 'rule' | 'ruleRequested' | 'tolerance' | 'evaluations' | 'final' | 'converged'
   | 'errorEstimate' | 'levelChange' | 'completeness' | 'reference' | 'mode' | 'sim' | 'method' | 'tokensA'
   | 'tokensB' | 'prediction' | 'shiftedPrediction' | 'referenceTerms' | 'target' | 'sum' | 'integrationError'
-  | 'ms' | 'attributionModel' | 'exactModel';
+  | 'ms' | 'attributionModel' | 'exactModel' | 'promptA' | 'promptB';
 
 /** The JSON users get: the result's fields, the matrix as rows, and where and with what it was computed. */
 export type AttributionReport = Pick<AttributionResult, ReportedFields> & {
@@ -27,6 +29,8 @@ export type AttributionReport = Pick<AttributionResult, ReportedFields> & {
   matrix: number[][];
   backend: string;
   version: string;
+  /** Present only for an architecture not yet checked against its reference implementation. */
+  unverified?: string;
 };
 
 export function matrixRows(result: Pick<AttributionResult, 'matrix' | 'rows' | 'cols'>): number[][] {
@@ -65,6 +69,9 @@ export function attributionReport(modelId: string, result: AttributionResult, co
     ms: result.ms,
     attributionModel: result.attributionModel,
     exactModel: result.exactModel,
+    promptA: result.promptA,
+    promptB: result.promptB,
+    ...(context.unverified ? { unverified: context.unverified } : {}),
   };
 }
 
@@ -75,6 +82,8 @@ export function attributionTable(report: AttributionReport): string {
     `${report.model}, layer ${report.layer}, ${report.mode}, ${report.sim}, ${report.method}` +
       (report.exactModel ? ` (attributing ${exactModelLabel(report)})` : ''),
     `${howComputed(report)}; ${report.backend}, PairLens ${report.version}`,
+    ...(report.promptA || report.promptB ? [`prompts: A ${report.promptA ?? 'none'}, B ${report.promptB ?? 'none'}`] : []),
+    ...(report.unverified ? [`unverified: ${report.unverified}`] : []),
     ['', ...report.tokensB].map(cell).join(' '),
     ...report.matrix.map((row, i) => [report.tokensA[i], ...row.map((v) => v.toFixed(4))].map(cell).join(' ')),
     '',

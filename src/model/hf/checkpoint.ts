@@ -59,6 +59,12 @@ export interface HfCheckpoint<C extends BaseConfig = BaseConfig> {
   exact: boolean;
   /** Why the architecture's forward pass is not yet checked against transformers (Family.unverified). */
   unverified?: string;
+  /**
+   * Prompts by name from config_sentence_transformers.json (empty ones left out);
+   * undefined where there are none, or where pooling leaves the prompt out
+   * (include_prompt false), which PairLens does not model yet.
+   */
+  prompts?: Record<string, string>;
   /** max_seq_length from sentence_bert_config.json, when the folder has one. */
   maxSeqLength?: number;
   tokenizerJson: Record<string, unknown>;
@@ -108,8 +114,13 @@ export async function readCheckpoint(files: ModelFiles, options: CheckpointOptio
   const pooling: PoolingMode[] = [];
   const dense: DenseSpec[] = [];
   let normalize = false;
+  let poolsPrompt = true;
   for (const m of modules) {
-    if (m.kind === 'pooling') pooling.push(...(await readPooling(files, m.path)));
+    if (m.kind === 'pooling') {
+      const read = await readPooling(files, m.path);
+      pooling.push(...read.modes);
+      poolsPrompt &&= read.includePrompt;
+    }
     else if (m.kind === 'dense') dense.push(await readDense(files, m.path));
     else if (m.kind === 'normalize') normalize = true;
   }
@@ -125,6 +136,7 @@ export async function readCheckpoint(files: ModelFiles, options: CheckpointOptio
     normalize,
     exact: transformer.exact,
     unverified: family.unverified,
+    prompts: poolsPrompt ? await readPrompts(files) : undefined,
     maxSeqLength,
     tokenizerJson,
     tokenizerConfig,
@@ -162,13 +174,37 @@ async function readModules(files: ModelFiles): Promise<Array<{ kind: ModuleKind;
   });
 }
 
-async function readPooling(files: ModelFiles, path: string): Promise<PoolingMode[]> {
+async function readPooling(files: ModelFiles, path: string): Promise<{ modes: PoolingMode[]; includePrompt: boolean }> {
   const name = `${path}config.json`;
   const raw = await readJson<Record<string, unknown>>(files, name);
   const modes = POOLING_FLAGS.filter(([flag]) => raw[flag] === true).map(([, mode]) => mode);
   if (modes.length === 0) throw new ModelFileError(name, 'enables no pooling mode');
-  return modes;
+  return { modes, includePrompt: raw.include_prompt !== false };
 }
+
+/**
+ * The prompts of config_sentence_transformers.json by name ({"query": "query: ", …}),
+ * or undefined where there are none. Prompts are data from the model folder: names
+ * and texts must be strings, of a size a prompt has.
+ */
+async function readPrompts(files: ModelFiles): Promise<Record<string, string> | undefined> {
+  const name = 'config_sentence_transformers.json';
+  const raw = await readOptionalJson<{ prompts?: unknown }>(files, name);
+  const prompts = raw?.prompts;
+  if (prompts === undefined || prompts === null) return undefined;
+  if (typeof prompts !== 'object' || Array.isArray(prompts)) throw new ModelFileError(name, '"prompts" is not an object of names and texts');
+  const entries = Object.entries(prompts as Record<string, unknown>).filter(([, text]) => text !== '');
+  for (const [key, text] of entries) {
+    if (typeof text !== 'string' || key.length > MAX_PROMPT_NAME || text.length > MAX_PROMPT_TEXT) {
+      throw new ModelFileError(name, `prompt "${key.slice(0, MAX_PROMPT_NAME)}" is not a text of at most ${MAX_PROMPT_TEXT} characters`);
+    }
+  }
+  return entries.length > 0 ? Object.fromEntries(entries) as Record<string, string> : undefined;
+}
+
+/** Bounds on prompts read from a model folder (the longest published ones are a few dozen characters). */
+const MAX_PROMPT_NAME = 64;
+const MAX_PROMPT_TEXT = 1000;
 
 async function readDense(files: ModelFiles, path: string): Promise<DenseSpec> {
   const name = `${path}config.json`;

@@ -75,19 +75,23 @@ export abstract class HfSentenceEncoder<C extends BaseConfig = BaseConfig, W = u
     return { layers: this.layerDims(), head: this.dense.map((d) => [d.kernel.shape[0], d.kernel.shape[1]] as const) };
   }
 
-  tokenize(text: string): TokenizedText {
-    return this.tokenizer.tokenize(text);
+  get prompts(): Readonly<Record<string, string>> | undefined {
+    return this.checkpoint.prompts;
+  }
+
+  tokenize(text: string, prompt?: string): TokenizedText {
+    return this.tokenizer.tokenize(text, prompt);
   }
 
   /**
    * The attribution reference for these ids (docs/method.md "Reference"): the special
    * tokens that frame every text kept, every other token (including [UNK]) replaced
-   * by the padding token. For the papers' exact
-   * checkpoints, the literal ids their code subtracts: [0] + [1]·(S−2) + [2].
+   * by the padding token; the tokens `keep` marks (a prompt's) stay too. For the
+   * papers' exact checkpoints, the literal ids their code subtracts: [0] + [1]·(S−2) + [2].
    */
-  referenceIds(ids: readonly number[]): number[] {
+  referenceIds(ids: readonly number[], keep?: readonly boolean[]): number[] {
     if (this.exact) return ids.map((_, i) => (i === 0 ? 0 : i === ids.length - 1 ? 2 : 1));
-    return ids.map((id) => (this.tokenizer.frameIds.has(id) ? id : this.padTokenId));
+    return ids.map((id, i) => (this.tokenizer.frameIds.has(id) || keep?.[i] ? id : this.padTokenId));
   }
 
   /** Throws for ids the embedding cannot take: too many, or outside the vocabulary. */

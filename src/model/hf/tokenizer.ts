@@ -61,16 +61,23 @@ export class HfTokenizer {
     return this.tokenizer.token_to_id(token);
   }
 
-  tokenize(text: string): TokenizedText {
-    const full = this.tokenizer.encode(text);
-    const content = this.tokenizer.encode(text, { add_special_tokens: false });
+  /**
+   * The text's tokens. A prompt is put before the text as sentence-transformers does
+   * (one string, prompt + text, tokenized together and truncated at the end); its
+   * tokens are the first as many content tokens as the prompt alone has, marked in
+   * `prompt` (and `special`, so the explorer can hide them with the frame tokens).
+   */
+  tokenize(text: string, prompt = ''): TokenizedText {
+    const input = prompt + text;
+    const full = this.tokenizer.encode(input);
+    const content = this.tokenizer.encode(input, { add_special_tokens: false });
     const start = findRun(full.ids, content.ids);
     if (start < 0) throw new Error('tokenizer post-processing reordered the tokens; cannot find the text inside its special tokens');
     const before = full.ids.length - content.ids.length;
     const keep = Math.max(0, Math.min(content.ids.length, this.maxTokens - before));
     const end = start + content.ids.length;
 
-    const contentWords = this.contentWords(text, content.tokens).slice(0, keep);
+    const contentWords = this.contentWords(input, content.tokens).slice(0, keep);
     const pick = <T>(xs: T[], mid: T[]): T[] => [...xs.slice(0, start), ...mid, ...xs.slice(end)];
     const ids = pick(full.ids, content.ids.slice(0, keep));
     const tokens = pick(full.tokens, content.tokens.slice(0, keep));
@@ -81,12 +88,15 @@ export class HfTokenizer {
     );
     const pieces = tokens.map((t, i) => this.display(t, ids[i]));
     const words = denseWords(rawWords);
+    const promptLength = prompt === '' ? 0 : this.tokenizer.encode(prompt, { add_special_tokens: false }).ids.length;
+    const inPrompt = ids.map((_, i) => i >= start && i < start + Math.min(promptLength, keep));
     return {
       ids,
       pieces,
       words,
       wordLabels: joinWords(pieces, words, this.markers),
-      special: pieces.map((piece, i) => this.frameIds.has(ids[i]) || isBarePiece(piece, this.markers)),
+      special: pieces.map((piece, i) => this.frameIds.has(ids[i]) || inPrompt[i] || isBarePiece(piece, this.markers)),
+      ...(promptLength > 0 ? { prompt: inPrompt } : {}),
       droppedTokens: content.ids.length - keep,
     };
   }
