@@ -20,9 +20,9 @@ function headMacs(dims: ModelDims): number {
 function denseMacsPerToken(d: LayerDims): number {
   return (
     (d.denseResidual ? d.hIn * d.hOut : 0) + // residual projection (layer 0)
-    d.hIn * 3 * d.attn + // fused Q|K|V
+    d.hIn * (d.attn + 2 * (d.kv ?? d.attn)) + // Q, K, V
     d.attn * d.hOut + // attention output transform
-    d.hOut * d.ffn + // FFN in
+    d.hOut * d.ffn * (d.gated ? 2 : 1) + // FFN in (gate and up when gated)
     d.ffn * d.hOut // FFN out
   );
 }

@@ -8,12 +8,16 @@
 export interface LayerDims {
   /** Width of the layer's input (use-lite: 256 for layer 0, 512 for layer 1). */
   hIn: number;
-  /** Attention width a: Q, K and V are each a wide. */
+  /** Attention width a: the queries (heads × head width). */
   attn: number;
+  /** Width of K and of V when narrower than the queries (grouped-query attention); default a. */
+  kv?: number;
   /** Output width of the layer. */
   hOut: number;
   /** FFN inner width. */
   ffn: number;
+  /** A gated FFN (GeGLU, SwiGLU): two input projections hOut → ffn (gate and up) instead of one. */
+  gated?: boolean;
   /** Whether the residual branch is a dense projection hIn → hOut (use-lite's layer 0). */
   denseResidual: boolean;
 }

@@ -6,12 +6,16 @@
  * architecture means writing a family and listing it here.
  */
 import { BERT_FAMILY } from './bert.ts';
+import { GEMMA3_FAMILY } from './gemma3.ts';
 import type { HfCheckpoint } from './checkpoint.ts';
 import type { BaseConfig } from './config.ts';
 import type { DenseWeights } from './dense.ts';
 import type { WeightSource } from './formats/open-weights.ts';
+import { MODERNBERT_FAMILY } from './modernbert.ts';
+import { NOMIC_BERT_FAMILY } from './nomic-bert.ts';
 import type { HfSentenceEncoder } from './sentence-encoder.ts';
 import type { HfTokenizer } from './tokenizer.ts';
+import { T5_FAMILY } from './t5.ts';
 
 export interface Family<C extends BaseConfig = BaseConfig> {
   /** For people: "BERT family". */
@@ -32,7 +36,7 @@ export interface Family<C extends BaseConfig = BaseConfig> {
   build(id: string, checkpoint: HfCheckpoint<C>, source: WeightSource, dense: readonly DenseWeights[], tokenizer: HfTokenizer): HfSentenceEncoder<C>;
 }
 
-export const FAMILIES: readonly Family[] = [BERT_FAMILY];
+export const FAMILIES: readonly Family[] = [BERT_FAMILY, NOMIC_BERT_FAMILY, T5_FAMILY, GEMMA3_FAMILY, MODERNBERT_FAMILY];
 
 export function familyFor(modelType: string): Family | undefined {
   return FAMILIES.find((f) => f.modelTypes.includes(modelType));

@@ -175,7 +175,7 @@ describe('bad input is reported by file', () => {
 
   it('an unsupported activation or position embedding', async () => {
     const config = await readJson(bert(), 'config.json');
-    await rejects(withFiles(bert(), { 'config.json': { ...config, hidden_act: 'swish' } }), /hidden_act "swish" is not supported/);
+    await rejects(withFiles(bert(), { 'config.json': { ...config, hidden_act: 'quick_gelu' } }), /hidden_act "quick_gelu" is not supported/);
     await rejects(withFiles(bert(), { 'config.json': { ...config, position_embedding_type: 'relative_key' } }), /relative_key/);
   });
 
