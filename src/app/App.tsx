@@ -19,7 +19,7 @@ import type { HeatmapData } from './heatmap/data.ts';
 import type { HeatmapView } from './heatmap/view.ts';
 import { DatasetView } from './dataset/DatasetView.tsx';
 import { RankView } from './rank/RankView.tsx';
-import { PAGES, type Page } from './url-state.ts';
+import { PAGES, promptsOf, type Page } from './url-state.ts';
 import { useAttribution } from './use-attribution.ts';
 import { useMakeExact } from './use-make-exact.ts';
 import { useModelWorker, type LoadFailure, type ModelStatus } from './use-model-worker.ts';
@@ -105,9 +105,9 @@ export function App() {
   const request: AttributionRequest | null = useMemo(
     () =>
       ready && onExplorer && !makeExact.running && !isBlank(view.a) && !isBlank(view.b)
-        ? { a: view.a, b: view.b, layer, ...quadrature, mode: view.mode, sim: view.sim }
+        ? { a: view.a, b: view.b, layer, ...quadrature, mode: view.mode, sim: view.sim, ...promptsOf({ pa: view.pa, pb: view.pb }) }
         : null,
-    [ready, onExplorer, makeExact.running, view.a, view.b, layer, quadrature, view.mode, view.sim],
+    [ready, onExplorer, makeExact.running, view.a, view.b, layer, quadrature, view.mode, view.sim, view.pa, view.pb],
   );
   // A new exact variant (made or restored here) changes exact results for the same request.
   const modelsKey = `${status.modelId}|${status.exactVariant?.id ?? 'shifted'}`;
@@ -116,7 +116,10 @@ export function App() {
   // Reports name the backend as the CLI does ("wasm", "webgpu").
   const backendName = status.backendName ?? 'unknown';
 
-  const served = useMemo(() => ({ numLayers: status.numLayers, layer, modelsKey, backend: backendName }), [status.numLayers, layer, modelsKey, backendName]);
+  const served = useMemo(
+    () => ({ numLayers: status.numLayers, layer, modelsKey, backend: backendName, prompts: status.prompts }),
+    [status.numLayers, layer, modelsKey, backendName, status.prompts],
+  );
 
   const [level, setLevel] = useState<'token' | 'word'>('token');
   const [hideSpecial, setHideSpecial] = useState(false);
@@ -209,7 +212,7 @@ export function App() {
           </section>
 
           {ready && (
-            <Controls view={view} numLayers={status.numLayers} layer={layer} onChange={(patch) => update(patch, 'push')} />
+            <Controls view={view} numLayers={status.numLayers} layer={layer} prompts={status.prompts} onChange={(patch) => update(patch, 'push')} />
           )}
           {ready && (
             <ExactVariantPanel

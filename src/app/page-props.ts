@@ -10,6 +10,6 @@ export interface PageProps {
   active: boolean;
   /** The app's state in the URL: settings, each page's state, and how to change them. */
   url: ReturnType<typeof useUrlView>;
-  /** The served model: its layers, the layer shown, the models behind results, the backend's name. */
-  model: { numLayers: number; layer: number; modelsKey: string; backend: string };
+  /** The served model: its layers, the layer shown, the models behind results, the backend's name, its prompts. */
+  model: { numLayers: number; layer: number; modelsKey: string; backend: string; prompts: Record<string, string> | null };
 }

@@ -6,6 +6,14 @@ import { DEFAULT_VIEW, MAX_TEXT_LENGTH, parseView, serializeView, type ViewState
 const query = (view: Partial<ViewState>) => new URLSearchParams(serializeView({ ...DEFAULT_VIEW, a: 'x', b: 'y', ...view })).toString();
 
 describe('URL state', () => {
+  it('keeps prompt names that look like names, and says so for others', () => {
+    expect(parseView('pa=query&pb=passage').view).toMatchObject({ pa: 'query', pb: 'passage' });
+    const bad = parseView('pa=%3Cscript%3E');
+    expect(bad.view.pa).toBe('');
+    expect(bad.notices[0]).toMatch(/Ignored pa="<script>" in the link: expected the name of one of the model's prompts/);
+    expect(serializeView({ ...DEFAULT_VIEW, a: 'x', b: 'y' })).not.toMatch(/pa=|pb=/);
+  });
+
   it('round-trips every parameter', () => {
     const view: ViewState = {
       a: 'Ça va? 😀 & <b>',
@@ -17,6 +25,8 @@ describe('URL state', () => {
       rule: 'trapezoid',
       tol: 1e-4,
       sim: 'dot',
+      pa: 'query',
+      pb: 'Retrieval-document',
     };
     expect(parseView(serializeView(view))).toEqual({ view, notices: [] });
   });

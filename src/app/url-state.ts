@@ -45,6 +45,9 @@ export interface ViewState {
   /** steps=auto's tolerance on the estimated relative error of the matrix. */
   tol: number;
   sim: Similarity;
+  /** Names of the model's prompts put before A (the query) and B (the passages); '' for none. */
+  pa: string;
+  pb: string;
 }
 
 export const EXAMPLE_A = 'A man is playing a guitar on stage.';
@@ -68,6 +71,8 @@ export const DEFAULT_VIEW: ViewState = {
   rule: impliedRule(DEFAULT_STEPS, undefined),
   tol: PARAMETERS.tol.default,
   sim: PARAMETERS.sim.default,
+  pa: '',
+  pb: '',
 };
 
 /** Longest text a link may carry; longer ones are cut (the model reads 128 tokens anyway). */
@@ -91,6 +96,8 @@ const oneOf =
     choiceOf(p, raw);
 
 const text = (raw: string) => raw.slice(0, MAX_TEXT_LENGTH);
+/** A prompt's name as config_sentence_transformers.json spells them ("query", "Retrieval-query"), at most 64 characters. */
+const promptName = (raw: string) => (/^[\w.:-]{1,64}$/.test(raw) ? raw : undefined);
 const always = (description: string) => () => description;
 
 // In dependency order: rule depends on steps.
@@ -138,7 +145,15 @@ const PARAMS: { [K in keyof ViewState]: Param<K> } = {
     describe: always(`a number from ${PARAMETERS.tol.min} to ${PARAMETERS.tol.max}`),
   },
   sim: { key: 'sim', parse: oneOf(PARAMETERS.sim), describe: always(allowedValues(PARAMETERS.sim)) },
+  // Which names exist is the model's to say: the engine refuses an unknown one, clearly.
+  pa: { key: 'pa', parse: promptName, describe: always("the name of one of the model's prompts") },
+  pb: { key: 'pb', parse: promptName, describe: always("the name of one of the model's prompts") },
 };
+
+/** The prompts a view asks for, as an attribution request names them. */
+export function promptsOf(view: Pick<ViewState, 'pa' | 'pb'>): { promptA?: string; promptB?: string } {
+  return { ...(view.pa ? { promptA: view.pa } : {}), ...(view.pb ? { promptB: view.pb } : {}) };
+}
 
 const KEYS = Object.keys(PARAMS) as Array<keyof ViewState>;
 

@@ -41,6 +41,10 @@ export interface ModelStatus {
   notice: string | null;
   numLayers: number;
   maxTokens: number;
+  /** Why the served model's architecture is not yet checked against transformers, or null. */
+  unverified: string | null;
+  /** The served model's prompts by name, or null. */
+  prompts: Record<string, string> | null;
   exactVariant: ExactVariantInfo | null;
   /** An exact variant of the served model stored in this browser (offered, or in use). */
   storedVariant: VariantRecord | null;
@@ -52,7 +56,7 @@ export interface ModelStatus {
 interface WorkerState {
   backend: string | null;
   backendName: BackendName | null;
-  served: Pick<ModelStatus, 'modelId' | 'numLayers' | 'maxTokens' | 'exactVariant' | 'storedVariant' | 'numTensors'> | null;
+  served: Pick<ModelStatus, 'modelId' | 'numLayers' | 'maxTokens' | 'unverified' | 'prompts' | 'exactVariant' | 'storedVariant' | 'numTensors'> | null;
   progress: (LoadProgress & { modelId: string }) | null;
   loadFailure: LoadFailure | null;
   error: string | null;
@@ -79,6 +83,8 @@ function deriveStatus(state: WorkerState, wanted: string): ModelStatus {
     notice: state.notice,
     numLayers: served?.numLayers ?? 0,
     maxTokens: served?.maxTokens ?? 0,
+    unverified: served?.unverified ?? null,
+    prompts: served?.prompts ?? null,
     exactVariant: served?.exactVariant ?? null,
     storedVariant: served?.storedVariant ?? null,
     numTensors: served?.numTensors ?? 0,
@@ -158,9 +164,9 @@ export function useModelWorker(
           break;
         case 'ready': {
           if (event.loadId !== loadIdRef.current) return; // an answer to an older load
-          const { modelId, numLayers, maxTokens, exactVariant, storedVariant, numTensors } = event;
+          const { modelId, numLayers, maxTokens, unverified, prompts, exactVariant, storedVariant, numTensors } = event;
           sourceRef.current.onReady?.(modelId);
-          setState((s) => ({ ...s, served: { modelId, numLayers, maxTokens, exactVariant, storedVariant, numTensors }, progress: null, loadFailure: null }));
+          setState((s) => ({ ...s, served: { modelId, numLayers, maxTokens, unverified, prompts, exactVariant, storedVariant, numTensors }, progress: null, loadFailure: null }));
           break;
         }
         case 'exact-done':

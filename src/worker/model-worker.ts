@@ -113,6 +113,8 @@ async function postReady(loadId: number, model: SentenceEncoder): Promise<void> 
     modelId: model.id,
     numLayers: model.numLayers,
     maxTokens: model.maxTokens,
+    unverified: model.unverified ?? null,
+    prompts: model.prompts ? { ...model.prompts } : null,
     exactVariant: host.exactInfo,
     storedVariant,
     numTensors: tf.memory().numTensors,

@@ -96,6 +96,10 @@ export type WorkerEvent =
       modelId: string;
       numLayers: number;
       maxTokens: number;
+      /** Why the model's architecture is not yet checked against transformers, or null (SentenceEncoder.unverified). */
+      unverified: string | null;
+      /** The model's prompts by name (config_sentence_transformers.json), or null. */
+      prompts: Record<string, string> | null;
       exactVariant: ExactVariantInfo | null;
       /** An exact variant of this model made in this browser earlier, offered for use. */
       storedVariant: VariantRecord | null;

@@ -15,7 +15,7 @@ import { loadPosTagger, plainTagger, type PosTagger } from '../../shared/pos.ts'
 import type { BatchSettings } from '../../worker/protocol.ts';
 import { Controls } from '../explorer/Controls.tsx';
 import { download } from '../exports.ts';
-import { serializeView } from '../url-state.ts';
+import { promptsOf, serializeView } from '../url-state.ts';
 import { FileInput } from '../FileInput.tsx';
 import type { PageProps } from '../page-props.ts';
 import examplePairs from '../../../examples/pairs.tsv?raw';
@@ -47,8 +47,8 @@ export function DatasetView({ client, ready, active, url, model }: PageProps) {
   const [loaded, setLoaded] = useState<Loaded>(() => load('examples/pairs.tsv', examplePairs));
   const run = useDatasetRun(client, view.model, model.backend);
   const settings: BatchSettings = useMemo(
-    () => ({ layer: model.layer, steps: view.steps, rule: view.rule, tolerance: view.steps === 'auto' ? view.tol : undefined, mode: view.mode, sim: view.sim }),
-    [model.layer, view.steps, view.rule, view.tol, view.mode, view.sim],
+    () => ({ layer: model.layer, steps: view.steps, rule: view.rule, tolerance: view.steps === 'auto' ? view.tol : undefined, mode: view.mode, sim: view.sim, ...promptsOf({ pa: view.pa, pb: view.pb }) }),
+    [model.layer, view.steps, view.rule, view.tol, view.mode, view.sim, view.pa, view.pb],
   );
   const records = useMemo(() => loaded.pairs.flatMap((p) => run.records.get(p.id) ?? []), [loaded.pairs, run.records]);
   const canResume = !run.running && run.records.size > 0 && run.records.size + run.failed.size < loaded.pairs.length;
@@ -114,7 +114,7 @@ export function DatasetView({ client, ready, active, url, model }: PageProps) {
         </ul>
       )}
 
-      {ready && active && <Controls view={view} numLayers={model.numLayers} layer={model.layer} onChange={(patch) => url.change({ view: patch }, 'push')} />}
+      {ready && active && <Controls view={view} numLayers={model.numLayers} layer={model.layer} prompts={model.prompts} onChange={(patch) => url.change({ view: patch }, 'push')} />}
 
       <div className="dataset-run" aria-live="polite">
         <button type="button" disabled={!ready || run.running || loaded.pairs.length === 0} onClick={() => run.run(loaded.pairs, settings, model.modelsKey, false)}>

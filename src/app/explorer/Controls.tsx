@@ -38,10 +38,12 @@ export interface ControlsProps {
   view: ViewState;
   numLayers: number;
   layer: number;
+  /** The served model's prompts by name, or null (then no prompt menus). */
+  prompts?: Record<string, string> | null;
   onChange: (patch: Partial<ViewState>) => void;
 }
 
-export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
+export function Controls({ view, numLayers, layer, prompts, onChange }: ControlsProps) {
   // Each page has its own controls: ids and the radio group's name must not collide.
   const uid = useId();
   return (
@@ -119,6 +121,26 @@ export function Controls({ view, numLayers, layer, onChange }: ControlsProps) {
           ))}
         </select>
       </Labelled>
+      {prompts &&
+        (['pa', 'pb'] as const).map((key) => (
+          <Labelled key={key} id={`${uid}-${key}`} label={key === 'pa' ? 'Prompt A' : 'Prompt B'}>
+            <select
+              id={`${uid}-${key}`}
+              value={view[key]}
+              title="A prompt of the model, put before the text (A: the query, B: the passages). Its tokens are shown as special and kept in the reference."
+              onChange={(e) => onChange({ [key]: e.target.value })}
+            >
+              <option value="">none</option>
+              {/* A link may name a prompt this model lacks: shown, so the engine's message makes sense. */}
+              {[...new Set([...Object.keys(prompts), ...(view[key] ? [view[key]] : [])])].map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                  {prompts[name] !== undefined ? ` (“${prompts[name]}”)` : ''}
+                </option>
+              ))}
+            </select>
+          </Labelled>
+        ))}
     </fieldset>
   );
 }

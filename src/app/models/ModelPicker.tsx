@@ -145,6 +145,12 @@ export function ModelPicker(props: ModelPickerProps) {
           )}
         </p>
       )}
+      {status.phase === 'ready' && status.unverified && (
+        <p className="notice" role="note" data-testid="model-unverified">
+          <strong>Unverified architecture:</strong> {status.unverified}. Its numbers follow our reading of the reference
+          implementation; check them before you rely on them.
+        </p>
+      )}
       {problem && (
         <p className="error" role="alert">
           {problem}

@@ -13,6 +13,7 @@ import { inkOn, legendStops, makeColorScale } from '../heatmap/color.ts';
 import { isBlank } from '../use-similarity.ts';
 import { FileInput } from '../FileInput.tsx';
 import type { PageProps } from '../page-props.ts';
+import { promptsOf } from '../url-state.ts';
 import { RankExportBar } from './RankExportBar.tsx';
 import { largestShare, pairShares, type WordShare } from './ranking.ts';
 import { useRanking } from './use-ranking.ts';
@@ -24,9 +25,9 @@ export function RankView({ client, ready, active, url, model }: PageProps) {
   const request: RankRequest | null = useMemo(
     () =>
       ready && !opening && !isBlank(rank.query) && rank.passages.length > 0
-        ? { query: rank.query, passages: rank.passages, layer, steps: view.steps, rule: view.rule, tolerance: view.steps === 'auto' ? view.tol : undefined, mode: view.mode, sim: view.sim }
+        ? { query: rank.query, passages: rank.passages, layer, steps: view.steps, rule: view.rule, tolerance: view.steps === 'auto' ? view.tol : undefined, mode: view.mode, sim: view.sim, ...promptsOf({ pa: view.pa, pb: view.pb }) }
         : null,
-    [ready, opening, rank.query, rank.passages, layer, view.steps, view.rule, view.tol, view.mode, view.sim],
+    [ready, opening, rank.query, rank.passages, layer, view.steps, view.rule, view.tol, view.mode, view.sim, view.pa, view.pb],
   );
   const ranking = useRanking(client, request, model.modelsKey, active);
   const results = ranking.results;
@@ -70,7 +71,7 @@ export function RankView({ client, ready, active, url, model }: PageProps) {
       </div>
 
       {/* Only the page shown has controls: the explorer's keep their names and ids to themselves. */}
-      {ready && active && <Controls view={view} numLayers={model.numLayers} layer={layer} onChange={(patch) => change({ view: patch }, 'push')} />}
+      {ready && active && <Controls view={view} numLayers={model.numLayers} layer={layer} prompts={model.prompts} onChange={(patch) => change({ view: patch }, 'push')} />}
 
       <RankProgress ranking={ranking} total={rank.passages.length} attributedTotal={attributedTotal} opening={opening} />
 
