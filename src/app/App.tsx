@@ -262,7 +262,7 @@ export function App() {
             )}
             <Heatmap data={data} onReady={setHeatmapView} />
             {result && (
-              <ExportBar result={result} modelId={view.model} heatmap={heatmapView} backend={backendName} />
+              <ExportBar result={result} modelId={view.model} heatmap={heatmapView} backend={backendName} unverified={status.unverified} />
             )}
           </section>
 

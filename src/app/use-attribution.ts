@@ -50,13 +50,19 @@ const IDLE: AttributionState = {
 };
 
 /**
- * What a result depends on: the request, and `context`, the models behind it (the
+ * What a result depends on: every field of the request (written whole, so a field
+ * added to requests can never be left out), and `context`, the models behind it (the
  * served model and its exact variant), which can change while the request stays.
  */
 export function requestKey(request: AttributionRequest | null, context = ''): string {
-  return request
-    ? JSON.stringify([context, request.a, request.b, request.layer, request.steps, request.rule ?? null, request.tolerance ?? null, request.mode, request.sim])
-    : '';
+  return request ? JSON.stringify([context, sortedFields(request)]) : '';
+}
+
+/** The object's fields in name order, undefined ones left out: equal requests give equal keys however they were built. */
+export function sortedFields(object: object): Array<[string, unknown]> {
+  return Object.entries(object)
+    .filter(([, value]) => value !== undefined)
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
 }
 
 export function convergencePoint(result: AttributionResult): ConvergencePoint {

@@ -270,7 +270,7 @@ async function rankCommand(args: string[]): Promise<void> {
     const request: RankRequest = { ...settings, query: values.query!, passages, layer, top };
     const progress = terminalProgress();
     const outcome = await rankPassages(engine, engine.model, request, { onProgress: progress.onProgress }).finally(progress.done);
-    const report = rankReport(engine.model.id, { request, ...outcome }, { backend });
+    const report = rankReport(engine.model.id, { request, ...outcome }, { backend, unverified: engine.model.unverified });
     process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : rankTable(report, outcome.results));
   });
 }

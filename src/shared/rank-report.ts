@@ -64,6 +64,8 @@ export type RankReport = Pick<AttributionResult, 'layer' | 'mode' | 'sim'> & {
   passages: number;
   /** Texts whose P was computed for this ranking, when known. */
   textsComputed?: number;
+  /** Present only for an architecture not yet checked against its reference implementation. */
+  unverified?: string;
 };
 
 /** What a ranking produced: rankPassages' outcome with its request (a host may rebuild it from events). */
@@ -145,6 +147,7 @@ export function rankReport(modelId: string, data: RankReportData, context: Repor
     version: PAIRLENS_VERSION,
     passages: data.scores.length,
     ...(data.textsComputed === undefined ? {} : { textsComputed: data.textsComputed }),
+    ...(context.unverified ? { unverified: context.unverified } : {}),
   };
 }
 

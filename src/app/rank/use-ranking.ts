@@ -8,7 +8,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AttributionResult, RankedScore, RankProgress, RankRequest } from '../../worker/protocol.ts';
-import { DEBOUNCE_MS } from '../use-attribution.ts';
+import { DEBOUNCE_MS, sortedFields } from '../use-attribution.ts';
 import type { ModelWorkerClient } from '../worker-client.ts';
 
 export interface RankingState {
@@ -31,7 +31,7 @@ const IDLE: RankingState = { key: '', request: null, scores: null, results: new 
 /** What a ranking depends on: the request and the models behind it (`context`). */
 export function rankKey(request: RankRequest | null, context: string): string {
   return request
-    ? JSON.stringify([context, request.query, request.passages, request.layer, request.steps, request.rule ?? null, request.tolerance ?? null, request.mode, request.sim])
+    ? JSON.stringify([context, sortedFields(request)])
     : '';
 }
 
