@@ -80,6 +80,30 @@ export function rmsNormTangent(x: tf.Tensor, dx: tf.Tensor, scale: tf.Tensor1D, 
   });
 }
 
+/**
+ * Tangent of attention's context P·V, P = softmax(scale·QKᵀ + constant bias or mask),
+ * for every architecture: from the folded primals q, k, v [N, S, d] and probabilities
+ * p [N, S, S] (N = points × heads) and their tangents [N, T, S, d]:
+ *   ż = scale·(Q̇Kᵀ + QK̇ᵀ), the second as (K̇Qᵀ)ᵀ so both are tangent-by-primal products;
+ *   Ṗ = softmax′(ż); (PV)˙ = ṖV + PV̇.
+ */
+export function attentionTangent(
+  q: tf.Tensor3D,
+  k: tf.Tensor3D,
+  v: tf.Tensor3D,
+  p: tf.Tensor3D,
+  dq: tf.Tensor4D,
+  dk: tf.Tensor4D,
+  dv: tf.Tensor4D,
+  scale = 1,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const dScores = tf.mul(tf.add(matMulTangentsByPrimal(dq, k, true), tf.transpose(matMulTangentsByPrimal(dk, q, true), [0, 1, 3, 2])), scale);
+    const dp = softmaxTangent(p, dScores) as tf.Tensor4D;
+    return tf.add(matMulTangentsByPrimal(dp, v), matMulPrimalByTangents(p, dv)) as tf.Tensor4D;
+  });
+}
+
 /** Tangent of a softmax over the last axis, given its output p: ṗ = p ⊙ (ż − Σ p ⊙ ż). */
 export function softmaxTangent(p: tf.Tensor, dz: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {

@@ -18,11 +18,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerDims } from '../dims.ts';
 import type { ReplaceWeight } from '../named-weights.ts';
 import {
+  attentionTangent,
   denseTangent,
   layerNormTangent,
-  matMulPrimalByTangents,
-  matMulTangentsByPrimal,
-  softmaxTangent,
   type Dual3,
 } from '../tangent.ts';
 import { BERT_MODEL_TYPES, estimateBertBytes, parseBertConfig, type BertConfig } from './bert-config.ts';
@@ -160,13 +158,7 @@ export class BertEncoder extends HfSentenceEncoder<BertConfig, EncoderWeights> {
       const dkf = splitTangentHeads(dk, heads);
       const dvf = splitTangentHeads(dv, heads);
 
-      // ż = (Q̇Kᵀ + QK̇ᵀ)·scale, the second as (K̇Qᵀ)ᵀ so both are tangent-by-primal matmuls.
-      const dScores = tf.mul(
-        tf.add(matMulTangentsByPrimal(dqf, kf, true), tf.transpose(matMulTangentsByPrimal(dkf, qf, true), [0, 1, 3, 2])),
-        scale,
-      ) as tf.Tensor4D;
-      const dp = softmaxTangent(p, dScores) as tf.Tensor4D;
-      const dContext = tf.add(matMulTangentsByPrimal(dp, vf), matMulPrimalByTangents(p, dvf)) as tf.Tensor4D;
+      const dContext = attentionTangent(qf, kf, vf, p, dqf, dkf, dvf, scale);
       return {
         x: linear(context, w.attentionOut),
         dx: denseTangent(combineTangentHeads(dContext, b), w.attentionOut.kernel),

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerDims } from '../dims.ts';
 import { combineHeads, combineTangentHeads, foldHeads, splitHeads, splitTangentHeads } from '../heads.ts';
 import type { ReplaceWeight } from '../named-weights.ts';
-import { denseTangent, layerNormTangent, matMulPrimalByTangents, matMulTangentsByPrimal, softmaxTangent, type Dual3 } from '../tangent.ts';
+import { attentionTangent, denseTangent, layerNormTangent, type Dual3 } from '../tangent.ts';
 import type { HfCheckpoint } from './checkpoint.ts';
 import type { DenseWeights } from './dense.ts';
 import type { Family } from './families.ts';
@@ -190,13 +190,7 @@ export class ModernBertEncoder extends HfSentenceEncoder<ModernBertConfig, Moder
       const kf = foldHeads(k4);
       const p = foldHeads(p4);
 
-      // ż = (Q̇Kᵀ + QK̇ᵀ)·scale, the second as (K̇Qᵀ)ᵀ so both are tangent-by-primal matmuls.
-      const dScores = tf.mul(
-        tf.add(matMulTangentsByPrimal(dqf, kf, true), tf.transpose(matMulTangentsByPrimal(dkf, qf, true), [0, 1, 3, 2])),
-        scale,
-      ) as tf.Tensor4D;
-      const dp = softmaxTangent(p, dScores) as tf.Tensor4D;
-      const dContext = tf.add(matMulTangentsByPrimal(dp, foldHeads(v4)), matMulPrimalByTangents(p, dvf)) as tf.Tensor4D;
+      const dContext = attentionTangent(qf, kf, foldHeads(v4), p, dqf, dkf, dvf, scale);
       return {
         x: project(context, w.attnOut),
         dx: denseTangent(combineTangentHeads(dContext, b), w.attnOut),

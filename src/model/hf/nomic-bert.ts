@@ -19,11 +19,9 @@ import type { LayerDims } from '../dims.ts';
 import { combineHeads, combineTangentHeads, foldHeads, splitHeads, splitTangentHeads } from '../heads.ts';
 import type { ReplaceWeight } from '../named-weights.ts';
 import {
+  attentionTangent,
   denseTangent,
   layerNormTangent,
-  matMulPrimalByTangents,
-  matMulTangentsByPrimal,
-  softmaxTangent,
   type Dual3,
 } from '../tangent.ts';
 import type { HfCheckpoint } from './checkpoint.ts';
@@ -155,13 +153,7 @@ export class NomicBertEncoder extends HfSentenceEncoder<NomicBertConfig, NomicWe
       const dkf = applyRotary(splitTangentHeads(dk, heads), tables, c.rotaryDim);
       const dvf = splitTangentHeads(dv, heads);
 
-      // ż = (q̇kᵀ + qk̇ᵀ)·scale, the second as (k̇qᵀ)ᵀ.
-      const dScores = tf.mul(
-        tf.add(matMulTangentsByPrimal(dqf, kf, true), tf.transpose(matMulTangentsByPrimal(dkf, qf, true), [0, 1, 3, 2])),
-        scale,
-      ) as tf.Tensor4D;
-      const dp = softmaxTangent(p, dScores) as tf.Tensor4D;
-      const dContext = tf.add(matMulTangentsByPrimal(dp, vf), matMulPrimalByTangents(p, dvf)) as tf.Tensor4D;
+      const dContext = attentionTangent(qf, kf, vf, p, dqf, dkf, dvf, scale);
       return {
         x: project(context, w.attentionOut),
         dx: denseTangent(combineTangentHeads(dContext, b), w.attentionOut.kernel),

@@ -16,11 +16,9 @@ import type { LayerDims } from '../dims.ts';
 import { combineHeads, combineTangentHeads, foldHeads, splitHeads, splitTangentHeads } from '../heads.ts';
 import type { ReplaceWeight } from '../named-weights.ts';
 import {
+  attentionTangent,
   denseTangent,
-  matMulPrimalByTangents,
-  matMulTangentsByPrimal,
   rmsNormTangent,
-  softmaxTangent,
   type Dual3,
 } from '../tangent.ts';
 import type { HfCheckpoint } from './checkpoint.ts';
@@ -165,10 +163,7 @@ export class T5Encoder extends HfSentenceEncoder<T5Config, T5Weights> {
       const dkf = splitTangentHeads(dk, heads);
       const dvf = splitTangentHeads(dv, heads);
 
-      // ż = Q̇Kᵀ + QK̇ᵀ, the second as (K̇Qᵀ)ᵀ so both are tangent-by-primal products.
-      const dScores = tf.add(matMulTangentsByPrimal(dqf, kf, true), tf.transpose(matMulTangentsByPrimal(dkf, qf, true), [0, 1, 3, 2])) as tf.Tensor4D;
-      const dp = softmaxTangent(p, dScores) as tf.Tensor4D;
-      const dContext = tf.add(matMulTangentsByPrimal(dp, foldHeads(v4)), matMulPrimalByTangents(p, dvf)) as tf.Tensor4D;
+      const dContext = attentionTangent(qf, kf, foldHeads(v4), p, dqf, dkf, dvf);
       return { x: project(context, w.attentionOut), dx: project(combineTangentHeads(dContext, b), w.attentionOut) };
     });
   }

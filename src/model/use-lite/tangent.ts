@@ -5,14 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  attentionTangent,
   denseTangent,
   l2NormalizeJvp,
   layerNormTangent,
-  matMulPrimalByTangents,
-  matMulTangentsByPrimal,
   meanPoolJvp,
   reluTangent,
-  softmaxTangent,
   tanhTangent,
   type Dual2,
   type Dual3,
@@ -74,13 +72,7 @@ export class UseLiteTangentRules {
       const dkf = splitTangentHeads(dk, HEADS);
       const dvf = splitTangentHeads(dv, HEADS);
 
-      // ż = Q̇Kᵀ + QK̇ᵀ, the second as (K̇Qᵀ)ᵀ so both are tangent-by-primal matmuls.
-      const dScores = tf.add(
-        matMulTangentsByPrimal(dqs, kf, true),
-        tf.transpose(matMulTangentsByPrimal(dkf, qs, true), [0, 1, 3, 2]),
-      ) as tf.Tensor4D;
-      const dp = softmaxTangent(p, dScores) as tf.Tensor4D;
-      const dContext = tf.add(matMulTangentsByPrimal(dp, vf), matMulPrimalByTangents(p, dvf)) as tf.Tensor4D;
+      const dContext = attentionTangent(qs, kf, vf, p, dqs, dkf, dvf);
 
       return {
         x: dense(context, w.outputKernel, w.outputBias),
