@@ -22,6 +22,8 @@ export interface TextPair {
   a: string;
   b: string;
   kind: PairKind;
+  /** The source (npm package) both texts come from, when built by buildPairSplit. */
+  source?: string;
 }
 
 export const PAIR_KINDS: readonly PairKind[] = ['random', 'document', 'neighbour', 'drop', 'swap', 'replace', 'negate'];
@@ -36,6 +38,13 @@ export const DEFAULT_PAIR_MIX: Readonly<Record<PairKind, number>> = {
   replace: 0.125,
   negate: 0.125,
 };
+
+/** DEFAULT_PAIR_MIX with random (unrelated) pairs at `share` (0 ≤ share < 1), the other kinds scaled to fill the rest. */
+export function mixWith(share: number): Record<PairKind, number> {
+  if (!(share >= 0 && share < 1)) throw new CorpusError(`the share of random pairs must be from 0 to below 1, got ${String(share)}`);
+  const rest = 1 - DEFAULT_PAIR_MIX.random;
+  return Object.fromEntries(PAIR_KINDS.map((k) => [k, k === 'random' ? share : (DEFAULT_PAIR_MIX[k] * (1 - share)) / rest])) as Record<PairKind, number>;
+}
 
 export interface SentenceFilter {
   minWords: number;
@@ -116,6 +125,8 @@ export interface PairSplit {
   heldOutDocuments: number;
   trainSentences: number;
   heldOutSentences: number;
+  /** The documents of each side (a host can split the training side again, for validation). */
+  documents: { train: SentenceDocument[]; heldOut: SentenceDocument[] };
 }
 
 /** A split's sizes, as recorded next to the variant trained on it. */
@@ -131,7 +142,11 @@ export function splitFigures(split: PairSplit) {
 }
 
 /**
- * Pairs for training and for the held-out check, from disjoint documents.
+ * Pairs for training and for the held-out check, from disjoint documents. Stratified
+ * by source: each source's documents are split on their own (at least one held out
+ * where it has two), and each source supplies an equal share of the pairs of each
+ * split, so a big source (the addresses) cannot crowd out a small one of short
+ * everyday sentences. Pairs never mix sources; each is tagged with its source.
  * Throws CorpusError when the corpus cannot supply them.
  */
 export function buildPairSplit(documents: readonly SentenceDocument[], random: Random, options: PairSplitOptions): PairSplit {
@@ -140,24 +155,49 @@ export function buildPairSplit(documents: readonly SentenceDocument[], random: R
   if (usable.length < 2) {
     throw new CorpusError(`the corpus has ${usable.length} document(s) with usable sentences; at least 2 are needed (one held out)`);
   }
-  const order = shuffle(random, usable.slice());
-  const heldOutCount = Math.min(usable.length - 1, Math.max(1, Math.round(usable.length * (options.heldOutShare ?? 0.1))));
-  const heldOutDocs = order.slice(0, heldOutCount);
-  const trainDocs = order.slice(heldOutCount);
-  const count = (docs: SentenceDocument[]) => docs.reduce((n, d) => n + d.sentences.length, 0);
+  const sources = [...new Set(usable.map((d) => d.source))];
+  const trainBySource: SentenceDocument[][] = [];
+  const heldOutBySource: SentenceDocument[][] = [];
+  for (const source of sources) {
+    const own = usable.filter((d) => d.source === source);
+    const order = shuffle(random, own.slice());
+    const heldOutCount = own.length < 2 ? 0 : Math.min(own.length - 1, Math.max(1, Math.round(own.length * (options.heldOutShare ?? 0.1))));
+    heldOutBySource.push(order.slice(0, heldOutCount));
+    trainBySource.push(order.slice(heldOutCount));
+  }
+  const count = (docs: readonly SentenceDocument[]) => docs.reduce((n, d) => n + d.sentences.length, 0);
+  const trainDocs = trainBySource.flat();
+  const heldOutDocs = heldOutBySource.flat();
+  if (heldOutDocs.length === 0) {
+    // Every source has a single document: hold out one whole source's document.
+    heldOutBySource[0] = trainBySource[0];
+    trainBySource[0] = [];
+    heldOutDocs.push(...heldOutBySource[0]);
+    trainDocs.splice(0, heldOutDocs.length);
+  }
   for (const [name, docs] of [['training', trainDocs], ['held-out', heldOutDocs]] as const) {
     if (count(docs) < minSentences) {
       throw new CorpusError(`the ${name} documents hold ${count(docs)} usable sentences; at least ${minSentences} are needed`);
     }
   }
   const mix = options.mix ?? DEFAULT_PAIR_MIX;
+  const stratified = (bySource: SentenceDocument[][], n: number): TextPair[] => {
+    const able = sources.map((_, i) => i).filter((i) => count(bySource[i]) >= 2);
+    const pairs: TextPair[] = [];
+    able.forEach((i, k) => {
+      const share = Math.floor(n / able.length) + (k < n % able.length ? 1 : 0);
+      if (share > 0) pairs.push(...buildPairs(bySource[i], random, share, mix).map((p) => ({ ...p, source: sources[i] })));
+    });
+    return able.length > 1 ? shuffle(random, pairs) : pairs;
+  };
   return {
-    train: buildPairs(trainDocs, random, options.trainPairs, mix),
-    heldOut: buildPairs(heldOutDocs, random, options.heldOutPairs, mix),
+    train: stratified(trainBySource, options.trainPairs),
+    heldOut: stratified(heldOutBySource, options.heldOutPairs),
     trainDocuments: trainDocs.length,
     heldOutDocuments: heldOutDocs.length,
     trainSentences: count(trainDocs),
     heldOutSentences: count(heldOutDocs),
+    documents: { train: trainDocs, heldOut: heldOutDocs },
   };
 }
 

@@ -12,12 +12,12 @@ import { ModelFileError, type ModelFiles } from '../model/files.ts';
 import { loadBundledModel } from '../model/node-models.ts';
 import { UseLite } from '../model/use-lite/model.ts';
 import { encodeUseLiteWeights, loadUseLiteArtifacts, toFloat16, weightTensors } from '../model/use-lite/weights.ts';
-import { buildPairSplit, buildPairs, CorpusError, negate, PAIR_KINDS, sentenceDocuments, splitSentences } from './corpus.ts';
+import { buildPairSplit, buildPairs, CorpusError, DEFAULT_PAIR_MIX, mixWith, negate, PAIR_KINDS, sentenceDocuments, splitSentences } from './corpus.ts';
 import { seededRandom } from '../shared/random.ts';
 import { embedMany, pairCosines, referenceIdsOf, type TokenPair } from './shifted.ts';
 import { ranks, spearman } from '../shared/stats.ts';
 import { TINY_REFERENCE_ID, tinyUseLite } from './tiny-use-lite.test-support.ts';
-import { DistillAbortedError, DistillError, distill, type DistillSettings } from './train.ts';
+import { DistillAbortedError, DistillError, distill, pairWeights, type DistillSettings } from './train.ts';
 import { trainableUseLite } from './use-lite.ts';
 import { evaluateLoss, syntheticDocuments } from './training.test-support.ts';
 import { makeExactVariant, restoreVariant, serializeVariant } from './variant.ts';
@@ -103,6 +103,29 @@ describe('fine-tuning by self-distillation', () => {
       student.model.dispose();
     }
     expect(losses[1]).toEqual(losses[0]);
+    original.dispose();
+  });
+
+  it('weights unrelated pairs up, keeps the weights of the best validation check, and frees the copies', async () => {
+    expect(Array.from(pairWeights([0.1, 0.5, 0.9, 0.2], 3))).toEqual([1.5, 0.5, 0.5, 1.5]);
+    expect(Array.from(pairWeights([0.1, 0.9]))).toEqual([1, 1]);
+    const original = tinyUseLite(4);
+    const pairs = randomPairs(32, 8);
+    const targets = await pairCosines(original, pairs);
+    const validationPairs = randomPairs(12, 9);
+    const validation = { pairs: validationPairs, targets: await pairCosines(original, validationPairs), everySteps: 5 };
+    const start = tf.memory().numTensors;
+    const student = trainableUseLite(original, 'tiny-exact', 'encoder');
+    // A high rate late in the run, so a later check can be worse than an earlier one.
+    const result = await distill(student, pairs, targets, { ...SETTINGS, lowSimilarityWeight: 3, learningRate: 2e-2 }, { validation });
+    const checks = result.validation!.losses;
+    expect(checks.map(([step]) => step)).toEqual([5, 10, 15, 20, 24]);
+    const best = checks.reduce((b, c) => (c[1] < b[1] ? c : b));
+    expect(result.validation!.bestStep).toBe(best[0]);
+    expect(await evaluateLoss(student.model, validation.pairs, validation.targets, TINY_REFERENCE_ID)).toBeCloseTo(best[1], 6);
+    await expect(distill(student, pairs, targets, { ...SETTINGS, lowSimilarityWeight: 0 })).rejects.toThrow(/low-similarity weight/);
+    student.model.dispose();
+    expect(tf.memory().numTensors).toBe(start);
     original.dispose();
   });
 
@@ -233,6 +256,32 @@ describe('corpus and pairs', () => {
     const numbers = (pairs: typeof first.train) => new Set(pairs.flatMap((p) => [...`${p.a} ${p.b}`.matchAll(/ship(\d+)/g)].map((m) => m[1])));
     const heldOut = numbers(first.heldOut);
     for (const n of numbers(first.train)) expect(heldOut.has(n)).toBe(false);
+  });
+
+  it('stratifies by source: each source split on its own and an equal share of pairs from each', () => {
+    const docs = sentenceDocuments(
+      ['long', 'short'].flatMap((source) =>
+        Array.from({ length: source === 'long' ? 12 : 4 }, (_, i) => ({ source, name: `d${i}`, text: text.replace(/ship/g, `${source}${i}x`) })),
+      ),
+    );
+    const split = buildPairSplit(docs, seededRandom(3), { trainPairs: 60, heldOutPairs: 20, minSentences: 10 });
+    for (const source of ['long', 'short']) {
+      expect(split.train.filter((p) => p.source === source)).toHaveLength(30);
+      expect(split.heldOut.filter((p) => p.source === source)).toHaveLength(10);
+      expect(split.documents.heldOut.filter((d) => d.source === source).length).toBeGreaterThanOrEqual(1);
+    }
+    // Pairs never mix sources.
+    for (const p of split.train) expect(`${p.a} ${p.b}`.includes(p.source === 'long' ? 'short' : 'long')).toBe(false);
+    const held = new Set(split.documents.heldOut.map((d) => `${d.source}/${d.name}`));
+    for (const d of split.documents.train) expect(held.has(`${d.source}/${d.name}`)).toBe(false);
+  });
+
+  it('changes the share of random pairs and keeps the others in proportion', () => {
+    const mix = mixWith(0.4);
+    expect(mix.random).toBe(0.4);
+    expect(PAIR_KINDS.reduce((s, k) => s + mix[k], 0)).toBeCloseTo(1, 12);
+    expect(mix.drop / mix.neighbour).toBeCloseTo(DEFAULT_PAIR_MIX.drop / DEFAULT_PAIR_MIX.neighbour, 12);
+    expect(() => mixWith(1)).toThrow(CorpusError);
   });
 
   it('refuses a corpus too small, with a clear message', () => {

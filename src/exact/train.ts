@@ -2,7 +2,8 @@
  * Self-distillation of a shifted encoder (docs/method.md, "Exact and approximate"): the
  * shifted model ẽ(x) = f(x) − f(r_x) is fine-tuned so that cos(ẽ(a), ẽ(b)) matches
  * the original model's cos(f(a), f(b)) on unlabelled pairs. Loss: mean squared
- * difference. The student's reference maps to zero by construction, whatever its
+ * difference, optionally weighted up on low-similarity pairs (shifting pushes their
+ * scores up, issue 14), with optional early stopping on validation pairs. The student's reference maps to zero by construction, whatever its
  * weights, so the fine-tuned model stays exact.
  *
  * No Node APIs: the browser worker can run this too. Progress goes to a callback;
@@ -14,7 +15,7 @@ import type { SentenceEncoder } from '../model/encoder.ts';
 import { checkAborted, DistillError } from './errors.ts';
 import { loadTrainingGradients } from './gradients.ts';
 import { seededRandom, shuffle } from '../shared/random.ts';
-import { embedMany, referenceIdsOf, rowCosines, type ReferenceSpec, type TokenPair } from './shifted.ts';
+import { embedMany, pairCosines, referenceIdsOf, rowCosines, type ReferenceSpec, type TokenPair } from './shifted.ts';
 
 export { DistillAbortedError, DistillError } from './errors.ts';
 
@@ -33,6 +34,11 @@ export interface DistillSettings {
   /** Share of the steps spent warming up. */
   warmup: number;
   seed: number;
+  /**
+   * Weight of a pair whose target is below LOW_SIMILARITY (unrelated pairs) in the
+   * loss, relative to 1 for the others (default 1: plain mean squared difference).
+   */
+  lowSimilarityWeight?: number;
   /**
    * Each text's reference r_x (use-lite: token 30, "▁", repeated to the text's length;
    * Hugging Face encoders: their padding reference). Plain data, so settings can be
@@ -53,8 +59,18 @@ export interface DistillProgress {
   elapsedMs: number;
 }
 
+/** Pairs never trained on whose loss is checked during training; the best weights are kept. */
+export interface DistillValidation {
+  pairs: readonly TokenPair[];
+  targets: Float32Array;
+  /** Check after every this many steps, and after the last one. */
+  everySteps: number;
+}
+
 export interface DistillResult {
   steps: number;
+  /** Validation: [step, unweighted mean squared difference] of every check, and the step whose weights were kept. */
+  validation?: { losses: Array<[number, number]>; bestStep: number };
   /** Batch loss of every step, in order. */
   stepLosses: number[];
   /** Mean batch loss of each epoch. */
@@ -64,6 +80,8 @@ export interface DistillResult {
 
 export interface DistillOptions {
   onProgress?: (p: DistillProgress) => void;
+  /** Early stopping: the weights of the check with the lowest validation loss are kept. */
+  validation?: DistillValidation;
   signal?: AbortSignal;
 }
 
@@ -86,6 +104,18 @@ export function checkDistillSettings(settings: DistillSettings): void {
   }
   if (!(settings.warmup >= 0 && settings.warmup <= 1)) throw new DistillError(`warm-up must be a share from 0 to 1, got ${String(settings.warmup)}`);
   if (!Number.isInteger(settings.seed)) throw new DistillError(`the seed must be an integer, got ${String(settings.seed)}`);
+  const w = settings.lowSimilarityWeight ?? 1;
+  if (!(Number.isFinite(w) && w > 0)) throw new DistillError(`the low-similarity weight must be a number > 0, got ${String(w)}`);
+}
+
+/** Targets below this are unrelated pairs for lowSimilarityWeight (as UNRELATED_BELOW in quality-by-genre.ts). */
+export const LOW_SIMILARITY = 0.3;
+
+/** Per-pair loss weights, normalised to mean 1 over the batch. */
+export function pairWeights(targets: ArrayLike<number>, lowSimilarityWeight = 1): Float32Array {
+  const w = Float32Array.from(targets, (t) => (t < LOW_SIMILARITY ? lowSimilarityWeight : 1));
+  const mean = w.reduce((s, x) => s + x, 0) / Math.max(1, w.length);
+  return w.map((x) => x / mean);
 }
 
 /** Warm-up then linear decay, by step (0-based) of `steps`. */
@@ -95,14 +125,29 @@ export function scheduledRate(settings: Pick<DistillSettings, 'learningRate' | '
   return settings.learningRate * Math.max(0, (steps - step) / Math.max(1, steps - warm));
 }
 
-/** The distillation loss of a batch: mean (cos(ẽa, ẽb) − target)². */
-export function distillLoss(model: SentenceEncoder, pairs: readonly TokenPair[], targets: tf.Tensor1D, reference: ReferenceSpec): tf.Scalar {
+/** The distillation loss of a batch: mean (cos(ẽa, ẽb) − target)², each term times its weight when given. */
+export function distillLoss(
+  model: SentenceEncoder,
+  pairs: readonly TokenPair[],
+  targets: tf.Tensor1D,
+  reference: ReferenceSpec,
+  weights?: tf.Tensor1D,
+): tf.Scalar {
   return tf.tidy(() => {
     const n = pairs.length;
     const e = embedMany(model, [...pairs.map((p) => p.a), ...pairs.map((p) => p.b)], reference);
     const cos = rowCosines(tf.slice(e, [0, 0], [n, -1]), tf.slice(e, [n, 0], [n, -1]));
-    return tf.mean(tf.squaredDifference(cos, targets)) as tf.Scalar;
+    const squared = tf.squaredDifference(cos, targets);
+    return tf.mean(weights ? tf.mul(squared, weights) : squared) as tf.Scalar;
   });
+}
+
+/** Unweighted mean squared difference of the student's shifted cosines from `targets`, without gradients. */
+async function validationLoss(model: SentenceEncoder, v: DistillValidation, reference: ReferenceSpec, signal?: AbortSignal): Promise<number> {
+  const cos = await pairCosines(model, v.pairs, reference, { signal });
+  let sum = 0;
+  for (let i = 0; i < cos.length; i++) sum += (cos[i] - v.targets[i]) ** 2;
+  return sum / Math.max(1, cos.length);
 }
 
 /**
@@ -157,7 +202,7 @@ export async function distill(
   settings: DistillSettings,
   options: DistillOptions = {},
 ): Promise<DistillResult> {
-  const { onProgress, signal } = options;
+  const { onProgress, signal, validation } = options;
   if (pairs.length === 0) throw new DistillError('no training pairs');
   if (targets.length !== pairs.length) throw new DistillError(`${targets.length} targets for ${pairs.length} pairs`);
   if (student.variables.length === 0) throw new DistillError(`model "${student.model.id}" has no trainable weights`);
@@ -172,8 +217,25 @@ export async function distill(
   const optimizer = new ScheduledAdam(settings.learningRate, 0.9, 0.999, 1e-7);
   const epochLosses: number[] = [];
   const stepLosses: number[] = [];
+  const validationLosses: Array<[number, number]> = [];
+  let best: { step: number; loss: number; values: tf.Tensor[] } | undefined;
+  const check = async () => {
+    if (!validation) return;
+    const loss = await validationLoss(student.model, validation, referenceIds, signal);
+    validationLosses.push([step, loss]);
+    if (!best || loss < best.loss) {
+      tf.dispose(best?.values ?? []);
+      best = { step, loss, values: student.variables.map((v) => tf.clone(v)) };
+    }
+  };
   let step = 0;
   try {
+    if (validation && !(Number.isInteger(validation.everySteps) && validation.everySteps >= 1)) {
+      throw new DistillError(`validation needs a check every ≥ 1 steps, got ${String(validation.everySteps)}`);
+    }
+    if (validation && validation.targets.length !== validation.pairs.length) {
+      throw new DistillError(`${validation.targets.length} validation targets for ${validation.pairs.length} pairs`);
+    }
     for (let epoch = 0; epoch < settings.epochs; epoch++) {
       let sum = 0;
       let count = 0;
@@ -185,9 +247,12 @@ export async function distill(
         const rate = scheduledRate(settings, step, steps);
         optimizer.setLearningRate(rate);
         const batchPairs = batch.map((i) => pairs[i]);
+        const batchTargetValues = batch.map((i) => targets[i]);
+        const weighted = (settings.lowSimilarityWeight ?? 1) !== 1;
         const lossTensor = optimizerStep(optimizer, student.variables, () => {
-          const batchTargets = tf.tensor1d(batch.map((i) => targets[i]));
-          return distillLoss(student.model, batchPairs, batchTargets, referenceIds);
+          const batchTargets = tf.tensor1d(batchTargetValues);
+          const weights = weighted ? tf.tensor1d(pairWeights(batchTargetValues, settings.lowSimilarityWeight)) : undefined;
+          return distillLoss(student.model, batchPairs, batchTargets, referenceIds, weights);
         });
         const loss = (await lossTensor.data())[0];
         lossTensor.dispose();
@@ -207,11 +272,20 @@ export async function distill(
           learningRate: rate,
           elapsedMs: performance.now() - started,
         });
+        if (validation && (step % validation.everySteps === 0 || step === steps)) await check();
       }
       epochLosses.push(sum / Math.max(1, count));
     }
+    if (best && best.step !== step) {
+      // Early stopping: back to the weights of the best check.
+      const kept = best.values;
+      student.variables.forEach((v, i) => v.assign(kept[i]));
+    }
   } finally {
     optimizer.dispose();
+    tf.dispose(best?.values ?? []);
   }
-  return { steps, stepLosses, epochLosses, ms: performance.now() - started };
+  const result: DistillResult = { steps, stepLosses, epochLosses, ms: performance.now() - started };
+  if (best) result.validation = { losses: validationLosses, bestStep: best.step };
+  return result;
 }

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { seededRandom } from '../shared/random.ts';
-import { buildPairSplit, splitFigures, validSentenceDocuments, type SentenceDocument, type TextPair } from './corpus.ts';
+import { buildPairSplit, mixWith, validSentenceDocuments, type SentenceDocument, type TextPair } from './corpus.ts';
 import { checkAborted, DistillError } from './errors.ts';
 import { TRAINABLE_SCOPES, trainableCopy } from './named-weights.ts';
 import { pairCosineBatches, pairCosines, referenceIdsOf, type ReferenceSpec, type TokenPair } from './shifted.ts';
@@ -39,27 +39,49 @@ export { TRAINABLE_SCOPES, type TrainableScope } from './named-weights.ts';
 const LEARNING_RATES: Record<string, number> = { 'use-lite': 3e-4, default: 1e-4 };
 
 /**
- * Browser-sized defaults: a few hundred pairs, one epoch of 16-pair steps (24 steps),
- * so a small model finishes in minutes on a laptop (use-lite: 73 s in all on 2 CPU
- * cores with WASM, 2.3 s a step).
+ * Browser-sized defaults, the recipe of `npm run make-exact` (issue 14) at a smaller
+ * size: pairs from every source of the served corpus in equal shares, plain mean squared
+ * loss (weighting unrelated pairs up measured no better on validation: tuning.json),
+ * validation pairs from documents never trained on with the best check's weights kept;
+ * 1024 pairs in 64 steps of 16. Measured for use-lite by
+ * `npm run make-exact -- --browser` (models/use-lite-exact/browser-default.json).
  */
-export const VARIANT_DEFAULTS: Readonly<Omit<VariantSettings, 'learningRate' | 'reference'>> = {
-  trainPairs: 384,
+export const VARIANT_DEFAULTS: Readonly<Omit<VariantRecipeSettings, 'learningRate' | 'reference'>> = {
+  trainPairs: 1024,
   heldOutPairs: 128,
   heldOutShare: 0.1,
   minSentences: 50,
   epochs: 1,
   batchPairs: 16,
-  warmup: 0.1,
+  warmup: 0.05,
   seed: 1,
   scope: 'encoder',
+  lowSimilarityWeight: 1,
+  randomShare: 0.25,
+  validationPairs: 64,
+  checkEvery: 16,
 };
+
+/**
+ * The recipe beyond VariantSettings (issue 14), shared with `npm run make-exact`: the
+ * share of random (unrelated) pairs in the mix, and validation pairs from training-side
+ * documents never trained on, checked every `checkEvery` steps, whose best check's
+ * weights are kept (0 validation pairs: no early stopping).
+ */
+export interface VariantRecipeSettings extends VariantSettings {
+  randomShare: number;
+  validationPairs: number;
+  checkEvery: number;
+}
+
+/** Share of the training-side documents kept back for validation. */
+const VALIDATION_SHARE = 0.05;
 
 /**
  * VARIANT_DEFAULTS with the model's learning rate and reference: the one exact mode
  * uses with the model (its defaultReference), so the variant's attributions are exact.
  */
-export function defaultVariantSettings(model: SentenceEncoder): VariantSettings {
+export function defaultVariantSettings(model: SentenceEncoder): VariantRecipeSettings {
   const kind = weightsOf(model).kind;
   return {
     ...VARIANT_DEFAULTS,
@@ -69,7 +91,7 @@ export function defaultVariantSettings(model: SentenceEncoder): VariantSettings 
 }
 
 /** Throws DistillError naming the first setting that cannot work for `model`. */
-function checkVariantSettings(settings: VariantSettings, model: SentenceEncoder): void {
+function checkVariantSettings(settings: VariantRecipeSettings, model: SentenceEncoder): void {
   checkDistillSettings(settings);
   const integerAtLeast = (name: string, value: number, min: number) => {
     if (!(Number.isInteger(value) && value >= min)) throw new DistillError(`${name} must be an integer ≥ ${min}, got ${String(value)}`);
@@ -77,6 +99,9 @@ function checkVariantSettings(settings: VariantSettings, model: SentenceEncoder)
   integerAtLeast('training pairs', settings.trainPairs, 1);
   integerAtLeast('held-out pairs', settings.heldOutPairs, 8);
   integerAtLeast('sentences per split', settings.minSentences, 2);
+  integerAtLeast('validation pairs', settings.validationPairs, 0);
+  integerAtLeast('validation interval', settings.checkEvery, 1);
+  if (!(settings.randomShare >= 0 && settings.randomShare < 1)) throw new DistillError(`the share of random pairs must be from 0 to below 1, got ${String(settings.randomShare)}`);
   if (!(settings.heldOutShare > 0 && settings.heldOutShare < 1)) {
     throw new DistillError(`the held-out share must be between 0 and 1, got ${String(settings.heldOutShare)}`);
   }
@@ -128,7 +153,7 @@ function heldOutFigures(original: Float32Array, candidate: Float32Array): HeldOu
 export async function makeExactVariant(
   original: SentenceEncoder,
   documents: readonly SentenceDocument[],
-  settings: Partial<VariantSettings> = {},
+  settings: Partial<VariantRecipeSettings> = {},
   options: VariantOptions = {},
 ): Promise<ExactVariant> {
   const started = performance.now();
@@ -137,26 +162,41 @@ export async function makeExactVariant(
   const weights = weightsOf(original);
   // Settings left undefined (an unset form field) keep their defaults.
   const given = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
-  const s: VariantSettings = { ...defaultVariantSettings(original), ...given };
+  const s: VariantRecipeSettings = { ...defaultVariantSettings(original), ...given };
   checkVariantSettings(s, original);
   const id = options.id ?? `${original.id}~exact`;
   if (id === original.id) throw new DistillError(`the variant needs an id of its own, not "${original.id}"`);
   await checkAborted(signal);
 
   report({ phase: 'pairs', step: 0, steps: 1 });
-  const split = buildPairSplit(validSentenceDocuments(documents), seededRandom(s.seed), {
-    trainPairs: s.trainPairs,
+  const mix = mixWith(s.randomShare);
+  const all = validSentenceDocuments(documents);
+  // Held-out documents for the figures; with validation, the training side is split again.
+  const split = buildPairSplit(all, seededRandom(s.seed), {
+    trainPairs: s.validationPairs > 0 ? 0 : s.trainPairs,
     heldOutPairs: s.heldOutPairs,
     heldOutShare: s.heldOutShare,
     minSentences: s.minSentences,
+    mix,
   });
+  const inner =
+    s.validationPairs > 0
+      ? buildPairSplit(split.documents.train, seededRandom(s.seed + 1), {
+          trainPairs: s.trainPairs,
+          heldOutPairs: s.validationPairs,
+          heldOutShare: VALIDATION_SHARE,
+          minSentences: s.minSentences,
+          mix,
+        })
+      : undefined;
   const toTokens = (pairs: readonly TextPair[]): TokenPair[] => pairs.map((p) => ({ a: original.tokenize(p.a).ids, b: original.tokenize(p.b).ids }));
-  const train = toTokens(split.train);
+  const train = toTokens(inner ? inner.train : split.train);
+  const validation = toTokens(inner ? inner.heldOut : []);
   const heldOut = toTokens(split.heldOut);
   report({ phase: 'pairs', step: 1, steps: 1 });
 
   const reference = referenceIdsOf(original, s.reference);
-  const targetSteps = pairCosineBatches(train.length) + 2 * pairCosineBatches(heldOut.length);
+  const targetSteps = pairCosineBatches(train.length) + pairCosineBatches(validation.length) + 2 * pairCosineBatches(heldOut.length);
   let targetsDone = 0;
   const cosinesOfOriginal = async (pairs: readonly TokenPair[], shift?: ReferenceSpec) => {
     const before = targetsDone;
@@ -169,6 +209,7 @@ export async function makeExactVariant(
     });
   };
   const targets = await cosinesOfOriginal(train);
+  const validationTargets = validation.length > 0 ? await cosinesOfOriginal(validation) : new Float32Array(0);
   const heldOutOriginal = await cosinesOfOriginal(heldOut);
   const heldOutShifted = await cosinesOfOriginal(heldOut, reference);
 
@@ -176,6 +217,7 @@ export async function makeExactVariant(
   try {
     const result = await distill(student, train, targets, s, {
       signal,
+      validation: validation.length > 0 ? { pairs: validation, targets: validationTargets, everySteps: s.checkEvery } : undefined,
       onProgress: (p) =>
         report({ phase: 'training', step: p.step, steps: p.steps, loss: p.loss, epochLoss: p.epochLoss, epoch: p.epoch, learningRate: p.learningRate }),
     });
@@ -190,7 +232,15 @@ export async function makeExactVariant(
       architecture: weights.kind,
       createdAt: new Date().toISOString(),
       settings: structuredClone(s),
-      corpus: { documents: split.trainDocuments + split.heldOutDocuments, ...splitFigures(split) },
+      corpus: {
+        documents: split.trainDocuments + split.heldOutDocuments,
+        trainDocuments: (inner ?? split).trainDocuments,
+        heldOutDocuments: split.heldOutDocuments,
+        trainSentences: (inner ?? split).trainSentences,
+        heldOutSentences: split.heldOutSentences,
+        trainPairs: train.length,
+        heldOutPairs: heldOut.length,
+      },
       training: { steps: result.steps, stepLosses: result.stepLosses, epochLosses: result.epochLosses, ms: result.ms, backend: tf.getBackend() },
       heldOut: { variant: heldOutFigures(heldOutOriginal, heldOutVariant), shiftedBaseline: heldOutFigures(heldOutOriginal, heldOutShifted) },
     };

@@ -10,7 +10,8 @@ import { Labelled } from '../Labelled.tsx';
 import type { MakeExactState } from '../use-make-exact.ts';
 
 const PAIR_CHOICES = [128, 384, 1024, 2048];
-const DEFAULT_PAIRS = 384;
+/** VARIANT_DEFAULTS.trainPairs (src/exact/variant.ts): the measured browser recipe. */
+const DEFAULT_PAIRS = 1024;
 
 const PHASES: Record<string, string> = {
   pairs: 'Building sentence pairs',
@@ -83,7 +84,7 @@ export function ExactVariantPanel({ modelId, exactVariant, storedVariant, run, o
           )}
           <span className="muted">
             Fine-tunes a copy of the shifted model, in this browser, to give the original&apos;s similarities on sentence pairs from
-            public-domain books and speeches; the original stays as it is.
+            a novel, speeches, dictionary usage examples and mails; the original stays as it is.
           </span>
         </div>
       )}
