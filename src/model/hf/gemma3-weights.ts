@@ -10,10 +10,10 @@
  * these "…scale"; w = γ − 1 converts back.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ModelFileError } from '../files.ts';
 import type { ReplaceWeight } from '../named-weights.ts';
 import type { WeightSource } from './formats/open-weights.ts';
 import type { Gemma3Config } from './gemma3-config.ts';
+import { pickWeights, type WeightPicker } from './weight-picker.ts';
 
 export interface Gemma3LayerWeights {
   /** [H, (heads + 2·kvHeads)·headDim]: q_proj | k_proj | v_proj. */
@@ -46,62 +46,39 @@ const EMBED = 'embed_tokens.weight';
 
 /** Builds every weight tensor; on any problem, frees what was already built. */
 export function loadGemma3Weights(source: WeightSource, config: Gemma3Config, file: string): Gemma3Weights {
-  const created: tf.Tensor[] = [];
-  try {
-    return pick(source, config, file, created);
-  } catch (error) {
-    tf.dispose(created);
-    throw error;
-  }
+  return pickWeights(source, file, EMBED, config.modelType, (p) => pick(p, config));
 }
 
-function pick(source: WeightSource, c: Gemma3Config, file: string, created: tf.Tensor[]): Gemma3Weights {
-  const embedName = source.names().find((n) => n === EMBED || n.endsWith(`.${EMBED}`));
-  if (!embedName) throw new ModelFileError(file, `has no ${EMBED} (is this a ${c.modelType} checkpoint?)`);
-  const prefix = embedName.slice(0, embedName.length - EMBED.length);
-
-  const raw = (name: string, shape: number[]): Float32Array => {
-    const full = prefix + name;
-    if (!source.has(full)) throw new ModelFileError(file, `has no tensor ${full}`);
-    const actual = source.shape(full) ?? [];
-    if (!tf.util.arraysEqual(actual, shape)) {
-      throw new ModelFileError(file, `tensor ${full} has shape [${actual.join(', ')}], config.json implies [${shape.join(', ')}]`);
-    }
-    return source.float32(full);
-  };
-  const keep = <T extends tf.Tensor>(t: T): T => {
-    created.push(t);
-    return t;
-  };
-  /** A PyTorch Linear weight [out, in] as our kernel [in, out] (a temporary, freed by the caller's tidy). */
-  const kernel = (name: string, inp: number, out: number): tf.Tensor2D => tf.transpose(tf.tensor2d(raw(`${name}.weight`, [out, inp]), [out, inp]));
-  const kept = (name: string, inp: number, out: number): tf.Tensor2D => keep(tf.tidy(() => kernel(name, inp, out)));
+function pick({ raw, keep, matrix, kernel, fusedKernel }: WeightPicker, c: Gemma3Config): Gemma3Weights {
   /** Gemma's RMSNorm scale: γ = 1 + w, in float32. */
   const norm = (name: string, size: number): tf.Tensor1D => keep(tf.tensor1d(raw(`${name}.weight`, [size]).map((w) => 1 + w)));
 
   const h = c.hiddenSize;
   const d = c.headDim;
   const ffn = c.intermediateSize;
-  const embedTokens = keep(tf.tensor2d(raw(EMBED, [c.vocabSize, h]), [c.vocabSize, h]));
+  const embedTokens = matrix(EMBED, c.vocabSize, h);
   const layers: Gemma3LayerWeights[] = [];
   for (let l = 0; l < c.numLayers; l++) {
     const p = `layers.${l}.`;
     const a = `${p}self_attn.`;
     layers.push({
-      qkv: keep(
-        tf.tidy(() =>
-          tf.concat([kernel(`${a}q_proj`, h, c.numHeads * d), kernel(`${a}k_proj`, h, c.numKvHeads * d), kernel(`${a}v_proj`, h, c.numKvHeads * d)], 1),
-        ),
-      ),
-      o: kept(`${a}o_proj`, c.numHeads * d, h),
+      qkv: fusedKernel(h, [
+        [`${a}q_proj`, c.numHeads * d],
+        [`${a}k_proj`, c.numKvHeads * d],
+        [`${a}v_proj`, c.numKvHeads * d],
+      ]),
+      o: kernel(`${a}o_proj`, c.numHeads * d, h),
       qNorm: norm(`${a}q_norm`, d),
       kNorm: norm(`${a}k_norm`, d),
       inputNorm: norm(`${p}input_layernorm`, h),
       postAttentionNorm: norm(`${p}post_attention_layernorm`, h),
       preFeedforwardNorm: norm(`${p}pre_feedforward_layernorm`, h),
       postFeedforwardNorm: norm(`${p}post_feedforward_layernorm`, h),
-      gateUp: keep(tf.tidy(() => tf.concat([kernel(`${p}mlp.gate_proj`, h, ffn), kernel(`${p}mlp.up_proj`, h, ffn)], 1))),
-      down: kept(`${p}mlp.down_proj`, ffn, h),
+      gateUp: fusedKernel(h, [
+        [`${p}mlp.gate_proj`, ffn],
+        [`${p}mlp.up_proj`, ffn],
+      ]),
+      down: kernel(`${p}mlp.down_proj`, ffn, h),
     });
   }
   return { embedTokens, layers, finalNorm: norm('norm', h) };

@@ -8,10 +8,10 @@
  * attention reads the normalised embedding directly).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ModelFileError } from '../files.ts';
 import type { ReplaceWeight } from '../named-weights.ts';
 import type { WeightSource } from './formats/open-weights.ts';
 import type { ModernBertConfig } from './modernbert-config.ts';
+import { pickWeights, type WeightPicker } from './weight-picker.ts';
 
 export interface ModernBertLayerWeights {
   /** LayerNorm scale before attention; absent in layer 0 (identity there). */
@@ -39,41 +39,13 @@ const TOK_EMBEDDINGS = 'embeddings.tok_embeddings.weight';
 
 /** Builds every weight tensor; on any problem, frees what was already built. */
 export function loadModernBertWeights(source: WeightSource, config: ModernBertConfig, file: string): ModernBertWeights {
-  const created: tf.Tensor[] = [];
-  try {
-    return pick(source, config, file, created);
-  } catch (error) {
-    tf.dispose(created);
-    throw error;
-  }
+  return pickWeights(source, file, TOK_EMBEDDINGS, config.modelType, (p) => pick(p, config));
 }
 
-function pick(source: WeightSource, c: ModernBertConfig, file: string, created: tf.Tensor[]): ModernBertWeights {
-  const tokName = source.names().find((n) => n === TOK_EMBEDDINGS || n.endsWith(`.${TOK_EMBEDDINGS}`));
-  if (!tokName) throw new ModelFileError(file, `has no ${TOK_EMBEDDINGS} (is this a ${c.modelType} checkpoint?)`);
-  const prefix = tokName.slice(0, tokName.length - TOK_EMBEDDINGS.length);
-
-  const raw = (name: string, shape: number[]): Float32Array => {
-    const full = prefix + name;
-    if (!source.has(full)) throw new ModelFileError(file, `has no tensor ${full}`);
-    const actual = source.shape(full) ?? [];
-    if (!tf.util.arraysEqual(actual, shape)) {
-      throw new ModelFileError(file, `tensor ${full} has shape [${actual.join(', ')}], config.json implies [${shape.join(', ')}]`);
-    }
-    return source.float32(full);
-  };
-  const keep = <T extends tf.Tensor>(t: T): T => {
-    created.push(t);
-    return t;
-  };
-  const vector = (name: string, size: number): tf.Tensor1D => keep(tf.tensor1d(raw(name, [size])));
-  /** PyTorch stores Linear weights as [out, in]; we keep [in, out]. */
-  const kernel = (name: string, inp: number, out: number): tf.Tensor2D =>
-    keep(tf.tidy(() => tf.transpose(tf.tensor2d(raw(`${name}.weight`, [out, inp]), [out, inp]))));
-
+function pick({ vector, matrix, kernel }: WeightPicker, c: ModernBertConfig): ModernBertWeights {
   const h = c.hiddenSize;
   const i = c.intermediateSize;
-  const tokEmbeddings = keep(tf.tensor2d(raw(TOK_EMBEDDINGS, [c.vocabSize, h]), [c.vocabSize, h]));
+  const tokEmbeddings = matrix(TOK_EMBEDDINGS, c.vocabSize, h);
   const embeddingNorm = vector('embeddings.norm.weight', h);
   const layers: ModernBertLayerWeights[] = [];
   for (let l = 0; l < c.numLayers; l++) {

@@ -14,11 +14,11 @@
  * "bert." in front, which we find from the word embeddings.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ModelFileError } from '../files.ts';
 import type { ReplaceWeight } from '../named-weights.ts';
 import type { WeightSource } from './formats/open-weights.ts';
 import type { NomicBertConfig } from './nomic-bert-config.ts';
 import type { Norm } from './ops.ts';
+import { pickWeights, type WeightPicker } from './weight-picker.ts';
 
 /** A linear map whose bias may be absent (NomicBERT's bias flags). Kernel [in, out]. */
 export interface Projection {
@@ -52,44 +52,19 @@ const WORD_EMBEDDINGS = 'embeddings.word_embeddings.weight';
 
 /** Builds every weight tensor; on any problem, frees what was already built. */
 export function loadNomicWeights(source: WeightSource, config: NomicBertConfig, file: string): NomicWeights {
-  const created: tf.Tensor[] = [];
-  try {
-    return pick(source, config, file, created);
-  } catch (error) {
-    tf.dispose(created);
-    throw error;
-  }
+  return pickWeights(source, file, WORD_EMBEDDINGS, config.modelType, (p) => pick(p, config));
 }
 
-function pick(source: WeightSource, c: NomicBertConfig, file: string, created: tf.Tensor[]): NomicWeights {
-  const wordName = source.names().find((n) => n === WORD_EMBEDDINGS || n.endsWith(`.${WORD_EMBEDDINGS}`));
-  if (!wordName) throw new ModelFileError(file, `has no ${WORD_EMBEDDINGS} (is this a ${c.modelType} checkpoint?)`);
-  const prefix = wordName.slice(0, wordName.length - WORD_EMBEDDINGS.length);
-
-  const raw = (name: string, shape: number[]): Float32Array => {
-    const full = prefix + name;
-    if (!source.has(full)) throw new ModelFileError(file, `has no tensor ${full}`);
-    const actual = source.shape(full) ?? [];
-    if (!tf.util.arraysEqual(actual, shape)) {
-      throw new ModelFileError(file, `tensor ${full} has shape [${actual.join(', ')}], config.json implies [${shape.join(', ')}]`);
-    }
-    return source.float32(full);
-  };
-  const keep = <T extends tf.Tensor>(t: T): T => {
-    created.push(t);
-    return t;
-  };
-  const vector = (name: string, size: number) => keep(tf.tensor1d(raw(name, [size])));
-  /** PyTorch's Linear weight is [out, in]; we keep [in, out]. */
+function pick({ raw, keep, vector, matrix, kernel }: WeightPicker, c: NomicBertConfig): NomicWeights {
   const projection = (name: string, inp: number, out: number, bias: boolean): Projection => ({
-    kernel: keep(tf.tidy(() => tf.transpose(tf.tensor2d(raw(`${name}.weight`, [out, inp]), [out, inp])))),
+    kernel: kernel(name, inp, out),
     bias: bias ? vector(`${name}.bias`, out) : undefined,
   });
   const norm = (name: string, size: number): Norm => ({ scale: vector(`${name}.weight`, size), bias: vector(`${name}.bias`, size) });
 
   const h = c.hiddenSize;
   const f = c.intermediateSize;
-  const wordEmbeddings = keep(tf.tensor2d(raw(WORD_EMBEDDINGS, [c.vocabSize, h]), [c.vocabSize, h]));
+  const wordEmbeddings = matrix(WORD_EMBEDDINGS, c.vocabSize, h);
   let tokenType: tf.Tensor1D | undefined;
   if (c.typeVocabSize > 0) tokenType = keep(tf.tensor1d(raw('embeddings.token_type_embeddings.weight', [c.typeVocabSize, h]).subarray(0, h)));
   const embeddingNorm = norm('emb_ln', h);

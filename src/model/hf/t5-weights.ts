@@ -17,10 +17,10 @@
  * first block's query.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ModelFileError } from '../files.ts';
 import type { ReplaceWeight } from '../named-weights.ts';
 import type { WeightSource } from './formats/open-weights.ts';
 import type { T5Config } from './t5-config.ts';
+import { pickWeights, type WeightPicker } from './weight-picker.ts';
 
 export interface T5LayerWeights {
   /** layer.0.layer_norm: the RMSNorm scale before attention. */
@@ -50,62 +50,38 @@ const FIRST_QUERY = 'encoder.block.0.layer.0.SelfAttention.q.weight';
 
 /** Builds every weight tensor; on any problem, frees what was already built. */
 export function loadT5Weights(source: WeightSource, config: T5Config, file: string): T5Weights {
-  const created: tf.Tensor[] = [];
-  try {
-    return pick(source, config, file, created);
-  } catch (error) {
-    tf.dispose(created);
-    throw error;
-  }
+  return pickWeights(source, file, FIRST_QUERY, 'T5', (p) => pick(p, config));
 }
 
-function pick(source: WeightSource, c: T5Config, file: string, created: tf.Tensor[]): T5Weights {
-  const query = source.names().find((n) => n === FIRST_QUERY || n.endsWith(`.${FIRST_QUERY}`));
-  if (!query) throw new ModelFileError(file, `has no ${FIRST_QUERY} (is this a T5 checkpoint?)`);
-  const prefix = query.slice(0, query.length - FIRST_QUERY.length);
-
-  const raw = (names: string[], shape: number[]): Float32Array => {
-    const name = names.map((n) => prefix + n).find((n) => source.has(n));
-    if (!name) throw new ModelFileError(file, `has no tensor ${names.map((n) => prefix + n).join(' or ')}`);
-    const actual = source.shape(name) ?? [];
-    if (!tf.util.arraysEqual(actual, shape)) {
-      throw new ModelFileError(file, `tensor ${name} has shape [${actual.join(', ')}], config.json implies [${shape.join(', ')}]`);
-    }
-    return source.float32(name);
-  };
-  const keep = <T extends tf.Tensor>(t: T): T => {
-    created.push(t);
-    return t;
-  };
-  const vector = (name: string, size: number): tf.Tensor1D => keep(tf.tensor1d(raw([name], [size])));
-  /** PyTorch stores Linear weights as [out, in]; we keep [in, out]. */
-  const kernelOf = (name: string, inp: number, out: number): tf.Tensor2D =>
-    tf.tidy(() => tf.transpose(tf.tensor2d(raw([`${name}.weight`], [out, inp]), [out, inp])));
-
+function pick({ vector, matrix, kernel, fusedKernel }: WeightPicker, c: T5Config): T5Weights {
   const h = c.hiddenSize;
   const inner = c.innerDim;
   // The encoder's own table first: in a tied checkpoint both names hold the same values.
-  const embeddings = keep(tf.tensor2d(raw(['encoder.embed_tokens.weight', 'shared.weight'], [c.vocabSize, h]), [c.vocabSize, h]));
-  const relativeAttentionBias = keep(
-    tf.tensor2d(
-      raw(['encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight'], [c.relativeAttentionBuckets, c.numHeads]),
-      [c.relativeAttentionBuckets, c.numHeads],
-    ),
+  const embeddings = matrix(['encoder.embed_tokens.weight', 'shared.weight'], c.vocabSize, h);
+  const relativeAttentionBias = matrix(
+    'encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight',
+    c.relativeAttentionBuckets,
+    c.numHeads,
   );
   const layers: T5LayerWeights[] = [];
   for (let l = 0; l < c.numLayers; l++) {
     const att = `encoder.block.${l}.layer.0.SelfAttention`;
     const ff = `encoder.block.${l}.layer.1.DenseReluDense`;
     const attentionNorm = vector(`encoder.block.${l}.layer.0.layer_norm.weight`, h);
-    const qkv = keep(tf.tidy(() => tf.concat([kernelOf(`${att}.q`, h, inner), kernelOf(`${att}.k`, h, inner), kernelOf(`${att}.v`, h, inner)], 1) as tf.Tensor2D));
-    const attentionOut = keep(kernelOf(`${att}.o`, inner, h));
+    const qkv = fusedKernel(h, [
+      [`${att}.q`, inner],
+      [`${att}.k`, inner],
+      [`${att}.v`, inner],
+    ]);
+    const attentionOut = kernel(`${att}.o`, inner, h);
     const ffnNorm = vector(`encoder.block.${l}.layer.1.layer_norm.weight`, h);
-    const ffnIn = keep(
-      c.gated
-        ? tf.tidy(() => tf.concat([kernelOf(`${ff}.wi_0`, h, c.ffnSize), kernelOf(`${ff}.wi_1`, h, c.ffnSize)], 1) as tf.Tensor2D)
-        : kernelOf(`${ff}.wi`, h, c.ffnSize),
-    );
-    const ffnOut = keep(kernelOf(`${ff}.wo`, c.ffnSize, h));
+    const ffnIn = c.gated
+      ? fusedKernel(h, [
+          [`${ff}.wi_0`, c.ffnSize],
+          [`${ff}.wi_1`, c.ffnSize],
+        ])
+      : kernel(`${ff}.wi`, h, c.ffnSize);
+    const ffnOut = kernel(`${ff}.wo`, c.ffnSize, h);
     layers.push({ attentionNorm, qkv, attentionOut, ffnNorm, ffnIn, ffnOut });
   }
   const finalNorm = vector('encoder.final_layer_norm.weight', h);

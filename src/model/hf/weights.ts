@@ -7,11 +7,11 @@
  * was saved from a model with a head; we find it from the word embeddings.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ModelFileError } from '../files.ts';
 import type { BertArchitecture, BertConfig } from './bert-config.ts';
 import type { Linear, Norm } from './ops.ts';
 import type { ReplaceWeight } from '../named-weights.ts';
 import type { WeightSource } from './formats/open-weights.ts';
+import { pickWeights, type WeightPicker } from './weight-picker.ts';
 
 export interface LayerWeights {
   /** Query, key and value fused into one [H, 3H] kernel: one matmul instead of three. */
@@ -71,41 +71,14 @@ export function loadEncoderWeights(
   config: BertConfig,
   fileName: string,
 ): EncoderWeights {
-  const created: tf.Tensor[] = [];
-  try {
-    return pick(source, config, fileName, created);
-  } catch (error) {
-    tf.dispose(created);
-    throw error;
-  }
+  // A "has no tensor" error names the current LayerNorm names, not their gamma/beta aliases.
+  return pickWeights(source, fileName, WORD_EMBEDDINGS, config.modelType, (p) => pick(p, config), { missing: 'first' });
 }
 
-function pick(source: WeightSource, c: BertConfig, file: string, created: tf.Tensor[]): EncoderWeights {
-  const wordName = source.names().find((n) => n === WORD_EMBEDDINGS || n.endsWith(`.${WORD_EMBEDDINGS}`));
-  if (!wordName) throw new ModelFileError(file, `has no ${WORD_EMBEDDINGS} (is this a ${c.modelType} checkpoint?)`);
-  const prefix = wordName.slice(0, wordName.length - WORD_EMBEDDINGS.length);
-
-  const raw = (names: string[], shape: number[]): Float32Array => {
-    const name = names.map((n) => prefix + n).find((n) => source.has(n));
-    if (!name) throw new ModelFileError(file, `has no tensor ${prefix + names[0]}`);
-    const actual = source.shape(name) ?? [];
-    if (!tf.util.arraysEqual(actual, shape)) {
-      throw new ModelFileError(file, `tensor ${name} has shape [${actual.join(', ')}], config.json implies [${shape.join(', ')}]`);
-    }
-    return source.float32(name);
-  };
-  const keep = <T extends tf.Tensor>(t: T): T => {
-    created.push(t);
-    return t;
-  };
-  const vector = (names: string[], size: number): tf.Tensor1D => keep(tf.tensor1d(raw(names, [size])));
-  const matrix = (names: string[], rows: number, cols: number): tf.Tensor2D => keep(tf.tensor2d(raw(names, [rows, cols]), [rows, cols]));
-  /** PyTorch stores Linear weights as [out, in]; we keep [in, out]. */
-  const kernelData = (name: string, out: number, inp: number): tf.Tensor2D =>
-    tf.tidy(() => tf.transpose(tf.tensor2d(raw([`${name}.weight`], [out, inp]), [out, inp])));
+function pick({ raw, keep, vector, matrix, kernel, fusedKernel }: WeightPicker, c: BertConfig): EncoderWeights {
   const linearOf = (name: string, inp: number, out: number): Linear => ({
-    kernel: keep(kernelData(name, out, inp)),
-    bias: vector([`${name}.bias`], out),
+    kernel: kernel(name, inp, out),
+    bias: vector(`${name}.bias`, out),
   });
   // Old TF-converted checkpoints name LayerNorm parameters gamma/beta.
   const norm = (name: string, size: number): Norm => ({
@@ -116,23 +89,23 @@ function pick(source: WeightSource, c: BertConfig, file: string, created: tf.Ten
   const h = c.hiddenSize;
   const mpnet = c.architecture === 'mpnet';
   // Embeddings first: a file from another architecture then fails on the first tensor users know.
-  const wordEmbeddings = matrix([WORD_EMBEDDINGS], c.vocabSize, h);
-  const positionEmbeddings = matrix(['embeddings.position_embeddings.weight'], c.maxPositionEmbeddings, h);
+  const wordEmbeddings = matrix(WORD_EMBEDDINGS, c.vocabSize, h);
+  const positionEmbeddings = matrix('embeddings.position_embeddings.weight', c.maxPositionEmbeddings, h);
   let tokenType: tf.Tensor1D | undefined;
   if (c.typeVocabSize > 0) {
-    const table = raw(['embeddings.token_type_embeddings.weight'], [c.typeVocabSize, h]);
+    const table = raw('embeddings.token_type_embeddings.weight', [c.typeVocabSize, h]);
     tokenType = keep(tf.tensor1d(table.subarray(0, h)));
   }
   const embeddingNorm = norm('embeddings.LayerNorm', h);
   const layers: LayerWeights[] = [];
   for (let l = 0; l < c.numLayers; l++) {
     const names = layerNames(c.architecture, l);
-    const qkvKernel = keep(
-      tf.tidy(() => tf.concat([kernelData(names.q, h, h), kernelData(names.k, h, h), kernelData(names.v, h, h)], 1) as tf.Tensor2D),
-    );
-    const qkvBias = keep(
-      tf.tidy(() => tf.concat([tf.tensor1d(raw([`${names.q}.bias`], [h])), tf.tensor1d(raw([`${names.k}.bias`], [h])), tf.tensor1d(raw([`${names.v}.bias`], [h]))]) as tf.Tensor1D),
-    );
+    const qkvKernel = fusedKernel(h, [
+      [names.q, h],
+      [names.k, h],
+      [names.v, h],
+    ]);
+    const qkvBias = keep(tf.tidy(() => tf.concat([names.q, names.k, names.v].map((n) => tf.tensor1d(raw(`${n}.bias`, [h]))))));
     layers.push({
       qkv: { kernel: qkvKernel, bias: qkvBias },
       attentionOut: linearOf(names.o, h, h),
@@ -150,7 +123,7 @@ function pick(source: WeightSource, c: BertConfig, file: string, created: tf.Ten
     embeddingNorm,
     layers,
     relativeAttentionBias: mpnet
-      ? matrix(['encoder.relative_attention_bias.weight'], c.relativeAttentionBuckets, c.numHeads)
+      ? matrix('encoder.relative_attention_bias.weight', c.relativeAttentionBuckets, c.numHeads)
       : undefined,
   };
 }
