@@ -75,7 +75,7 @@ export interface Settings extends Omit<DistillSettings, 'reference'> {
 
 export const DEFAULTS: Settings = {
   out: join(ROOT, 'models', EXACT_ID),
-  trainPairs: 2500,
+  trainPairs: 5000,
   heldOutPairs: 800,
   validationPairs: 200,
   checkEvery: 40,
