@@ -46,6 +46,7 @@ const APP_MAY_IMPORT: readonly string[] = [
   'src/model/model-id.ts', // what a model id names
   'src/model/hub.ts', // Hub URL checks and defaults (its downloads run in the worker)
   'src/model/format.ts', // byte sizes for people
+  'src/model/words.ts', // the tokenizers' word markers, for the dataset analysis
   'src/attribution/words.ts', // word-level sums of a result
   'src/attribution/parameters.ts', // the table of attribution parameters
   'src/attribution/convergence.ts', // the error estimate's calibration, which Diagnostics explains

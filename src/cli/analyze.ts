@@ -11,6 +11,7 @@ import { analyzeRecords, TOP_CELLS, type Analysis, type GroupAnalysis } from '..
 import { analysisHtml, analysisSvg } from '../shared/analysis-report.ts';
 import { parseBatchRecords, type ParsedBatchRecord } from '../shared/batch-record.ts';
 import { loadPosTagger, plainTagger } from '../shared/pos.ts';
+import { pieceText } from '../model/words.ts';
 import { readUserFile } from './files.ts';
 import { UsageError } from './options.ts';
 
@@ -70,7 +71,7 @@ export async function analyzeCommand(args: string[], help: string): Promise<void
   }
   if (records.length === 0) throw new Error(`no attribution records in ${positionals.map((f) => `"${f}"`).join(', ')}`);
   const tagger = values['no-pos'] ? plainTagger : await loadPosTagger();
-  const analysis = analyzeRecords(records, { tagger });
+  const analysis = analyzeRecords(records, { tagger, pieceText });
   if (values.html !== undefined) {
     writeFileSync(values.html, analysisHtml(analysis, { sources: positionals }));
     process.stderr.write(`pairlens: wrote ${values.html}\n`);

@@ -1,6 +1,6 @@
 /** Word labels and bare pieces for the tokenizers we meet: SentencePiece "▁", WordPiece "##", byte-level pieces. */
 import { describe, expect, it } from 'vitest';
-import { isBarePiece, joinWords } from './words.ts';
+import { isBarePiece, joinWords, pieceText } from './words.ts';
 
 const SENTENCEPIECE = { wordStart: '\u2581' };
 const WORDPIECE = { continuation: '##' };
@@ -38,5 +38,11 @@ describe('bare pieces', () => {
   it('are the pieces with no text once the word-start marker is gone', () => {
     expect(['▁', ' ', '', '▁a', 'a', '[SEP]'].map((p) => isBarePiece(p, SENTENCEPIECE))).toEqual([true, true, true, false, false, false]);
     expect(['\u0120', '##', 'x'].map((p) => isBarePiece(p, BYTE_LEVEL))).toEqual([true, false, false]);
+  });
+});
+
+describe('piece text', () => {
+  it('is a piece without any tokenizer\'s markers, and nothing for special tokens', () => {
+    expect(['▁cat', '▁▁cat', 'Ġcat', '##cat', '##', '[CLS]', '<s>', '</s>', '▁', 'ca##t'].map(pieceText)).toEqual(['cat', 'cat', 'cat', 'cat', '##', '', '', '', '', 'ca##t']);
   });
 });

@@ -5,6 +5,11 @@
  * special-token flags (TokenizedText): nothing outside src/model reads token strings.
  */
 
+/** The word-boundary markers of the tokenizers PairLens reads. */
+export const SENTENCEPIECE_WORD_START = '\u2581'; // "▁"
+export const BYTE_LEVEL_WORD_START = '\u0120'; // "Ġ"
+export const WORDPIECE_CONTINUATION = '##';
+
 export interface PieceMarkers {
   /**
    * Prefix of a piece that starts a word (SentencePiece's "▁"; byte-level BPE's "Ġ",
@@ -45,4 +50,16 @@ export function joinWords(pieces: readonly string[], words: readonly number[], m
 /** A piece without text of its own: empty or white space once its word-start marker is removed. */
 export function isBarePiece(piece: string, markers: PieceMarkers): boolean {
   return withoutWordStart(piece, markers).trim() === '';
+}
+
+/**
+ * A display piece's own characters, for matching it against the text where the
+ * tokenizer that made it is not at hand (batch files that `analyze` reads back): every
+ * tokenizer's markers above removed; special tokens ([CLS], <s>) have none.
+ */
+export function pieceText(piece: string): string {
+  if (/^\[[A-Z_]+\]$/.test(piece) || /^<\/?[a-z_]+>$/i.test(piece)) return '';
+  const start = new RegExp(`^(${SENTENCEPIECE_WORD_START}+|${BYTE_LEVEL_WORD_START})`);
+  const continuation = piece.startsWith(WORDPIECE_CONTINUATION) && piece.length > WORDPIECE_CONTINUATION.length;
+  return (continuation ? piece.slice(WORDPIECE_CONTINUATION.length) : piece).replace(start, '');
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeRecords, negativeShare, topCount, topShare, type AnalysisRecord } from './analysis.ts';
+import { pieceText } from '../model/words.ts';
 import type { PosTagger } from './pos.ts';
 
 const TAGS: Record<string, string> = { not: 'PART', good: 'ADJ', day: 'NOUN', a: 'DET', cat: 'NOUN', dog: 'NOUN' };
@@ -33,7 +34,7 @@ describe('per-pair statistics', () => {
 });
 
 describe('analyzeRecords', () => {
-  const analysis = analyzeRecords([R1, R2], { tagger: TABLE_TAGGER });
+  const analysis = analyzeRecords([R1, R2], { tagger: TABLE_TAGGER, pieceText });
   const g = analysis.groups[0];
 
   it('averages topShare and negativeShare over pairs', () => {

@@ -4,7 +4,7 @@
  * negation words carry the similarity, and how far approximate and exact matrices agree.
  * Pure functions, no TF.js, DOM or Node: the CLI's `analyze` and the app call them.
  *
- *   analyzeRecords(records, { tagger? }) → Analysis
+ *   analyzeRecords(records, { tagger?, pieceText? }) → Analysis
  *
  * Records are grouped by (model, layer, mode, sim): every statistic is per group, never
  * mixing layers or modes. A record repeated (same id in the same group, e.g. two files
@@ -35,7 +35,7 @@
  *    the exact matrix per pair (over cells), averaged over pairs, with their medians.
  */
 import type { ParsedBatchRecord } from './batch-record.ts';
-import { plainTagger, tokenTags, UNALIGNED, type PosTagger, type TokenTag } from './pos.ts';
+import { plainTagger, tokenTags, UNALIGNED, type PieceText, type PosTagger, type TokenTag } from './pos.ts';
 import { pearson, spearman } from './stats.ts';
 
 /** What the analyses read of a record (any ParsedBatchRecord has it; word maps optional). */
@@ -120,6 +120,8 @@ export interface Analysis {
 export interface AnalysisOptions {
   /** Default: plainTagger (no parts of speech). */
   tagger?: PosTagger;
+  /** A token's own characters, markers removed (src/model/words.ts pieceText); default: the piece as it is. */
+  pieceText?: PieceText;
 }
 
 const mean = (xs: readonly number[]) => (xs.length === 0 ? NaN : xs.reduce((s, x) => s + x, 0) / xs.length);
@@ -216,12 +218,15 @@ function shareStats(perPair: ReadonlyArray<{ totals: Map<string, CategoryTotals>
 /** Tags of each text, computed once per (text, tokens). */
 class TagCache {
   private readonly cache = new Map<string, TokenTag[]>();
-  constructor(private readonly tagger: PosTagger) {}
+  constructor(
+    private readonly tagger: PosTagger,
+    private readonly pieceText?: PieceText,
+  ) {}
   tags(text: string, tokens: readonly string[], words?: readonly number[]): TokenTag[] {
     const key = JSON.stringify([text, tokens, words ?? null]);
     let tags = this.cache.get(key);
     if (!tags) {
-      tags = tokenTags(text, tokens, this.tagger, words);
+      tags = tokenTags(text, tokens, this.tagger, words, this.pieceText);
       this.cache.set(key, tags);
     }
     return tags;
@@ -365,7 +370,7 @@ export function analyzeRecords(records: readonly AnalysisRecord[], options: Anal
     group.set(r.id, r);
     groups.set(key, group);
   }
-  const tags = new TagCache(tagger);
+  const tags = new TagCache(tagger, options.pieceText);
   const analyses = [...groups.values()]
     .map((g) => analyzeGroup([...g.values()], tags))
     .sort((p, q) => p.model.localeCompare(q.model) || p.mode.localeCompare(q.mode) || p.sim.localeCompare(q.sim) || p.layer - q.layer);

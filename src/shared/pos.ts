@@ -103,11 +103,12 @@ export function foldText(text: string): string {
     .replace(/\s+/g, '');
 }
 
-/** A token's own characters: the SentencePiece "▁", byte-level "Ġ" and WordPiece "##" markers removed; special tokens ([CLS], <s>) have none. */
-export function tokenText(piece: string): string {
-  if (/^\[[A-Z_]+\]$/.test(piece) || /^<\/?[a-z_]+>$/i.test(piece)) return '';
-  return piece.replace(/^\u2581+/, '').replace(/^\u0120/, '').replace(/^##(?=.)/, '');
-}
+/**
+ * A token's own characters, its tokenizer's markers removed ('' for a special token).
+ * The markers are the models' to know (src/model/words.ts pieceText): the caller passes
+ * them in; by default a piece is taken as it is.
+ */
+export type PieceText = (piece: string) => string;
 
 /** How far ahead of the expected place a token of 3 or more characters may be found (text the tokenizer dropped or changed). */
 const RESYNC_WINDOW = 32;
@@ -117,7 +118,12 @@ const RESYNC_WINDOW = 32;
  * characters it covers, in order; [] when it could not be placed. `modelWords` (the
  * token → word map of the result) lets an unplaced token borrow its model word's.
  */
-export function alignTokens(words: readonly TaggedWord[], tokens: readonly string[], modelWords?: readonly number[]): number[][] {
+export function alignTokens(
+  words: readonly TaggedWord[],
+  tokens: readonly string[],
+  modelWords?: readonly number[],
+  pieceText: PieceText = (piece) => piece,
+): number[][] {
   let compact = '';
   const owner: number[] = [];
   words.forEach((word, w) => {
@@ -127,7 +133,7 @@ export function alignTokens(words: readonly TaggedWord[], tokens: readonly strin
   });
   let position = 0;
   const covered = tokens.map((piece) => {
-    const chars = foldText(tokenText(piece));
+    const chars = foldText(pieceText(piece));
     if (chars === '') return [];
     const at = compact.startsWith(chars, position) ? position : compact.indexOf(chars, position);
     // Short pieces match almost anywhere: they may skip only a character or two.
@@ -148,9 +154,9 @@ export function alignTokens(words: readonly TaggedWord[], tokens: readonly strin
 }
 
 /** The TokenTag of every token of a text (see the header). */
-export function tokenTags(text: string, tokens: readonly string[], tagger: PosTagger, modelWords?: readonly number[]): TokenTag[] {
+export function tokenTags(text: string, tokens: readonly string[], tagger: PosTagger, modelWords?: readonly number[], pieceText?: PieceText): TokenTag[] {
   const words = tagger.tag(text);
-  return alignTokens(words, tokens, modelWords).map((indices) => {
+  return alignTokens(words, tokens, modelWords, pieceText).map((indices) => {
     if (indices.length === 0) return { pos: UNALIGNED, key: '', negation: false };
     const covered = indices.map((w) => words[w]);
     return { pos: covered[0].pos, key: covered.map((w) => w.lemma).join(' '), negation: covered.some(isNegation) };

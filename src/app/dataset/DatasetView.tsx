@@ -12,6 +12,7 @@ import { analysisSvg } from '../../shared/analysis-report.ts';
 import { recordLine } from '../../shared/batch-record.ts';
 import { parsePairs, type PairProblem, type TextPair } from '../../shared/pairs.ts';
 import { loadPosTagger, plainTagger, type PosTagger } from '../../shared/pos.ts';
+import { pieceText } from '../../model/words.ts';
 import type { BatchSettings } from '../../worker/protocol.ts';
 import { Controls } from '../explorer/Controls.tsx';
 import { download } from '../exports.ts';
@@ -68,7 +69,7 @@ export function DatasetView({ client, ready, active, url, model }: PageProps) {
     };
   }, [records.length, tagger]);
   // Statistics while a run goes on would be recomputed for every pair: they follow once it stops.
-  const analysis: Analysis | null = useMemo(() => (run.running || records.length === 0 ? null : analyzeRecords(records, { tagger })), [run.running, records, tagger]);
+  const analysis: Analysis | null = useMemo(() => (run.running || records.length === 0 ? null : analyzeRecords(records, { tagger, pieceText })), [run.running, records, tagger]);
 
   async function open(file: File) {
     try {

@@ -13,7 +13,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { TokenizedText } from '../encoder.ts';
 import { ModelFileError } from '../files.ts';
-import { isBarePiece, joinWords, type PieceMarkers } from '../words.ts';
+import { BYTE_LEVEL_WORD_START, isBarePiece, joinWords, SENTENCEPIECE_WORD_START, WORDPIECE_CONTINUATION, type PieceMarkers } from '../words.ts';
 
 interface AddedTokenJson {
   id: number;
@@ -53,8 +53,8 @@ export class HfTokenizer {
     const decoder = json.decoder as { type?: string } | null | undefined;
     this.byteLevel = decoder?.type === 'ByteLevel';
     const model = json.model as { type?: string; continuing_subword_prefix?: string };
-    this.subwordPrefix = model.type === 'WordPiece' ? (model.continuing_subword_prefix ?? '##') : undefined;
-    this.markers = this.subwordPrefix !== undefined ? { continuation: this.subwordPrefix } : { wordStart: this.byteLevel ? 'Ġ' : '▁' };
+    this.subwordPrefix = model.type === 'WordPiece' ? (model.continuing_subword_prefix ?? WORDPIECE_CONTINUATION) : undefined;
+    this.markers = this.subwordPrefix !== undefined ? { continuation: this.subwordPrefix } : { wordStart: this.byteLevel ? BYTE_LEVEL_WORD_START : SENTENCEPIECE_WORD_START };
   }
 
   tokenToId(token: string): number | undefined {
@@ -129,7 +129,7 @@ export class HfTokenizer {
       const continues =
         this.subwordPrefix !== undefined
           ? token.startsWith(this.subwordPrefix)
-          : !(token.startsWith('Ġ') || token.startsWith('▁'));
+          : !(token.startsWith(BYTE_LEVEL_WORD_START) || token.startsWith(SENTENCEPIECE_WORD_START));
       if (i === 0 || special || !continues) word++;
       return word;
     });
