@@ -11,7 +11,7 @@
  * PRON, PUNCT, …) as wink-nlp gives them. The tagger tags the words of the text as it
  * was written; tokenTags then maps each of the model's tokens to the words it covers by
  * their characters (lowercased, accents and whitespace removed, the tokenizers' markers
- * "▁", "Ġ" and "##" stripped), so a token covering two words ("▁cannot": "can" + "not")
+ * stripped by the caller's PieceText), so a token covering two words ("cannot": "can" + "not")
  * has both, and a word split into pieces gives each piece its tag. A token whose
  * characters cannot be found (special tokens such as [CLS], a byte-level piece of a
  * non-ASCII character) takes the words of the other tokens of its model word when the
