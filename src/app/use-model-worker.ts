@@ -6,7 +6,7 @@
  * restarts the worker on WASM and reloads the model, keeping everything typed.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { BACKENDS, type BackendName, type ExactVariantInfo, type PickedFolder, type VariantRecord } from '../worker/protocol.ts';
+import { BACKENDS, type BackendName, type PickedFolder, type ServedModel } from '../worker/protocol.ts';
 import type { ModelSettings } from './model-settings.ts';
 import { ModelWorkerClient } from './worker-client.ts';
 
@@ -24,7 +24,7 @@ export interface LoadFailure {
   current: string | null;
 }
 
-export interface ModelStatus {
+export interface ModelStatus extends Omit<ServedModel, 'modelId'> {
   /** 'failed': nothing can run (no backend, the worker crashed); a failed model load is `loadFailure`. */
   phase: 'starting' | 'loading' | 'ready' | 'failed';
   /** The backend as people read it, and why it runs (e.g. "wasm (SIMD, 2 threads): faster than webgpu (software adapter) here …"). */
@@ -39,24 +39,13 @@ export interface ModelStatus {
   loadFailure: LoadFailure | null;
   error: string | null;
   notice: string | null;
-  numLayers: number;
-  maxTokens: number;
-  /** Why the served model's architecture is not yet checked against transformers, or null. */
-  unverified: string | null;
-  /** The served model's prompts by name, or null. */
-  prompts: Record<string, string> | null;
-  exactVariant: ExactVariantInfo | null;
-  /** An exact variant of the served model stored in this browser (offered, or in use). */
-  storedVariant: VariantRecord | null;
-  /** TF.js tensors alive in the worker after the last switch. */
-  numTensors: number;
 }
 
 /** What the worker has told us; the status the UI sees is derived from it and the model asked for. */
 interface WorkerState {
   backend: string | null;
   backendName: BackendName | null;
-  served: Pick<ModelStatus, 'modelId' | 'numLayers' | 'maxTokens' | 'unverified' | 'prompts' | 'exactVariant' | 'storedVariant' | 'numTensors'> | null;
+  served: ServedModel | null;
   progress: (LoadProgress & { modelId: string }) | null;
   loadFailure: LoadFailure | null;
   error: string | null;
@@ -164,9 +153,9 @@ export function useModelWorker(
           break;
         case 'ready': {
           if (event.loadId !== loadIdRef.current) return; // an answer to an older load
-          const { modelId, numLayers, maxTokens, unverified, prompts, exactVariant, storedVariant, numTensors } = event;
-          sourceRef.current.onReady?.(modelId);
-          setState((s) => ({ ...s, served: { modelId, numLayers, maxTokens, unverified, prompts, exactVariant, storedVariant, numTensors }, progress: null, loadFailure: null }));
+          sourceRef.current.onReady?.(event.modelId);
+          // The event describes the served model (ServedModel); its type and loadId ride along unread.
+          setState((s) => ({ ...s, served: event, progress: null, loadFailure: null }));
           break;
         }
         case 'exact-done':

@@ -87,25 +87,26 @@ export type WorkerRequest =
   | { type: 'use-stored-exact' }
   | { type: 'forget-stored-exact' };
 
+/** What the worker says of the model it serves, after a load or a switch ('ready'). */
+export interface ServedModel {
+  modelId: string;
+  numLayers: number;
+  maxTokens: number;
+  /** Why the model's architecture is not yet checked against transformers, or null (SentenceEncoder.unverified). */
+  unverified: string | null;
+  /** The model's prompts by name (config_sentence_transformers.json), or null. */
+  prompts: Record<string, string> | null;
+  exactVariant: ExactVariantInfo | null;
+  /** An exact variant of this model made in this browser earlier, offered (or in use). */
+  storedVariant: VariantRecord | null;
+  /** TF.js tensors alive after the switch (tests check that switching frees the old model). */
+  numTensors: number;
+}
+
 export type WorkerEvent =
   | { type: 'backend'; backend: BackendName; detail: string }
   | { type: 'load-progress'; loadId: number; modelId: string; file: string; loadedBytes: number; totalBytes: number; cached: boolean }
-  | {
-      type: 'ready';
-      loadId: number;
-      modelId: string;
-      numLayers: number;
-      maxTokens: number;
-      /** Why the model's architecture is not yet checked against transformers, or null (SentenceEncoder.unverified). */
-      unverified: string | null;
-      /** The model's prompts by name (config_sentence_transformers.json), or null. */
-      prompts: Record<string, string> | null;
-      exactVariant: ExactVariantInfo | null;
-      /** An exact variant of this model made in this browser earlier, offered for use. */
-      storedVariant: VariantRecord | null;
-      /** TF.js tensors alive after the switch (tests check that switching frees the old model). */
-      numTensors: number;
-    }
+  | ({ type: 'ready'; loadId: number } & ServedModel)
   /** The load failed; `current` is the model still served (null when none is). */
   | { type: 'load-failed'; loadId: number; modelId: string; message: string; current: string | null }
   | { type: 'embedded'; jobId: number; items: EmbeddedText[]; ms: number }
