@@ -8,14 +8,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrom } from '../encoder.ts';
-import { encodeFromJvp, rmsNormTangent, type Dual2, type Dual3 } from '../tangent.ts';
+import { rmsNormTangent } from '../tangent.ts';
 import type { BertEncoder } from './bert.ts';
 import type { PoolingMode } from './checkpoint.ts';
 import { loadHfModel } from './load.ts';
 import { bucketMatrix, relativePositionBucket } from './mpnet.ts';
 import { activation, activationTangent, gated, gatedTangent, rmsNorm } from './ops.ts';
 import { applyRotary, rotaryTables } from './rotary.ts';
-import { checkTangent, randn, relError } from './tangent-check.test-support.ts';
+import { checkEncodeFromTangent, checkLayerTangent, checkTangent, randn, relError } from './tangent-check.test-support.ts';
 import { pool, poolJvp } from './pooling.ts';
 import { TINY_ARCHS, tinyModelFiles } from './tiny-models.test-support.ts';
 
@@ -172,12 +172,7 @@ for (const arch of TINY_ARCHS) {
       tf.tidy(() => {
         const x = tf.concat([model.embed(ids), model.embed(model.referenceIds(ids))], 0);
         for (let l = 0; l < model.numLayers; l++) {
-          checkTangent(
-            (z) => model.layer(l, z as tf.Tensor3D),
-            (z, dz) => model.layerJvp(l, { x: z as tf.Tensor3D, dx: dz as tf.Tensor4D }),
-            x,
-            20 + l,
-          );
+          checkLayerTangent(model, l, x, 20 + l);
         }
       });
     });
@@ -198,12 +193,7 @@ for (const arch of TINY_ARCHS) {
         let x = model.embed(ids);
         for (let from = 0; from <= model.numLayers; from++) {
           const start = from;
-          checkTangent(
-            (z) => encodeFrom(model, start, z as tf.Tensor3D),
-            (z, dz) => encodeFromJvp(model, start, { x: z as tf.Tensor3D, dx: dz as tf.Tensor4D } as Dual3) as Dual2,
-            x,
-            40 + from,
-          );
+          checkEncodeFromTangent(model, start, x, 40 + from);
           if (from < model.numLayers) x = model.layer(from, x);
         }
       });

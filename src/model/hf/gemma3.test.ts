@@ -9,12 +9,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrom } from '../encoder.ts';
-import { encodeFromJvp, type Dual2, type Dual3 } from '../tangent.ts';
 import { estimateGemma3Bytes, parseGemma3Config } from './gemma3-config.ts';
 import type { Gemma3Encoder } from './gemma3.ts';
 import { TINY_DENSE_WIDTH, TINY_GEMMA3_CONFIG, tinyGemma3Files, tinyGemma3Tensors } from './gemma3.test-support.ts';
 import { loadHfModel } from './load.ts';
-import { checkTangent, randn, relError } from './tangent-check.test-support.ts';
+import { checkEncodeFromTangent, checkLayerTangent, randn, relError } from './tangent-check.test-support.ts';
 
 const TEXT = 'The quick brown fox is playing in the park today.';
 
@@ -220,12 +219,7 @@ describe('tiny EmbeddingGemma', () => {
       const short = shortIds();
       const x = tf.concat([model.embed(short), model.embed(model.referenceIds(short))], 0);
       for (let l = 0; l < model.numLayers; l++) {
-        checkTangent(
-          (z) => model.layer(l, z as tf.Tensor3D),
-          (z, dz) => model.layerJvp(l, { x: z as tf.Tensor3D, dx: dz as tf.Tensor4D }),
-          x,
-          20 + l,
-        );
+        checkLayerTangent(model, l, x, 20 + l);
       }
     });
   });
@@ -235,12 +229,7 @@ describe('tiny EmbeddingGemma', () => {
       let x = model.embed(shortIds());
       for (let from = 0; from <= model.numLayers; from++) {
         const start = from;
-        checkTangent(
-          (z) => encodeFrom(model, start, z as tf.Tensor3D),
-          (z, dz) => encodeFromJvp(model, start, { x: z as tf.Tensor3D, dx: dz as tf.Tensor4D } as Dual3) as Dual2,
-          x,
-          40 + from,
-        );
+        checkEncodeFromTangent(model, start, x, 40 + from);
         if (from < model.numLayers) x = model.layer(from, x);
       }
     });

@@ -10,13 +10,12 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrom, hiddenAt } from '../encoder.ts';
 import { ModelFileError } from '../files.ts';
-import { encodeFromJvp, type Dual2, type Dual3 } from '../tangent.ts';
 import { loadHfModel } from './load.ts';
 import { parseModernBertConfig } from './modernbert-config.ts';
 import type { ModernBertEncoder } from './modernbert.ts';
 import { slidingWindowMask } from './modernbert.ts';
 import { TINY_MODERNBERT_CONFIG, tinyModernBertFiles, tinyModernBertTensors, type TinyTensors } from './modernbert.test-support.ts';
-import { checkTangent, randn, relError } from './tangent-check.test-support.ts';
+import { checkEncodeFromTangent, checkLayerTangent, randn, relError } from './tangent-check.test-support.ts';
 
 const TEXT = 'The quick brown fox is playing in the park today.';
 const parse = (raw: Record<string, unknown>) => parseModernBertConfig('config.json', raw);
@@ -308,12 +307,7 @@ describe('tiny ModernBERT', () => {
     tf.tidy(() => {
       const x = tf.concat([model.embed(ids), model.embed(model.referenceIds(ids))], 0);
       for (let l = 0; l < model.numLayers; l++) {
-        checkTangent(
-          (z) => model.layer(l, z as tf.Tensor3D),
-          (z, dz) => model.layerJvp(l, { x: z as tf.Tensor3D, dx: dz as tf.Tensor4D }),
-          l === 0 ? x : tf.concat([hiddenAt(model, ids, l), hiddenAt(model, model.referenceIds(ids), l)], 0),
-          20 + l,
-        );
+        checkLayerTangent(model, l, l === 0 ? x : tf.concat([hiddenAt(model, ids, l), hiddenAt(model, model.referenceIds(ids), l)], 0), 20 + l);
       }
     });
   });
@@ -323,12 +317,7 @@ describe('tiny ModernBERT', () => {
       let x = model.embed(ids);
       for (let from = 0; from <= model.numLayers; from++) {
         const start = from;
-        checkTangent(
-          (z) => encodeFrom(model, start, z as tf.Tensor3D),
-          (z, dz) => encodeFromJvp(model, start, { x: z as tf.Tensor3D, dx: dz as tf.Tensor4D } as Dual3) as Dual2,
-          x,
-          40 + from,
-        );
+        checkEncodeFromTangent(model, start, x, 40 + from);
         if (from < model.numLayers) x = model.layer(from, x);
       }
     });

@@ -10,13 +10,12 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrom } from '../encoder.ts';
 import { ModelFileError } from '../files.ts';
-import { encodeFromJvp, type Dual2, type Dual3 } from '../tangent.ts';
 import { familyFor } from './families.ts';
 import { loadHfModel } from './load.ts';
 import { parseNomicBertConfig } from './nomic-bert-config.ts';
 import type { NomicBertEncoder } from './nomic-bert.ts';
 import { nomicConfig, nomicModelFiles, nomicTensors, type RawTensors } from './nomic-bert.test-support.ts';
-import { checkTangent, relError } from './tangent-check.test-support.ts';
+import { checkEncodeFromTangent, checkLayerTangent, relError } from './tangent-check.test-support.ts';
 
 const TEXT = 'The quick brown fox plays today.';
 
@@ -277,12 +276,7 @@ for (const [variant, { config, prefix }] of Object.entries(VARIANTS)) {
       tf.tidy(() => {
         const x = tf.concat([model.embed(ids), model.embed(model.referenceIds(ids))], 0);
         for (let l = 0; l < model.numLayers; l++) {
-          checkTangent(
-            (z) => model.layer(l, z as tf.Tensor3D),
-            (z, dz) => model.layerJvp(l, { x: z as tf.Tensor3D, dx: dz as tf.Tensor4D }),
-            x,
-            20 + l,
-          );
+          checkLayerTangent(model, l, x, 20 + l);
         }
       });
     });
@@ -294,12 +288,7 @@ for (const [variant, { config, prefix }] of Object.entries(VARIANTS)) {
           [0, x0],
           [1, model.layer(0, x0)],
         ] as const) {
-          checkTangent(
-            (z) => encodeFrom(model, from, z as tf.Tensor3D),
-            (z, dz) => encodeFromJvp(model, from, { x: z as tf.Tensor3D, dx: dz as tf.Tensor4D } as Dual3) as Dual2,
-            x,
-            40 + from,
-          );
+          checkEncodeFromTangent(model, from, x, 40 + from);
         }
       });
     });

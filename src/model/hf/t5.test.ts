@@ -11,13 +11,12 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrom } from '../encoder.ts';
 import { ModelFileError } from '../files.ts';
-import { encodeFromJvp, type Dual2, type Dual3 } from '../tangent.ts';
 import { loadHfModel } from './load.ts';
 import { relativePositionBucket } from './mpnet.ts';
 import { estimateT5Bytes, parseT5Config } from './t5-config.ts';
 import { T5_FAMILY, t5PositionBias, type T5Encoder } from './t5.ts';
 import { TINY_T5, tinyT5Config, tinyT5Files, type RawTensor } from './t5.test-support.ts';
-import { checkTangent, randn, relError } from './tangent-check.test-support.ts';
+import { checkEncodeFromTangent, checkLayerTangent, randn, relError } from './tangent-check.test-support.ts';
 
 const TEXT = 'The quick brown fox is playing in the park today.';
 /** A shorter text for the tangent checks (finite differences and tf.grad per direction). */
@@ -293,12 +292,7 @@ for (const variant of VARIANTS) {
           const short = model.tokenize(SHORT).ids;
           const x = tf.concat([model.embed(short), model.embed(model.referenceIds(short))], 0);
           for (let l = 0; l < 3; l++) {
-            checkTangent(
-              (z) => model.layer(l, z as tf.Tensor3D),
-              (z, dz) => model.layerJvp(l, { x: z as tf.Tensor3D, dx: dz as tf.Tensor4D }),
-              x,
-              20 + l,
-            );
+            checkLayerTangent(model, l, x, 20 + l);
           }
         });
       });
@@ -308,12 +302,7 @@ for (const variant of VARIANTS) {
           const x0 = model.embed(model.tokenize(SHORT).ids);
           const x1 = model.layer(0, x0);
           for (const [from, x] of [[0, x0], [1, x1]] as const) {
-            checkTangent(
-              (z) => encodeFrom(model, from, z as tf.Tensor3D),
-              (z, dz) => encodeFromJvp(model, from, { x: z as tf.Tensor3D, dx: dz as tf.Tensor4D } as Dual3) as Dual2,
-              x,
-              40 + from,
-            );
+            checkEncodeFromTangent(model, from, x, 40 + from);
           }
         });
       });

@@ -10,6 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { expect } from 'vitest';
+import { encodeFrom } from '../encoder.ts';
+import { encodeFromJvp, type TangentEncoder } from '../tangent.ts';
 
 /** Directions per check. */
 export const T = 3;
@@ -53,3 +55,13 @@ export function checkTangent(f: (x: tf.Tensor) => tf.Tensor, jvp: (x: tf.Tensor,
   });
 }
 
+
+/** checkTangent for layer `l` of an encoder: its forward pass against its tangent rule, at x ([B, S, H]). */
+export function checkLayerTangent(model: TangentEncoder, l: number, x: tf.Tensor, seed: number): void {
+  checkTangent((z) => model.layer(l, z as tf.Tensor3D), (z, dz) => model.layerJvp(l, { x: z as tf.Tensor3D, dx: dz as tf.Tensor4D }), x, seed);
+}
+
+/** checkTangent for g_L from layer `from` (encodeFrom against encodeFromJvp), at the hidden states x. */
+export function checkEncodeFromTangent(model: TangentEncoder, from: number, x: tf.Tensor, seed: number): void {
+  checkTangent((z) => encodeFrom(model, from, z as tf.Tensor3D), (z, dz) => encodeFromJvp(model, from, { x: z as tf.Tensor3D, dx: dz as tf.Tensor4D }), x, seed);
+}
