@@ -39,7 +39,7 @@ const PAIRS: Array<[string, string]> = [
 ];
 
 /** The nested rules compared, each with its own levels. */
-const NESTED = ['clenshaw-curtis', 'romberg', 'trapezoid', 'nested-midpoint'] as const;
+const NESTED = ['gauss-patterson', 'clenshaw-curtis', 'romberg', 'trapezoid', 'nested-midpoint'] as const;
 type Nested = (typeof NESTED)[number];
 /** Tolerances steps=auto is simulated at. */
 const TOLERANCES = [3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4];
@@ -156,6 +156,7 @@ export async function main(argv: string[]): Promise<number> {
           trapezoid: await timed('trapezoid', dyadic),
           romberg: await levels(engine, a, b, layer, 'romberg', dyadic), // the trapezoid's cached levels
           'clenshaw-curtis': await timed('clenshaw-curtis', cc),
+          'gauss-patterson': await timed('gauss-patterson', 64),
           'nested-midpoint': await timed('nested-midpoint', model.smooth ? 256 : 1024),
         };
         const nestedMs = performance.now() - t0;

@@ -81,7 +81,7 @@ describe('URL state', () => {
   });
 
   it('offers only nested rules (and auto) with steps=auto', () => {
-    expect(rulesFor('auto')).toEqual(['auto', 'clenshaw-curtis', 'romberg', 'trapezoid', 'nested-midpoint']);
+    expect(rulesFor('auto')).toEqual(['auto', 'clenshaw-curtis', 'gauss-patterson', 'romberg', 'trapezoid', 'nested-midpoint']);
     expect(rulesFor(64)).toEqual(PARAMETERS.rule.values);
   });
 

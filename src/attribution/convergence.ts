@@ -52,6 +52,7 @@ export const LEVEL_CHANGE_CALIBRATION: Readonly<Record<NestedRule, { power: numb
   romberg: { power: 1, divisor: 3 },
   'nested-midpoint': { power: 1, divisor: 3 },
   'clenshaw-curtis': { power: 2, divisor: 1 },
+  'gauss-patterson': { power: 2, divisor: 1 },
 };
 
 /** The calibration of `rule`'s level term; null for fixed rules (they have no level change). */

@@ -30,7 +30,7 @@ describe('the attribution parameter table', () => {
     expect(choiceOf(PARAMETERS.mode, undefined)).toBeUndefined();
     expect(choiceProblem(PARAMETERS.mode, 'exact')).toBeUndefined();
     expect(choiceProblem(PARAMETERS.mode, 'xyz')).toBe('mode must be exact or approx, got xyz');
-    expect(allowedValues(PARAMETERS.rule)).toBe('auto, clenshaw-curtis, romberg, trapezoid, nested-midpoint, midpoint or right');
+    expect(allowedValues(PARAMETERS.rule)).toBe('auto, clenshaw-curtis, gauss-patterson, romberg, trapezoid, nested-midpoint, midpoint or right');
   });
 
   it('bounds steps to powers of two within the declared range', () => {
@@ -53,11 +53,13 @@ describe('the attribution parameter table', () => {
   });
 
   it('knows which rules refine level by level, and how many points a run plans', () => {
-    expect(rulesFor('auto')).toEqual(['auto', 'clenshaw-curtis', 'romberg', 'trapezoid', 'nested-midpoint']);
+    expect(rulesFor('auto')).toEqual(['auto', 'clenshaw-curtis', 'gauss-patterson', 'romberg', 'trapezoid', 'nested-midpoint']);
     expect(rulesFor(64)).toEqual(PARAMETERS.rule.values);
     expect(plannedPoints(64, 'midpoint')).toBe(64);
     expect(plannedPoints(64, 'romberg')).toBe(65);
     expect(plannedPoints(64, 'clenshaw-curtis')).toBe(65);
+    // Gauss–Patterson: N − 1 points, at most 63.
+    expect([8, 16, 64, 1024].map((n) => plannedPoints(n, 'gauss-patterson'))).toEqual([7, 15, 63, 63]);
     // Tripling: at most N points, the largest power of three.
     expect([8, 16, 64, 1024].map((n) => plannedPoints(n, 'nested-midpoint'))).toEqual([3, 9, 27, 729]);
     // With rule auto the model decides, and its rules plan different points.

@@ -70,7 +70,7 @@ export const PARAMETERS = {
     powerOfTwo: true,
     default: 'auto',
     description:
-      'integration steps N: points of a fixed rule, intervals of a dyadic nested one (N + 1 points), at most N points for nested-midpoint (the largest 3^k); auto refines a nested rule level by level until the error estimate is at most the tolerance (the last level within 1024 points: 513 on the dyadic grids, 729 tripling)',
+      'integration steps N: points of a fixed rule, intervals of a dyadic nested one (N + 1 points), at most N points for nested-midpoint (the largest 3^k); auto refines a nested rule level by level until the error estimate is at most the tolerance (the last level within 1024 points: 513 on the dyadic grids, 729 tripling, 63 for gauss-patterson)',
   } satisfies IntegerParameter,
   tol: {
     name: 'tol',
@@ -96,9 +96,10 @@ export const PARAMETERS = {
   }),
   rule: choice({
     name: 'rule',
-    values: ['auto', 'clenshaw-curtis', 'romberg', 'trapezoid', 'nested-midpoint', 'midpoint', 'right'],
+    values: ['auto', 'clenshaw-curtis', 'gauss-patterson', 'romberg', 'trapezoid', 'nested-midpoint', 'midpoint', 'right'],
     labels: {
       auto: 'auto',
+      'gauss-patterson': 'Gauss–Patterson (nested)',
       'clenshaw-curtis': 'Clenshaw–Curtis (nested)',
       romberg: 'Romberg (nested)',
       trapezoid: 'trapezoid (nested)',
@@ -108,7 +109,7 @@ export const PARAMETERS = {
     },
     default: 'auto',
     description:
-      "the quadrature rule along the path: clenshaw-curtis, romberg and trapezoid refine nested levels of N + 1 points (every partial result is a complete rule), nested-midpoint refines midpoint rules of 1, 3, 9, … points (at most N: 3^k ≤ N); midpoint and right are fixed (right is the papers' Riemann sum); auto takes clenshaw-curtis for smooth models and nested-midpoint where the integrand has kinks (ReLU, max pooling). With a number of steps and no rule, midpoint, as before rules were selectable",
+      "the quadrature rule along the path: clenshaw-curtis, romberg and trapezoid refine nested levels of N + 1 points (every partial result is a complete rule), gauss-patterson nested levels of 1, 3, 7, … N − 1 points (at most 63), nested-midpoint refines midpoint rules of 1, 3, 9, … points (at most N: 3^k ≤ N); midpoint and right are fixed (right is the papers' Riemann sum); auto takes clenshaw-curtis for smooth models and nested-midpoint where the integrand has kinks (ReLU, max pooling). With a number of steps and no rule, midpoint, as before rules were selectable",
   }),
 } as const;
 
@@ -122,6 +123,14 @@ export type Steps = number | 'auto';
 
 /** steps 'auto' refines within this many integrand points per text (dyadic levels of 2^k + 1 points: up to 513; tripling: 729). */
 export const AUTO_MAX_EVALUATIONS = 1024;
+/** Gauss–Patterson's deepest level (63 points; attribution/patterson.ts says why no further). */
+export const PATTERSON_MAX_LEVEL = 5;
+
+/** Gauss–Patterson's level with steps N (a power of two ≥ 2): N − 1 points, at most 63. */
+export function pattersonLevelFor(steps: number): number {
+  return Math.min(Math.round(Math.log2(steps)) - 1, PATTERSON_MAX_LEVEL);
+}
+
 /** steps 'auto' never stops before this many points per text: coarser levels can agree by chance. */
 export const AUTO_MIN_EVALUATIONS = 9;
 
@@ -164,6 +173,7 @@ export function plannedPoints(steps: Steps, rule: QuadratureRule): number | unde
     return smooth === kinked ? smooth : undefined;
   }
   if (rule === 'nested-midpoint') return largestPowerOfThree(steps);
+  if (rule === 'gauss-patterson') return 2 ** (pattersonLevelFor(steps) + 1) - 1;
   return isNestedRule(rule) ? steps + 1 : steps;
 }
 

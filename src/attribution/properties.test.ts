@@ -125,8 +125,8 @@ describe('memory', () => {
         steps: 8,
         mode: k % 4 < 2 ? 'exact' : 'approx',
         sim: 'cos',
-        rule: (['right', 'midpoint', 'trapezoid', 'romberg', 'clenshaw-curtis', 'nested-midpoint'] as const)[k % 6],
-        reference: k % 7 === 0 ? { kind: 'zeros' } : undefined,
+        rule: (['right', 'midpoint', 'trapezoid', 'romberg', 'clenshaw-curtis', 'gauss-patterson', 'nested-midpoint'] as const)[k % 7],
+        reference: k % 5 === 0 ? { kind: 'zeros' } : undefined,
         chunkSize: 1 + (k % 3),
       };
       if (k % 10 === 9) {

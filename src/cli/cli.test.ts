@@ -79,7 +79,7 @@ describe('pairlens CLI', () => {
     [['attribute', '--a', '  ', '--b', 'y'], /empty/i],
     [['attribute', '--a', 'x', '--b', 'y', '--mode', 'xyz'], /--mode must be exact or approx/],
     [['attribute', '--a', 'x', '--b', 'y', '--sim', 'l2'], /--sim must be cos or dot/],
-    [['attribute', '--a', 'x', '--b', 'y', '--rule', 'simpson'], /--rule must be auto, clenshaw-curtis, romberg, trapezoid, nested-midpoint, midpoint or right/],
+    [['attribute', '--a', 'x', '--b', 'y', '--rule', 'simpson'], /--rule must be auto, clenshaw-curtis, gauss-patterson, romberg, trapezoid, nested-midpoint, midpoint or right/],
     [['attribute', '--a', 'x', '--b', 'y', '--tolerance', '0'], /--tolerance must be a number/],
     [['attribute', '--a', 'x', '--b', 'y', '--rule', 'right'], /nested rule/],
     [['attribute', '--a', 'x', '--b', 'y', '--steps', '64', '--tolerance', '0.01'], /--tolerance goes with --steps auto/],
