@@ -58,7 +58,7 @@ export class BertEncoder extends HfSentenceEncoder<BertConfig, EncoderWeights> {
   positionIds(ids: readonly number[]): number[] {
     const c = this.config;
     if (c.architecture === 'bert' || c.architecture === 'distilbert') return ids.map((_, i) => i);
-    const pad = this.padTokenId;
+    const pad = this.config.padTokenId;
     let count = 0;
     return ids.map((id) => (id === pad ? pad : pad + ++count));
   }

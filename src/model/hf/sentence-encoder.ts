@@ -35,7 +35,11 @@ export abstract class HfSentenceEncoder<C extends BaseConfig = BaseConfig, W = u
   readonly exact: boolean;
   readonly unverified?: string;
   readonly config: C;
-  /** Padding token: what ordinary tokens become in the attribution reference. */
+  /**
+   * Padding token: what ordinary tokens become in the attribution reference. The token
+   * the tokenizer pads with, as sentence-transformers pads; config.json's pad_token_id
+   * where the tokenizer names none (positions keep config.json's, as transformers does).
+   */
   readonly padTokenId: number;
   /** The padding reference (referenceIds): frame tokens kept, the rest the padding token. */
   readonly defaultReference: Reference = { kind: 'padding' };
@@ -56,7 +60,8 @@ export abstract class HfSentenceEncoder<C extends BaseConfig = BaseConfig, W = u
     this.smooth = this.config.smoothLayers && !checkpoint.pooling.includes('max');
     this.exact = checkpoint.exact;
     this.unverified = checkpoint.unverified;
-    this.padTokenId = this.config.padTokenId;
+    const padId = tokenizer.padId;
+    this.padTokenId = padId !== undefined && padId < this.config.vocabSize ? padId : this.config.padTokenId;
     const pooled = checkpoint.pooling.length * this.config.hiddenSize;
     this.outputSize = dense.length > 0 ? dense[dense.length - 1].kernel.shape[1] : pooled;
   }

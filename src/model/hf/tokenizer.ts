@@ -30,7 +30,21 @@ export class HfTokenizer {
    * tokens the attribution reference keeps. [UNK] stands for text, so it is not one.
    */
   readonly frameIds: ReadonlySet<number>;
+  /**
+   * The token the tokenizer pads with (tokenizer_config.json's pad_token, else
+   * tokenizer.json's padding), or undefined where neither names one. It can differ from
+   * config.json's pad_token_id: BERT models with XLM-R's tokenizer (multilingual-e5,
+   * paraphrase-multilingual-MiniLM) pad with <pad> = 1 while their config says 0, which
+   * is <s> there.
+   */
+  readonly padId: number | undefined;
   private readonly byteLevel: boolean;
+  /**
+   * Whether a SentencePiece Metaspace pre-tokeniser splits words at "▁" (XLM-R, T5,
+   * Gemma): the package hands back the whole text as one pre-token there, so the replay
+   * below would make it one word; the "▁" each word's first piece carries marks words.
+   */
+  private readonly metaspaceSplit: boolean;
   private readonly subwordPrefix: string | undefined;
   /** How display pieces mark words: "##" (WordPiece), a lone "Ġ" (byte-level BPE) or "▁" (SentencePiece). */
   private readonly markers: PieceMarkers;
@@ -50,11 +64,21 @@ export class HfTokenizer {
     }
     this.specialIds = new Set(added.filter((t) => t.special).map((t) => t.id));
     this.frameIds = new Set(this.tokenizer.encode('').ids);
+    this.padId = this.namedPadId(config, json.padding);
     const decoder = json.decoder as { type?: string } | null | undefined;
     this.byteLevel = decoder?.type === 'ByteLevel';
+    this.metaspaceSplit = splitsAtMetaspace(json.pre_tokenizer);
     const model = json.model as { type?: string; continuing_subword_prefix?: string };
     this.subwordPrefix = model.type === 'WordPiece' ? (model.continuing_subword_prefix ?? WORDPIECE_CONTINUATION) : undefined;
     this.markers = this.subwordPrefix !== undefined ? { continuation: this.subwordPrefix } : { wordStart: this.byteLevel ? BYTE_LEVEL_WORD_START : SENTENCEPIECE_WORD_START };
+  }
+
+  private namedPadId(config: Record<string, unknown>, padding: unknown): number | undefined {
+    const named = config.pad_token;
+    const content = typeof named === 'string' ? named : (named as { content?: unknown } | null | undefined)?.content;
+    if (typeof content === 'string') return this.tokenToId(content);
+    const padId = (padding as { pad_id?: unknown } | null | undefined)?.pad_id;
+    return typeof padId === 'number' && Number.isInteger(padId) ? padId : undefined;
   }
 
   tokenToId(token: string): number | undefined {
@@ -103,7 +127,7 @@ export class HfTokenizer {
 
   /** Word index (not yet dense) of each content token. */
   private contentWords(text: string, tokens: string[]): number[] {
-    return this.replayWords(text, tokens) ?? this.markerWords(tokens);
+    return (this.metaspaceSplit ? undefined : this.replayWords(text, tokens)) ?? this.markerWords(tokens);
   }
 
   private replayWords(text: string, tokens: string[]): number[] | undefined {
@@ -192,4 +216,11 @@ export function decodeByteLevel(piece: string): string {
     bytes.push(b);
   }
   return new TextDecoder().decode(Uint8Array.from(bytes));
+}
+
+/** Whether the pre-tokeniser (or one in its sequence) is Metaspace with splitting on (the default). */
+function splitsAtMetaspace(preTokenizer: unknown): boolean {
+  const p = preTokenizer as { type?: string; split?: boolean; pretokenizers?: unknown[] } | null | undefined;
+  if (p?.type === 'Metaspace') return p.split !== false;
+  return p?.type === 'Sequence' && Array.isArray(p.pretokenizers) && p.pretokenizers.some(splitsAtMetaspace);
 }
