@@ -2,14 +2,15 @@
  * How well each quadrature rule and the error estimate do (issue: explanations that
  * converge). Per model, layer and pair: one nested run per grid gives every level of
  * its rules from the same evaluations (the engine caches level sums): trapezoid and
- * Romberg on the dyadic grid, Clenshaw–Curtis, nested midpoint (tripling); midpoint
+ * Romberg on the dyadic grid, Clenshaw–Curtis, Gauss–Patterson (up to 63 points),
+ * nested midpoint (tripling); midpoint
  * runs of 64 and 256 points are timed and compared too. The reference is the finest
  * Romberg level for smooth models, the finest nested-midpoint level (729 points)
  * where the integrand has kinks; how far it is from the finest level of the other
  * high-order rule (Clenshaw–Curtis; trapezoid) is recorded as its own accuracy.
  *
- * It times each rule's nested run (Clenshaw–Curtis evaluates its mirrored point pairs
- * apart, since their weights differ), and simulates steps=auto at several tolerances
+ * It times each rule's nested run (Clenshaw–Curtis and Gauss–Patterson evaluate their
+ * mirrored point pairs apart, since their weights differ), and simulates steps=auto at several tolerances
  * from the levels measured: where it would stop, and whether the true error there is
  * over 3× the tolerance.
  *
