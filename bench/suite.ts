@@ -5,7 +5,7 @@
  * to run for real; whatever is not run in full is extrapolated linearly and labelled.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AttributionEngine } from '../src/attribution/engine.ts';
+import { AttributionEngine, type AttributionResult } from '../src/attribution/engine.ts';
 import { tangentEncoderFor } from '../src/attribution/encoders.ts';
 import { quadraturePoints } from '../src/attribution/quadrature.ts';
 import { DEFAULT_ROW_BUDGET, jvpChunk, loadGradients, pathTensors, vjpChunk, type PathTensors } from '../src/attribution/routes.ts';
@@ -43,6 +43,8 @@ export interface SuitePlan {
   globalWarmUp: boolean;
   /** Warm up every (pair, layer, route) shape before timing it (WebGPU compiles shaders per shape). */
   warmUpEachShape: boolean;
+  /** The warm-up's N (default 8); the full N warms up exactly the chunk shapes the timed run uses. */
+  warmUpSteps?: number;
   matmul: { sizes: Array<[number, number, number]>; reps: number };
   /** Reverse-route check of linear extrapolation over output dimensions: one α, all D dims. */
   reverseLinearityCheck?: { length: PairLength; layer: number };
@@ -237,6 +239,15 @@ interface Ctx {
   steps: number;
   peak: number;
   log: Log;
+  hooks: SuiteHooks;
+}
+
+/** Optional observers of the suite's work (the GPU kit keeps the matrices it computed, to compare with PyTorch's). */
+export interface SuiteHooks {
+  /** The engine's result of each (pair, layer)'s measured tangent run at the full N. */
+  onTangentResult?(pair: PairLength, layer: number, result: AttributionResult): void;
+  /** After each (pair, layer): the cases so far and the matmul peak (a caller can keep partial results). */
+  onCase?(cases: readonly AttributionCase[], matmulPeak: MatmulPeak): void;
 }
 
 function tokensOf(model: SentenceEncoder, text: string): number[] {
@@ -244,7 +255,7 @@ function tokensOf(model: SentenceEncoder, text: string): number[] {
 }
 
 /** Tangent route through the engine; N = steps is a full real run, fewer steps are extrapolated. */
-async function tangentByEngine(ctx: Ctx, length: PairLength, layer: number, runSteps: number, chunkSize?: number): Promise<TangentMeasure> {
+async function tangentByEngine(ctx: Ctx, length: PairLength, layer: number, runSteps: number, chunkSize?: number, report = false): Promise<TangentMeasure> {
   const { engine, model, steps, dims } = ctx;
   const pair = pairOf(length);
   const sA = tokensOf(model, pair.a).length;
@@ -269,6 +280,7 @@ async function tangentByEngine(ctx: Ctx, length: PairLength, layer: number, runS
     ),
   );
   const full = runSteps === steps;
+  if (report && full) ctx.hooks.onTangentResult?.(length, layer, result);
   const factor = steps / runSteps;
   const ms = full ? result.ms : result.ms * factor;
   let firstPartialMs: number | null = partials > 0 ? firstProgressMs : null;
@@ -560,13 +572,13 @@ function fmtMs(ms: number): string {
   return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`;
 }
 
-export async function runSuite(model: SentenceEncoder, plan: SuitePlan, log: Log): Promise<SuiteResult> {
+export async function runSuite(model: SentenceEncoder, plan: SuitePlan, log: Log, hooks: SuiteHooks = {}): Promise<SuiteResult> {
   const engine = new AttributionEngine(model);
   const reference: Reference = model.defaultReference;
 
   log('matmul peak');
   const matmulPeak = await measureMatmulPeak(plan.matmul, log);
-  const ctx: Ctx = { model, dims: model.dims, engine, reference, steps: plan.steps, peak: matmulPeak.gflops, log };
+  const ctx: Ctx = { model, dims: model.dims, engine, reference, steps: plan.steps, peak: matmulPeak.gflops, log, hooks };
   const baselineBytes = tf.memory().numBytes;
 
   // Warm-up: one small attribution per layer (kernels, WASM memory growth, shaders for the short shape).
@@ -590,8 +602,8 @@ export async function runSuite(model: SentenceEncoder, plan: SuitePlan, log: Log
       log(`${p.length} (${tokensA}+${tokensB} tokens), layer ${layer}`);
       let tangent: TangentMeasure;
       if (p.tangent.kind === 'engine') {
-        if (plan.warmUpEachShape) await tangentByEngine(ctx, p.length, layer, 8);
-        tangent = await tangentByEngine(ctx, p.length, layer, p.tangent.steps);
+        if (plan.warmUpEachShape) await tangentByEngine(ctx, p.length, layer, plan.warmUpSteps ?? 8);
+        tangent = await tangentByEngine(ctx, p.length, layer, p.tangent.steps, undefined, true);
       } else {
         tangent = await tangentByChunks(ctx, p.length, layer, p.tangent.points, plan.warmUpEachShape);
       }
@@ -620,6 +632,7 @@ export async function runSuite(model: SentenceEncoder, plan: SuitePlan, log: Log
         reverse: rev,
         reverseOverTangent: rev ? rev.ms / tangent.ms : null,
       });
+      hooks.onCase?.(cases, matmulPeak);
     }
   }
 
