@@ -75,7 +75,7 @@ export interface Settings extends Omit<DistillSettings, 'reference'> {
 
 export const DEFAULTS: Settings = {
   out: join(ROOT, 'models', EXACT_ID),
-  trainPairs: 5000,
+  trainPairs: 12000,
   heldOutPairs: 800,
   validationPairs: 200,
   checkEvery: 40,
