@@ -89,12 +89,18 @@ test('CPU, WASM and WebGPU give the same attributions within the measured bound'
     cosine: { wasm: Math.abs(wasm.prediction - cpu.prediction), webgpu: Math.abs(gpu.prediction - cpu.prediction) },
   };
   console.log(`cross-backend differences (of max |A|): ${JSON.stringify(figures)}`);
-  expect(figures.wasmVsCpu).toBeLessThan(1e-4);
-  expect(figures.cosine.wasm).toBeLessThan(1e-5);
-  // WebGPU: bound set from measurement (see docs/architecture.md, "Backends").
-  expect(figures.webgpuVsCpu).toBeLessThan(WEBGPU_BOUND);
-  expect(figures.cosine.webgpu).toBeLessThan(1e-4);
+  expect(figures.wasmVsCpu).toBeLessThan(A_BOUND);
+  expect(figures.webgpuVsCpu).toBeLessThan(A_BOUND);
+  expect(figures.cosine.wasm).toBeLessThan(COSINE_BOUND);
+  expect(figures.cosine.webgpu).toBeLessThan(COSINE_BOUND);
 });
 
-/** 4.6e-4 measured on this pair (SwiftShader, Chromium); up to 1.2e-3 on longer pairs (issue 12). */
-const WEBGPU_BOUND = 1.5e-3;
+/**
+ * Bounds from measurement on this pair (Chromium, WebGPU on SwiftShader), as a share of
+ * max |A|: WASM 7.0e-7 and WebGPU 4.3e-7 from CPU; the cosine within 4e-8. WebGPU was
+ * 4.6e-4 off while use-lite's timing signal came from its sin and cos, which WGSL only
+ * asks to be 2⁻¹¹-accurate; every other operation agrees to float32 rounding
+ * (issue 12; scripts/backend-diff.ts measures each one).
+ */
+const A_BOUND = 5e-6;
+const COSINE_BOUND = 1e-6;

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledModelFolder, loadBundledModel } from '../node-models.ts';
 import { encodeFrom } from '../encoder.ts';
 import type { UseLite } from './model.ts';
+import { timingSignal } from './ops.ts';
 import { FIDELITY_TEXTS } from './texts.test-support.ts';
 
 const ENCODE = 'module_apply_default/Encoder_en/KonaTransformer/Encode/TransformerStack/';
@@ -98,6 +99,17 @@ describe('use-lite against the original graph (CPU backend)', () => {
     expect(maxAbsDiff(got.head, expected.head)).toBeLessThanOrEqual(1e-5);
     expect(maxAbsDiff(got.output, expected.output)).toBeLessThanOrEqual(1e-5);
     worstOutputDiff = Math.max(worstOutputDiff, maxAbsDiff(got.output, expected.output));
+  });
+
+  it("computes the timing signal as the CPU backend's tf.sin and tf.cos would, bit for bit", () => {
+    // Written in JavaScript because WebGPU's sin and cos are only 2⁻¹¹-accurate (issue 12; ops.ts).
+    const [ours, kernels] = tf.tidy(() => {
+      const angles = tf.mul(tf.expandDims(tf.range(0, model.maxTokens, 1, 'float32'), 1), model.weights.inverseTimescales);
+      return [timingSignal(model.weights.inverseTimescales, model.maxTokens), tf.concat([tf.sin(angles), tf.cos(angles)], 1)];
+    });
+    expect(ours.shape).toEqual([model.maxTokens, 256]);
+    expect(maxAbsDiff(ours.dataSync(), kernels.dataSync())).toBe(0);
+    tf.dispose([ours, kernels]);
   });
 
   it('encodeFrom(L) on the hidden states at L reproduces the embedding', () => {

@@ -11,7 +11,7 @@ import type { Dual2, Dual3, TangentEncoder } from '../tangent.ts';
 import { combineHeads, splitHeads } from '../heads.ts';
 import { isBarePiece, joinWords, type PieceMarkers } from '../words.ts';
 import { UseLiteTokenizer, WORD_START, type Vocabulary } from './tokenizer.ts';
-import { dense, layerNorm, tanhHead } from './ops.ts';
+import { dense, layerNorm, tanhHead, timingSignal } from './ops.ts';
 import { UseLiteTangentRules } from './tangent.ts';
 import { namedWeights, type NamedWeights } from '../named-weights.ts';
 import { mapUseLiteWeights, weightTensors, type LayerWeights, type UseLiteArtifacts, type UseLiteWeights } from './weights.ts';
@@ -52,11 +52,7 @@ export class UseLite implements TangentEncoder {
     this.tokenizer = new UseLiteTokenizer(artifacts.vocabulary);
     this.weights = artifacts.weights;
     this.rules = new UseLiteTangentRules(this.weights);
-    this.timingSignal = tf.tidy(() => {
-      const positions = tf.expandDims(tf.range(0, this.maxTokens, 1, 'float32'), 1);
-      const angles = tf.mul(positions, this.weights.inverseTimescales);
-      return tf.concat([tf.sin(angles), tf.cos(angles)], 1) as tf.Tensor2D;
-    });
+    this.timingSignal = timingSignal(this.weights.inverseTimescales, this.maxTokens);
   }
 
   tokenize(text: string): TokenizedText {
