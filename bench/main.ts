@@ -20,11 +20,11 @@
  *
  * Writes the JSON and prints a table. Targets are reported, never asserted.
  */
+import { hostFacts, loadAverage } from './machine.ts';
 import { CHROMIUM_PATH } from '../scripts/chromium.ts';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runBrowser, type BrowserRun } from './browser-run.ts';
 import { runNode, type NodeRun } from './node-run.ts';
@@ -103,16 +103,8 @@ function gitCommit(): string | null {
 }
 
 function machine() {
-  const cpus = os.cpus();
   return {
-    os: `${os.type()} ${os.release()}`,
-    platform: `${os.platform()} ${os.arch()}`,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    availableParallelism: os.availableParallelism(),
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    nodeVersion: process.version,
+    ...hostFacts(),
     tfjsCore: packageVersion('@tensorflow/tfjs-core'),
     tfjsBackendWasm: packageVersion('@tensorflow/tfjs-backend-wasm'),
     tfjsBackendWebgpu: packageVersion('@tensorflow/tfjs-backend-webgpu'),
@@ -425,7 +417,7 @@ export async function main(argv: string[]): Promise<number> {
     model: opts.model,
     steps: 64,
     notes: NOTES,
-    machine: { ...host, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+    machine: { ...host, loadAverageAtEnd: loadAverage() },
     summary: rows,
     targets,
     runs: {

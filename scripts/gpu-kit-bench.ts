@@ -20,9 +20,10 @@
  *           Loads Dawn's binding (an adapter is not required), starts WASM, and, given
  *           use-lite's folder, embeds a sentence (the kit builder's check).
  */
+import { hostFacts } from '../bench/machine.ts';
+import { relativeDifference } from '../src/shared/vector.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AttributionEngine, type AttributionResult } from '../src/attribution/engine.ts';
@@ -226,16 +227,6 @@ async function commandPairs(opts: KitOptions, log: (s: string) => void): Promise
   return models.length ? 0 : 1;
 }
 
-function relativeFrobenius(a: Float32Array, ref: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ref.length; i++) {
-    num += (a[i] - ref[i]) ** 2;
-    den += ref[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
-
 function autoRun(r: AttributionResult): AutoRun {
   return { ms: r.ms, evaluations: r.evaluations, errorEstimate: r.errorEstimate, converged: r.converged };
 }
@@ -259,7 +250,7 @@ async function measureAuto(
   log(`  steps=auto (tolerance ${opts.autoTolerance}): ${warm.ms.toFixed(0)} ms (first run ${cold.ms.toFixed(0)} ms), ${warm.evaluations} points per text (${warm.rule}), estimate ${warm.errorEstimate.toExponential(1)}`);
   engine.clearCache();
   const reference = await engine.attribute({ ...request, steps: opts.autoReferenceSteps, rule: 'clenshaw-curtis' });
-  const trueError = relativeFrobenius(warm.matrix, reference.matrix);
+  const trueError = relativeDifference(warm.matrix, reference.matrix);
   log(`  reference: clenshaw-curtis on ${reference.evaluations} points (${reference.ms.toFixed(0)} ms); true error of the auto run ${trueError.toExponential(2)}`);
   engine.clearCache();
   return {
@@ -272,7 +263,7 @@ async function measureAuto(
     warm: autoRun(warm),
     reference: { rule: reference.rule, steps: opts.autoReferenceSteps, evaluations: reference.evaluations, ms: reference.ms },
     trueError,
-    midpoint: midpoint ? { steps: midpoint.steps, trueError: relativeFrobenius(Float32Array.from(midpoint.values), reference.matrix) } : null,
+    midpoint: midpoint ? { steps: midpoint.steps, trueError: relativeDifference(Float32Array.from(midpoint.values), reference.matrix) } : null,
   };
 }
 
@@ -284,17 +275,7 @@ export function softwareAdapter(info: unknown): boolean {
 }
 
 function machine(): Record<string, unknown> {
-  const cpus = os.cpus();
-  return {
-    os: `${os.type()} ${os.release()}`,
-    platform: `${os.platform()} ${os.arch()}`,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    nodeVersion: process.version,
-    tfjsCore: tf.version_core,
-  };
+  return { ...hostFacts(), tfjsCore: tf.version_core };
 }
 
 async function commandBench(opts: KitOptions, argv: readonly string[], log: (s: string) => void): Promise<number> {
