@@ -104,7 +104,7 @@ test('steps=auto by default: refines level by level until the error estimate mee
   await expect(page.getByRole('combobox', { name: 'Tolerance', exact: true })).toHaveValue('0.01');
   // Only rules that refine level by level go with steps=auto.
   const rules = page.getByRole('combobox', { name: 'Rule', exact: true }).locator('option');
-  await expect(rules).toHaveText(['auto', 'Clenshaw–Curtis (nested)', 'Romberg (nested)', 'trapezoid (nested)', 'midpoint (nested, tripling)']);
+  await expect(rules).toHaveText(['auto', 'Clenshaw–Curtis (nested)', 'Gauss–Patterson (nested)', 'Romberg (nested)', 'trapezoid (nested)', 'midpoint (nested, tripling)']);
   await waitForFinal(page);
   await expect(page.getByTestId('attribution-progress-text')).toContainText(/level \d+: \d+ of \d+ points · error estimate .* \(tolerance 1e-2\)/);
   await expect(page.getByTestId('diag-Rule')).toHaveText(/^(clenshaw-curtis \(auto: smooth model\)|nested-midpoint \(auto: model with kinks\))$/);
