@@ -202,15 +202,7 @@ function clenshawCurtisPlan(depth: number, checked: (k: number, min: number) => 
       return js.map((j) => w[j * 2 ** c]);
     }),
   );
-  const channelsOf = (m: number) => channels[m].length;
-  return {
-    rule: 'clenshaw-curtis',
-    levels,
-    channels: (m) => channels[checked(m, 0)],
-    weights: (k) => pick(checked(k, 0), k, channelsOf),
-    companionWeights: (k) => pick(checked(k, 1), k - 1, channelsOf),
-    evaluations,
-  };
+  return reweightedPlan('clenshaw-curtis', levels, channels, checked, evaluations);
 }
 
 /**
@@ -226,15 +218,31 @@ function pattersonPlan(depth: number): QuadraturePlan {
   const channels = order.map((idx, m) =>
     Array.from({ length: PATTERSON_LEVELS - m }, (_, c) => idx.map((i) => family.weights[m + c][m][i])),
   );
-  const channelsOf = (m: number) => channels[m].length;
   const checked = levelCheck(depth);
+  return reweightedPlan('gauss-patterson', levels, channels, checked, (k) => pattersonPoints(checked(k, 0)));
+}
+
+/**
+ * A plan whose points change weight from level to level (Clenshaw–Curtis,
+ * Gauss–Patterson): channel t − m of level m holds the level-t weights of its points,
+ * so the estimate after level k, and its companion after level k − 1, take one channel
+ * of each level.
+ */
+function reweightedPlan(
+  rule: ConcreteRule,
+  levels: number[][],
+  channels: number[][][],
+  checked: (k: number, min: number) => number,
+  evaluations: (k: number) => number,
+): QuadraturePlan {
+  const channelsOf = (m: number) => channels[m].length;
   return {
-    rule: 'gauss-patterson',
+    rule,
     levels,
     channels: (m) => channels[checked(m, 0)],
     weights: (k) => pick(checked(k, 0), k, channelsOf),
     companionWeights: (k) => pick(checked(k, 1), k - 1, channelsOf),
-    evaluations: (k) => pattersonPoints(checked(k, 0)),
+    evaluations,
   };
 }
 
