@@ -89,6 +89,15 @@ done
 
 started=$(date +%s)
 stamp() { echo "[kit $(( $(date +%s) - started )) s] $*"; }
+# What a half's exit code means: run_status CODE TIMEOUT_S NO_DEVICE_MESSAGE (exit 3: no device).
+run_status() {
+  case $1 in
+    0) echo "ran" ;;
+    3) echo "$3" ;;
+    124|137) echo "stopped after $2 s (partial results kept)" ;;
+    *) echo "failed (exit $1)" ;;
+  esac
+}
 
 kit() {
   stamp "PairLens GPU kit in $KIT"
@@ -188,13 +197,7 @@ kit() {
     timeout --kill-after=10 "$NODE_TIMEOUT" "$NODE" "$APP" bench --out "$OUT/pairlens.json" --backend "$BACKEND" --fallback "$FALLBACK" \
       ${USE_LITE:+--use-lite "$USE_LITE"} ${MINILM:+--minilm "$MINILM"} --models "$MODELS" --pairs "$PAIRS" --steps "$STEPS" \
       --reverse-dims "$PL_REVERSE_DIMS" --deadline-s $(( NODE_TIMEOUT * 2 / 3 )) "${auto_args[@]}"
-    rc=$?
-    case $rc in
-      0) node_status="ran" ;;
-      3) node_status="no WebGPU adapter (give --fallback wasm to run on the CPU)" ;;
-      124|137) node_status="stopped after $NODE_TIMEOUT s (partial results kept)" ;;
-      *) node_status="failed (exit $rc)" ;;
-    esac
+    node_status=$(run_status $? "$NODE_TIMEOUT" "no WebGPU adapter (give --fallback wasm to run on the CPU)")
     stamp "PairLens: $node_status"
   fi
 
@@ -204,13 +207,7 @@ kit() {
     PYTHONUNBUFFERED=1 timeout --kill-after=10 "$TORCH_TIMEOUT" "$PY" "$KIT/torch_bench.py" bench --pairs "$OUT/pairs.json" \
       --out "$OUT/torch.json" --matrices "$OUT/pairlens.json" --device "$DEVICE" ${USE_LITE:+--use-lite "$USE_LITE"} \
       ${MINILM:+--minilm "$MINILM"} --steps "$STEPS" --reverse-dims "$REVERSE_DIMS"
-    rc=$?
-    case $rc in
-      0) torch_status="ran" ;;
-      3) torch_status="no CUDA device (give --device cpu to run on the CPU)" ;;
-      124|137) torch_status="stopped after $TORCH_TIMEOUT s (partial results kept)" ;;
-      *) torch_status="failed (exit $rc)" ;;
-    esac
+    torch_status=$(run_status $? "$TORCH_TIMEOUT" "no CUDA device (give --device cpu to run on the CPU)")
     stamp "PyTorch: $torch_status"
   fi
 
