@@ -9,6 +9,10 @@
  *   --browser-backend=B     webgpu (default) or wasm
  *   --browser-plan=K        auto (default: software on SwiftShader, gpu otherwise), software or gpu
  *   --wasm-threads=N        with --browser-backend=wasm: XNNPACK threads, 1 to 8 (default: the cores)
+ *   --wasm-threads=1,2      thread scaling instead: the tangent route in Chromium on WASM once
+ *                           per count, one after the other, with Amdahl's bound from the
+ *                           kernel profile (bench/parallelism.ts); implies --skip-node
+ *   --shard-scaling         also time `pairlens batch` as one process and as one shard per core
  *   --chromium=PATH         Chromium binary (default CHROMIUM_PATH or /usr/bin/chromium)
  *   --chromium-arg=FLAG     extra Chromium flag, repeatable (e.g. --use-angle=vulkan)
  *   --headed                show the browser window (a real GPU may need it)
@@ -28,6 +32,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { runBrowser, type BrowserRun } from './browser-run.ts';
 import { runNode, type NodeRun } from './node-run.ts';
+import { measureShards, threadScaling, threadScalingPlan, type ShardScaling, type ThreadScaling } from './parallelism.ts';
 import type { NodeBackend } from '../src/cli/node-backend.ts';
 import type { BenchMode, BrowserBackend, BrowserPlanKind } from './plans.ts';
 import type { AttributionCase, SuiteResult, TangentMeasure } from './suite.ts';
@@ -44,8 +49,9 @@ interface Options {
   headless: boolean;
   out: string;
   model: string;
-  /** WASM in Chromium: XNNPACK threads (default: the cores, at most 8). */
-  wasmThreads?: number;
+  /** WASM in Chromium: XNNPACK threads (default: the cores, at most 8); several counts: thread scaling. */
+  wasmThreads: number[];
+  shardScaling: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -61,6 +67,8 @@ function parseArgs(argv: string[]): Options {
     headless: true,
     out: '',
     model: 'use-lite',
+    wasmThreads: [],
+    shardScaling: false,
   };
   for (const arg of argv) {
     const [key, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, ''];
@@ -69,7 +77,13 @@ function parseArgs(argv: string[]): Options {
     else if (key === '--skip-browser') opts.browser = false;
     else if (key === '--backend' && (value === 'wasm' || value === 'webgpu' || value === 'cpu')) opts.nodeBackend = value;
     else if (key === '--browser-backend' && (value === 'webgpu' || value === 'wasm')) opts.browserBackend = value;
-    else if (key === '--wasm-threads' && /^[1-8]$/.test(value)) opts.wasmThreads = Number(value);
+    else if (key === '--wasm-threads' && /^[1-8](,[1-8])*$/.test(value)) {
+      opts.wasmThreads = value.split(',').map(Number);
+      if (opts.wasmThreads.length > 1) {
+        opts.browserBackend = 'wasm';
+        opts.node = false;
+      }
+    } else if (key === '--shard-scaling') opts.shardScaling = true;
     else if (key === '--browser-plan' && (value === 'auto' || value === 'software' || value === 'gpu')) opts.browserPlan = value;
     else if (key === '--chromium' && value) opts.chromium = value;
     else if (key === '--chromium-arg' && value) opts.chromiumArgs.push(value);
@@ -255,7 +269,7 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-function printReport(rows: Row[], targets: Target[], nodeRun: NodeRun | null, browserRun: BrowserRun | null, browserError: string | null): void {
+function printReport(rows: Row[], targets: Target[], nodeRun: NodeRun | null, browserRuns: ReadonlyArray<{ name: string; run: BrowserRun }>, browserError: string | null): void {
   const out: string[] = [];
   out.push('\nAttribution time per pair at N = 64 (same backend, same run). *k = extrapolated from k α points per text;');
   out.push('reverse †k×m = extrapolated from k α points × m of the model’s output dims per text (cost is linear in both).');
@@ -300,11 +314,10 @@ function printReport(rows: Row[], targets: Target[], nodeRun: NodeRun | null, br
     );
   }
   out.push('');
-  for (const [name, run] of [
-    [`${nodeRun?.backend ?? 'wasm'}-node`, nodeRun],
-    ['webgpu-chromium', browserRun],
-  ] as const) {
-    if (!run) continue;
+  for (const { name, run } of [
+    ...(nodeRun ? [{ name: `${nodeRun.backend}-node`, run: nodeRun }] : []),
+    ...browserRuns,
+  ]) {
     const s = run.suite;
     out.push(
       `${name}: model load ${fmtMs(run.modelLoadMs)}; matmul peak ${s.matmulPeak.gflops.toFixed(2)} GFLOP/s ` +
@@ -318,7 +331,7 @@ function printReport(rows: Row[], targets: Target[], nodeRun: NodeRun | null, br
           `layer switch ${fmtMs(s.cacheSwitch.layerSwitchMs)}, similarity switch ${fmtMs(s.cacheSwitch.simSwitchMs)}`,
       );
     }
-    if (name.endsWith('-node') && nodeRun?.batch) {
+    if (run === nodeRun && nodeRun.batch) {
       const b = nodeRun.batch;
       out.push(
         `  batch (${b.pairs} example pairs, ${b.distinctTexts} texts, ${b.repeatedTexts} repeated; N = ${b.steps}, last layer): ` +
@@ -333,14 +346,16 @@ function printReport(rows: Row[], targets: Target[], nodeRun: NodeRun | null, br
       );
     }
   }
-  if (browserRun?.heatmap) {
-    const h = browserRun.heatmap;
-    out.push(
-      `heatmap ${h.rows}×${h.cols} (Chromium, median of ${h.repetitions}): in place ${fmtMs(h.inPlaceMs)} JS / ${fmtMs(h.inPlaceFrameMs)} to painted frame; ` +
-        `re-layout ${fmtMs(h.relayoutMs)} JS / ${fmtMs(h.relayoutFrameMs)}; first render ${fmtMs(h.firstRenderMs)}`,
-    );
+  for (const { run } of browserRuns) {
+    if (run.heatmap) {
+      const h = run.heatmap;
+      out.push(
+        `heatmap ${h.rows}×${h.cols} (Chromium, median of ${h.repetitions}): in place ${fmtMs(h.inPlaceMs)} JS / ${fmtMs(h.inPlaceFrameMs)} to painted frame; ` +
+          `re-layout ${fmtMs(h.relayoutMs)} JS / ${fmtMs(h.relayoutFrameMs)}; first render ${fmtMs(h.firstRenderMs)}`,
+      );
+    }
+    out.push(`browser: ${run.backend} (${run.planNote}); adapter ${JSON.stringify(run.machine.gpuAdapter)}; Chromium ${run.chromiumVersion}`);
   }
-  if (browserRun) out.push(`browser: ${browserRun.backend} (${browserRun.planNote}); adapter ${JSON.stringify(browserRun.machine.gpuAdapter)}; Chromium ${browserRun.chromiumVersion}`);
   if (browserError) out.push(`browser part FAILED: ${browserError}`);
   out.push('\nTargets (reported, not asserted):');
   out.push(
@@ -356,6 +371,34 @@ function printReport(rows: Row[], targets: Target[], nodeRun: NodeRun | null, br
     ),
   );
   console.log(out.join('\n'));
+}
+
+function threadReport(t: ThreadScaling): string {
+  const x = (v: number | null) => (v === null ? '-' : `${v.toFixed(2)}×`);
+  const most = t.threads[t.threads.length - 1];
+  return [
+    `\nWASM threads in Chromium, ${t.threads.join(' vs ')} (tangent route, measured runs): matmul peak ${t.matmulPeakGflops.map((g) => g.toFixed(1)).join(' → ')} GFLOP/s (${x(t.matmulPeakSpeedup)}).`,
+    `Ceiling = Amdahl's bound from the 1-thread profile if only matmul kernels speed up (by the peak's factor / by ${most}×).`,
+    table(
+      ['pair', 'tokens', 'L', 'N', ...t.threads.map((n) => `${n} thr`), 'speed-up', 'matmul', 'other kernels', 'matmul share', 'ceiling'],
+      t.rows.map((r) => [
+        r.pair,
+        r.tokens,
+        String(r.layer),
+        String(r.points),
+        ...r.byThreads.map((b) => fmtMs(b.ms)),
+        x(r.speedup),
+        x(r.matmulSpeedup),
+        x(r.otherSpeedup),
+        fmtPct(r.matmulShare),
+        `${x(r.ceilingAtPeakScaling)} / ${x(r.ceilingAtPerfectScaling)}`,
+      ]),
+    ),
+  ].join('\n');
+}
+
+function shardReport(s: ShardScaling): string {
+  return `\npairlens batch, ${s.pairs} pairs at N = ${s.steps}: one process ${fmtMs(s.oneProcessMs)}, ${s.processes} shards side by side ${fmtMs(s.shardedMs)} (${s.speedup.toFixed(2)}×; pairs per shard ${s.pairsPerShard.join('/')}; texts computed ${s.textsComputed.oneProcess} alone, ${s.textsComputed.perShard.join('+')} in the shards)`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -381,31 +424,43 @@ export async function main(argv: string[]): Promise<number> {
     log(`== ${opts.nodeBackend} in Node`);
     nodeRun = await runNode(opts.mode, log, opts.model, opts.nodeBackend);
   }
-  let browserRun: BrowserRun | null = null;
+  // One browser run, or one per thread count when thread scaling is asked for.
+  const scaling = opts.wasmThreads.length > 1;
+  const browserRuns: Array<{ name: string; threads?: number; run: BrowserRun }> = [];
   let browserError: string | null = null;
   if (opts.browser) {
-    log(`== ${opts.browserBackend} in Chromium`);
-    try {
-      browserRun = await runBrowser(
-        {
-          mode: opts.mode,
-          backend: opts.browserBackend,
-          heatmap: { size: 128, reps: opts.mode === 'quick' ? 5 : 15 },
-          planKind: opts.browserPlan === 'auto' ? undefined : opts.browserPlan,
-          wasmThreads: opts.wasmThreads,
-        },
-        { executablePath: opts.chromium, extraArgs: opts.chromiumArgs, headless: opts.headless, timeoutMs: 20 * 60_000 },
-        log,
-      );
-    } catch (error) {
-      browserError = (error as Error).message;
-      log(`browser part failed: ${browserError}`);
+    for (const threads of scaling ? opts.wasmThreads : [opts.wasmThreads[0]]) {
+      log(`== ${opts.browserBackend} in Chromium${threads ? ` (${threads} thread${threads > 1 ? 's' : ''})` : ''}`);
+      try {
+        const run = await runBrowser(
+          {
+            mode: opts.mode,
+            backend: opts.browserBackend,
+            heatmap: scaling ? null : { size: 128, reps: opts.mode === 'quick' ? 5 : 15 },
+            planKind: opts.browserPlan === 'auto' ? undefined : opts.browserPlan,
+            plan: scaling ? threadScalingPlan(64, [0, 1]) : undefined,
+            wasmThreads: threads,
+          },
+          { executablePath: opts.chromium, extraArgs: opts.chromiumArgs, headless: opts.headless, timeoutMs: 20 * 60_000 },
+          log,
+        );
+        browserRuns.push({ name: `${opts.browserBackend}-chromium${scaling ? `-${threads}t` : ''}`, threads, run });
+      } catch (error) {
+        browserError = (error as Error).message;
+        log(`browser part failed: ${browserError}`);
+        break;
+      }
     }
   }
+  const threads =
+    scaling && browserRuns.length === opts.wasmThreads.length
+      ? threadScaling(browserRuns.map((r) => ({ threads: r.run.machine.wasmThreads ?? r.threads ?? 1, suite: r.run.suite })))
+      : null;
+  const shards = opts.shardScaling ? await measureShards({ pairs: 40, steps: 32, processes: hostFacts().cores }, log) : null;
 
   const rows = [
     ...(nodeRun ? rowsOf(`${nodeRun.backend}-node`, nodeRun.backend, nodeRun.suite) : []),
-    ...(browserRun ? rowsOf(`${browserRun.backend}-chromium`, browserRun.backend, browserRun.suite) : []),
+    ...browserRuns.flatMap((b) => rowsOf(b.name, b.run.backend, b.run.suite)),
   ];
   const targets = targetsOf(rows);
   const results = {
@@ -420,14 +475,19 @@ export async function main(argv: string[]): Promise<number> {
     machine: { ...host, loadAverageAtEnd: loadAverage() },
     summary: rows,
     targets,
+    threadScaling: threads,
+    shardScaling: shards,
     runs: {
       [`${opts.nodeBackend}-node`]: nodeRun,
-      [`${opts.browserBackend}-chromium`]: browserRun ?? (opts.browser ? { error: browserError } : null),
+      ...Object.fromEntries(browserRuns.map((b) => [b.name, b.run])),
+      ...(browserError ? { [`${opts.browserBackend}-chromium-error`]: { error: browserError } } : {}),
     },
     totalMs: performance.now() - started,
   };
   writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
-  printReport(rows, targets, nodeRun, browserRun, browserError);
+  printReport(rows, targets, nodeRun, browserRuns, browserError);
+  if (threads) console.log(threadReport(threads));
+  if (shards) console.log(shardReport(shards));
   log(`wrote ${opts.out} (${fmtMs(results.totalMs)} in all)`);
-  return browserError && !nodeRun ? 1 : 0;
+  return browserError && !nodeRun && !browserRuns.length ? 1 : 0;
 }

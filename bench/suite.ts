@@ -87,6 +87,9 @@ export interface TangentMeasure {
   sum?: number;
 }
 
+/** The kernel name that stands for every kernel outside the eight largest. */
+export const OTHER_KERNELS = '(other)';
+
 export interface KernelShare {
   kernel: string;
   ms: number;
@@ -226,9 +229,22 @@ async function profiled<T>(f: () => Promise<T>): Promise<{ value: T; peakBytes: 
       ? [...byName]
           .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms), share: Math.round((e.ms / total) * 1000) / 1000, calls: e.calls }))
           .sort((p, q) => q.ms - p.ms)
-          .slice(0, 8)
       : undefined;
-  return { value: value as T, peakBytes: Math.max(info.peakBytes, tf.memory().numBytes), kernels };
+  // The eight largest by name, and the rest as one "(other)" entry, so the shares add up to 1.
+  const rest = kernels?.slice(8) ?? [];
+  const rows =
+    kernels && rest.length
+      ? [
+          ...kernels.slice(0, 8),
+          {
+            kernel: OTHER_KERNELS,
+            ms: rest.reduce((s, k) => s + k.ms, 0),
+            share: Math.round(rest.reduce((s, k) => s + k.share, 0) * 1000) / 1000,
+            calls: rest.reduce((s, k) => s + k.calls, 0),
+          },
+        ]
+      : kernels;
+  return { value: value as T, peakBytes: Math.max(info.peakBytes, tf.memory().numBytes), kernels: rows };
 }
 
 interface Ctx {
