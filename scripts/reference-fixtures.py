@@ -2,15 +2,24 @@
 """Ground truth for PairLens's Hugging Face models, from the reference implementations.
 
 Loads the tiny Hub-layout folders that `npx tsx scripts/make-tiny-models.ts` writes
-(test-models/<name>/) with sentence-transformers and transformers (PyTorch, CPU), and
-records two kinds of fixture.
+(test-models/<name>/: BERT, RoBERTa, MPNet) and those that
+`python3 scripts/make-transformers-models.py` builds with transformers itself (ModernBERT,
+Gemma 3 bidirectional, T5 encoder ×2, DistilBERT) with sentence-transformers and
+transformers (PyTorch, CPU, eager attention: the plain softmax(QKᵀ)V), and records two
+kinds of fixture.
 
 Model fixtures, test-models/fixtures/<name>.json (float32; float16 weights upcast):
 
   * the token ids the reference tokenizer produces (after its truncation),
-  * the hidden states at the input of every layer and after the last one
-    (transformers' output_hidden_states: index 0 is the embedding output),
+  * the hidden states at the input of every layer (transformers' output_hidden_states,
+    index 0 the embedding output) and last_hidden_state, what pooling sees: after the
+    final norm where the architecture has one (ModernBERT's final_norm, which its
+    output_hidden_states leaves out; T5's final_layer_norm and Gemma's norm, which it
+    includes), PairLens's last layer stage applying it too,
   * the sentence embedding (pooling, any Dense modules, Normalize),
+  * float32Error: how far these float32 values are from the same model run in float64
+    (max |difference| per hidden state and for the embedding): the reference's own
+    rounding, which a float32 comparison cannot get below,
   * the same for the attribution reference of each text: the frame tokens kept
     ([CLS]/[SEP], <s>/</s>), every other token replaced by the padding token, run
     with an all-ones attention mask as the papers' code does. For RoBERTa and MPNet
@@ -28,12 +37,17 @@ cannot be loaded without the xsbert package; for them the script applies the shi
 its definition: token states of the text minus those of the reference ids
 [0] + [1]·(S−2) + [2], then the Pooling module.
 
-Needs: python3 with torch, transformers and sentence-transformers; no network
-(HF_HUB_OFFLINE is set, so nothing is fetched).
+Needs: python3 with torch, transformers (≥ 4.56: ModernBERT, Gemma 3's
+use_bidirectional_attention) and sentence-transformers; no network (HF_HUB_OFFLINE is
+set, so nothing is fetched). Where the Rust `tokenizers` package is absent the folders'
+Python tokenizer (vocab.txt) is used. PAIRLENS_REFERENCE_NOTE, if set, is stored with the
+versions (how the reference was run, e.g. a patched checkout: test-models/README.md).
 
     python3 scripts/reference-fixtures.py [--models test-models] [--out test-models/fixtures] [names...]
 """
 import argparse
+import copy
+import inspect
 import json
 import os
 import sys
@@ -46,9 +60,16 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 import sentence_transformers  # noqa: E402
 from sentence_transformers import SentenceTransformer, models  # noqa: E402
+from transformers.utils import is_tokenizers_available  # noqa: E402
 
-NAMES = ["bert", "bert-fp16", "bert-sharded", "bert-maxmean", "roberta", "mpnet", "mpnet-exact"]
-ATTRIBUTION_NAMES = ["bert", "bert-maxmean", "roberta", "mpnet", "mpnet-exact"]
+# Built by transformers from a config (scripts/make-transformers-models.py).
+TRANSFORMERS_BUILT = ["modernbert", "gemma3", "t5", "t5-gated", "distilbert"]
+NAMES = ["bert", "bert-fp16", "bert-sharded", "bert-maxmean", "roberta", "mpnet", "mpnet-exact"] + TRANSFORMERS_BUILT
+ATTRIBUTION_NAMES = ["bert", "bert-maxmean", "roberta", "mpnet", "mpnet-exact"] + TRANSFORMERS_BUILT
+# Eager attention everywhere: SDPA does not exist before torch 2 and is not the reference math.
+MODEL_KWARGS = {"attn_implementation": "eager"}
+# Without the Rust tokenizers package: the Python tokenizer the folder's vocab.txt feeds.
+TOKENIZER_KWARGS = {} if is_tokenizers_available() else {"use_fast": False}
 
 # src/model/hf/reference-fixtures.test.ts reads the texts from the fixtures, so
 # changing them here only needs the fixtures regenerated.
@@ -85,10 +106,10 @@ def load(folder):
     does too). Exact folders are rebuilt from plain modules.
     """
     if not is_exact_folder(folder):
-        return SentenceTransformer(folder, device="cpu").to(torch.float32)
+        return SentenceTransformer(folder, device="cpu", model_kwargs=MODEL_KWARGS, tokenizer_kwargs=TOKENIZER_KWARGS).to(torch.float32)
     with open(os.path.join(folder, "sentence_bert_config.json"), encoding="utf-8") as f:
         max_seq_length = json.load(f)["max_seq_length"]
-    transformer = models.Transformer(folder, max_seq_length=max_seq_length)
+    transformer = models.Transformer(folder, max_seq_length=max_seq_length, model_args=MODEL_KWARGS, tokenizer_args=TOKENIZER_KWARGS)
     with open(os.path.join(folder, "1_Pooling", "config.json"), encoding="utf-8") as f:
         pooling_config = json.load(f)
     pooling = models.Pooling(**pooling_config)
@@ -100,8 +121,27 @@ def shift_ids(length):
     return [0] + [1] * (length - 2) + [2]
 
 
-def transformer_inputs(features):
-    return {k: v for k, v in features.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
+def transformer_inputs(model, features):
+    """The features the transformer's forward takes (DistilBERT, T5, ModernBERT and Gemma take no token types)."""
+    params = inspect.signature(model[0].auto_model.forward).parameters
+    keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in params]
+    return {k: v for k, v in features.items() if k in keys}
+
+
+def layers_of(model):
+    """The transformer's list of layers, whatever the architecture calls it."""
+    auto = model[0].auto_model
+    for path in ("encoder.layer", "layers", "encoder.block", "transformer.layer"):
+        try:
+            return auto.get_submodule(path)
+        except AttributeError:
+            continue
+    raise ValueError(f"no layer list found in {type(auto).__name__}")
+
+
+def layer_states(out):
+    """Inputs of every layer, then last_hidden_state (after the final norm, if any)."""
+    return list(out.hidden_states[:-1]) + [out.last_hidden_state]
 
 
 def with_ids(features, ids_rows):
@@ -139,9 +179,9 @@ def run(model, features, exact):
     """Hidden states of the Transformer module and the sentence embedding."""
     transformer = model[0].auto_model
     with torch.no_grad():
-        out = transformer(**transformer_inputs(features), output_hidden_states=True)
+        out = transformer(**transformer_inputs(model, features), output_hidden_states=True)
         embedding = sentence_embedding(model, features, exact)
-    return [as_lists(h[0]) for h in out.hidden_states], as_lists(embedding[0])
+    return [as_lists(h[0]) for h in layer_states(out)], as_lists(embedding[0])
 
 
 def frame_ids(tokenizer):
@@ -156,9 +196,20 @@ def reference_ids(model, ids, exact):
     return [i if i in frame else pad for i in ids]
 
 
+def max_abs_diff(a, b):
+    return float(torch.max(torch.abs(torch.tensor(a, dtype=torch.float64) - torch.tensor(b, dtype=torch.float64))))
+
+
+def rounding(model64, features, exact, hidden, embedding):
+    """Max |float32 − float64| per hidden state and for the embedding."""
+    hidden64, embedding64 = run(model64, features, exact)
+    return [max_abs_diff(h, h64) for h, h64 in zip(hidden, hidden64)], max_abs_diff(embedding, embedding64)
+
+
 def fixture_for(folder):
     model = load(folder)
     model.eval()
+    model64 = copy.deepcopy(model).to(torch.float64)
     exact = is_exact_folder(folder)
     tokenizer = model.tokenizer
     items = []
@@ -167,7 +218,10 @@ def fixture_for(folder):
         ids = features["input_ids"][0].tolist()
         hidden, embedding = run(model, features, exact)
         ref_ids = reference_ids(model, ids, exact)
-        ref_hidden, ref_embedding = run(model, with_ids(features, [ref_ids]), exact)
+        ref_features = with_ids(features, [ref_ids])
+        ref_hidden, ref_embedding = run(model, ref_features, exact)
+        hidden_error, embedding_error = rounding(model64, features, exact, hidden, embedding)
+        ref_hidden_error, ref_embedding_error = rounding(model64, ref_features, exact, ref_hidden, ref_embedding)
         items.append(
             {
                 "text": text,
@@ -178,6 +232,12 @@ def fixture_for(folder):
                 "referenceIds": ref_ids,
                 "referenceHiddenStates": ref_hidden,
                 "referenceEmbedding": ref_embedding,
+                "float32Error": {
+                    "hiddenStates": hidden_error,
+                    "embedding": embedding_error,
+                    "referenceHiddenStates": ref_hidden_error,
+                    "referenceEmbedding": ref_embedding_error,
+                },
             }
         )
     return {
@@ -190,7 +250,7 @@ def fixture_for(folder):
 
 
 def layer_input(model, features, layer):
-    out = model[0].auto_model(**transformer_inputs(features), output_hidden_states=True)
+    out = model[0].auto_model(**transformer_inputs(model, features), output_hidden_states=True)
     return out.hidden_states[layer]
 
 
@@ -207,20 +267,27 @@ def integrated_p(model, features, ref_ids, layer, steps, exact):
     alphas = torch.arange(1, steps + 1, dtype=x.dtype) / steps
     points = (r + alphas.view(-1, 1, 1) * delta).detach().requires_grad_(True)
 
-    def feed_points(module, args, kwargs):
+    # Layer L's forward sees the points as its hidden states (its first argument, whatever
+    # its name: hidden_states, x, …); the instance attribute shadows the class's forward.
+    # (A forward pre-hook with kwargs would do, but needs torch ≥ 2.0.)
+    module = layers_of(model)[layer]
+    forward = module.forward
+    first = next(iter(inspect.signature(forward).parameters))
+
+    def feed_points(*args, **kwargs):
         if args:
-            return (points,) + tuple(args[1:]), kwargs
-        kwargs = dict(kwargs)
-        kwargs["hidden_states"] = points
-        return args, kwargs
+            args = (points,) + tuple(args[1:])
+        else:
+            kwargs[first] = points
+        return forward(*args, **kwargs)
 
     with torch.no_grad():
         shift = shift_states(model, features) if exact else None
-    handle = model[0].auto_model.encoder.layer[layer].register_forward_pre_hook(feed_points, with_kwargs=True)
+    module.forward = feed_points
     try:
         embeddings = sentence_embedding(model, with_ids(features, [ids] * steps), exact, shift)
     finally:
-        handle.remove()
+        del module.forward
     d_out = embeddings.shape[1]
     rows = []
     for d in range(d_out):
@@ -238,7 +305,7 @@ def attribution_fixture_for(folder):
     exact = is_exact_folder(folder)
     cases = []
     for a, b in PAIRS:
-        for layer in range(model[0].auto_model.config.num_hidden_layers):
+        for layer in range(len(layers_of(model))):
             sides = []
             for text in (a, b):
                 features = model.tokenize([text])
@@ -268,11 +335,15 @@ def attribution_fixture_for(folder):
 
 
 def versions():
-    return {
+    out = {
         "torch": torch.__version__,
         "transformers": transformers.__version__,
         "sentence_transformers": sentence_transformers.__version__,
     }
+    note = os.environ.get("PAIRLENS_REFERENCE_NOTE")
+    if note:
+        out["note"] = note
+    return out
 
 
 def write(path, value):
@@ -292,7 +363,8 @@ def main():
     for name in args.names:
         folder = os.path.join(args.models, name)
         if not os.path.isdir(folder):
-            sys.exit(f"{folder} is missing: run `npx tsx scripts/make-tiny-models.ts` first")
+            maker = "python3 scripts/make-transformers-models.py" if name in TRANSFORMERS_BUILT else "npx tsx scripts/make-tiny-models.ts"
+            sys.exit(f"{folder} is missing: run `{maker}` first")
         jobs = [(f"{name}.json", fixture_for)]
         if name in ATTRIBUTION_NAMES:
             jobs.append((f"{name}.attribution.json", attribution_fixture_for))
