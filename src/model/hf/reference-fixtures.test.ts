@@ -14,6 +14,7 @@ import { encodeFrom } from '../encoder.ts';
 import type { HfSentenceEncoder } from './sentence-encoder.ts';
 import { loadHfModel } from './load.ts';
 import { tinyModelFiles } from './tiny-models.test-support.ts';
+import type { AttributionFixture, AttributionSide } from './attribution-fixture.test-support.ts';
 
 /**
  * Float32 end to end on both sides (the fixture script upcasts the fp16 folder's
@@ -111,23 +112,6 @@ for (const name of [...NAMES, ...Object.keys(SAME_WEIGHTS_AS)]) {
       }
     });
   });
-}
-
-interface AttributionSide {
-  text: string;
-  ids: number[];
-  referenceIds: number[];
-  /** [D][S], float64 from PyTorch autograd (one backward pass per output dimension). */
-  P: number[][];
-  embedding: number[];
-  referenceEmbedding: number[];
-}
-
-interface AttributionFixture {
-  model: string;
-  steps: number;
-  rule: 'right';
-  cases: Array<{ layer: number; a: AttributionSide; b: AttributionSide }>;
 }
 
 /** max |ours − theirs| over max |theirs|. */

@@ -31,6 +31,7 @@ import { encodeFrom } from '../encoder.ts';
 import type { HfSentenceEncoder } from './sentence-encoder.ts';
 import { loadHfModel } from './load.ts';
 import { tinyModelFiles } from './tiny-models.test-support.ts';
+import type { AttributionFixture } from './attribution-fixture.test-support.ts';
 
 const TOLERANCE = 1e-5;
 const ATTRIBUTION_TOLERANCE = 1e-5;
@@ -69,23 +70,6 @@ interface Fixture {
   exact: boolean;
   versions: Record<string, string>;
   items: FixtureItem[];
-}
-
-interface AttributionSide {
-  text: string;
-  ids: number[];
-  referenceIds: number[];
-  /** [D][S], float64 from PyTorch autograd (one backward pass per output dimension). */
-  P: number[][];
-  embedding: number[];
-  referenceEmbedding: number[];
-}
-
-interface AttributionFixture {
-  model: string;
-  steps: number;
-  rule: 'right';
-  cases: Array<{ layer: number; a: AttributionSide; b: AttributionSide }>;
 }
 
 beforeAll(async () => {
