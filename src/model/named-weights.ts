@@ -29,7 +29,11 @@ export interface NamedWeight {
 export interface NamedWeights<M extends SentenceEncoder = SentenceEncoder> {
   /** The architecture, for records and messages: "use-lite", "bert", "roberta", "mpnet". */
   readonly kind: string;
-  /** Every weight tensor of the model, in a fixed order. */
+  /**
+   * Every weight tensor of the model, in a fixed order. Weights held outside TF.js (a
+   * Hugging Face model's token-embedding table, hf/embedding-table.ts) are not listed:
+   * they are never trainable, and rebuild shares them with the copy.
+   */
   list(): NamedWeight[];
   /** Whether fine-tuning in `scope` changes the weight called `name`. */
   isTrainable(name: string, scope: TrainableScope): boolean;

@@ -70,7 +70,7 @@ export class BertEncoder extends HfSentenceEncoder<BertConfig, EncoderWeights> {
     if (last >= this.config.maxPositionEmbeddings) throw new Error(`${this.id} has no position ${last}`);
     const w = this.weights;
     return tf.tidy(() => {
-      let e = tf.gather(w.wordEmbeddings, tf.tensor1d(ids as number[], 'int32')) as tf.Tensor2D;
+      let e = w.wordEmbeddings.gather(ids);
       if (w.tokenType) e = tf.add(e, w.tokenType);
       e = tf.add(e, tf.gather(w.positionEmbeddings, tf.tensor1d(positions, 'int32')));
       return tf.expandDims(layerNorm(e, w.embeddingNorm, this.config.layerNormEps), 0) as tf.Tensor3D;

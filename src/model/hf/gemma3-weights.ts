@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ReplaceWeight } from '../named-weights.ts';
+import type { EmbeddingTable } from './embedding-table.ts';
 import type { WeightSource } from './formats/open-weights.ts';
 import type { Gemma3Config } from './gemma3-config.ts';
 import { pickWeights, type WeightPicker } from './weight-picker.ts';
@@ -35,8 +36,8 @@ export interface Gemma3LayerWeights {
 }
 
 export interface Gemma3Weights {
-  /** embed_tokens.weight, [vocab, H] (unscaled; embed multiplies by √H). */
-  embedTokens: tf.Tensor2D;
+  /** embed_tokens.weight, [vocab, H] (unscaled; embed multiplies by √H), kept out of TF.js (embedding-table.ts). */
+  embedTokens: EmbeddingTable;
   layers: Gemma3LayerWeights[];
   /** γ = 1 + w of the final norm (norm.weight), applied in the last layer's stage. */
   finalNorm: tf.Tensor1D;
@@ -49,14 +50,14 @@ export function loadGemma3Weights(source: WeightSource, config: Gemma3Config, fi
   return pickWeights(source, file, EMBED, config.modelType, (p) => pick(p, config));
 }
 
-function pick({ raw, keep, matrix, kernel, fusedKernel }: WeightPicker, c: Gemma3Config): Gemma3Weights {
+function pick({ raw, keep, table, kernel, fusedKernel }: WeightPicker, c: Gemma3Config): Gemma3Weights {
   /** Gemma's RMSNorm scale: γ = 1 + w, in float32. */
   const norm = (name: string, size: number): tf.Tensor1D => keep(tf.tensor1d(raw(`${name}.weight`, [size]).map((w) => 1 + w)));
 
   const h = c.hiddenSize;
   const d = c.headDim;
   const ffn = c.intermediateSize;
-  const embedTokens = matrix(EMBED, c.vocabSize, h);
+  const embedTokens = table(EMBED, c.vocabSize, h);
   const layers: Gemma3LayerWeights[] = [];
   for (let l = 0; l < c.numLayers; l++) {
     const p = `layers.${l}.`;
@@ -99,8 +100,9 @@ const LAYER_TENSORS = [
 
 /**
  * `w` with every tensor passed through `replace(name, tensor)`, in a fixed order:
- * "embeddings.tokens", "layers.<l>.<part>.{kernel,scale}", and the final norm as
- * "layers.<L−1>.finalNorm.scale" (it runs in the last layer's stage, so it trains with it).
+ * "layers.<l>.<part>.{kernel,scale}", and the final norm as "layers.<L−1>.finalNorm.scale"
+ * (it runs in the last layer's stage, so it trains with it). The token-embedding table
+ * is no tensor: shared as it is.
  */
 export function mapGemma3Weights(w: Gemma3Weights, replace: ReplaceWeight): Gemma3Weights {
   const layers = w.layers.map((layer, l) => {
@@ -109,7 +111,7 @@ export function mapGemma3Weights(w: Gemma3Weights, replace: ReplaceWeight): Gemm
     return out as unknown as Gemma3LayerWeights;
   });
   return {
-    embedTokens: replace('embeddings.tokens', w.embedTokens) as tf.Tensor2D,
+    embedTokens: w.embedTokens,
     layers,
     finalNorm: replace(`layers.${w.layers.length - 1}.finalNorm.scale`, w.finalNorm) as tf.Tensor1D,
   };

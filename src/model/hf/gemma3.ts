@@ -102,7 +102,7 @@ export class Gemma3Encoder extends HfSentenceEncoder<Gemma3Config, Gemma3Weights
     this.checkIds(ids);
     // transformers keeps √H as a float32 buffer (cast to the weights' dtype, float32 here).
     const scale = Math.fround(Math.sqrt(this.config.hiddenSize));
-    return tf.tidy(() => tf.expandDims(tf.mul(tf.gather(this.weights.embedTokens, tf.tensor1d(ids as number[], 'int32')), scale), 0) as tf.Tensor3D);
+    return tf.tidy(() => tf.expandDims(tf.mul(this.weights.embedTokens.gather(ids), scale), 0) as tf.Tensor3D);
   }
 
   /** Whether layer `l` attends within the sliding window. */

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ReplaceWeight } from '../named-weights.ts';
+import type { EmbeddingTable } from './embedding-table.ts';
 import type { WeightSource } from './formats/open-weights.ts';
 import type { ModernBertConfig } from './modernbert-config.ts';
 import { pickWeights, type WeightPicker } from './weight-picker.ts';
@@ -28,7 +29,8 @@ export interface ModernBertLayerWeights {
 }
 
 export interface ModernBertWeights {
-  tokEmbeddings: tf.Tensor2D;
+  /** Kept out of TF.js (embedding-table.ts). */
+  tokEmbeddings: EmbeddingTable;
   embeddingNorm: tf.Tensor1D;
   layers: ModernBertLayerWeights[];
   /** final_norm, applied at the end of the last layer's stage. */
@@ -42,10 +44,10 @@ export function loadModernBertWeights(source: WeightSource, config: ModernBertCo
   return pickWeights(source, file, TOK_EMBEDDINGS, config.modelType, (p) => pick(p, config));
 }
 
-function pick({ vector, matrix, kernel }: WeightPicker, c: ModernBertConfig): ModernBertWeights {
+function pick({ vector, table, kernel }: WeightPicker, c: ModernBertConfig): ModernBertWeights {
   const h = c.hiddenSize;
   const i = c.intermediateSize;
-  const tokEmbeddings = matrix(TOK_EMBEDDINGS, c.vocabSize, h);
+  const tokEmbeddings = table(TOK_EMBEDDINGS, c.vocabSize, h);
   const embeddingNorm = vector('embeddings.norm.weight', h);
   const layers: ModernBertLayerWeights[] = [];
   for (let l = 0; l < c.numLayers; l++) {
@@ -63,9 +65,10 @@ function pick({ vector, matrix, kernel }: WeightPicker, c: ModernBertConfig): Mo
 }
 
 /**
- * `w` with every tensor passed through `replace(name, tensor)`, in a fixed order.
- * The final norm belongs to the last layer's stage, so it is named (and fine-tuned)
- * with that layer: "layers.<L−1>.finalNorm.scale".
+ * `w` with every tensor passed through `replace(name, tensor)`, in a fixed order (the
+ * token-embedding table is no tensor: shared as it is). The final norm belongs to the
+ * last layer's stage, so it is named (and fine-tuned) with that layer:
+ * "layers.<L−1>.finalNorm.scale".
  */
 export function mapModernBertWeights(w: ModernBertWeights, replace: ReplaceWeight): ModernBertWeights {
   const tensor = <T extends tf.Tensor>(name: string, t: T) => replace(name, t) as T;
@@ -82,7 +85,7 @@ export function mapModernBertWeights(w: ModernBertWeights, replace: ReplaceWeigh
     };
   });
   return {
-    tokEmbeddings: tensor('embeddings.tok', w.tokEmbeddings),
+    tokEmbeddings: w.tokEmbeddings,
     embeddingNorm: tensor('embeddings.norm.scale', w.embeddingNorm),
     layers,
     finalNorm: tensor(`layers.${last}.finalNorm.scale`, w.finalNorm),

@@ -327,19 +327,19 @@ describe('tiny ModernBERT', () => {
     const list = model.namedWeights().list();
     const names = list.map((w) => w.name);
     expect(new Set(names).size).toBe(names.length);
-    // Embedding table and norm; layer 0 without attn_norm; 6 tensors in layers 1 and 2; the final norm.
-    expect(list.length).toBe(2 + 5 + 6 + 6 + 1);
+    // The embedding norm (the table is no tensor: embedding-table.ts); layer 0 without attn_norm; 6 tensors in layers 1 and 2; the final norm.
+    expect(list.length).toBe(1 + 5 + 6 + 6 + 1);
     expect(names).toContain('layers.2.finalNorm.scale');
     expect(names.filter((n) => n.startsWith('layers.0.'))).toEqual(['layers.0.qkv.kernel', 'layers.0.attnOut.kernel', 'layers.0.mlpNorm.scale', 'layers.0.mlpIn.kernel', 'layers.0.mlpOut.kernel']);
     const shapes = Object.fromEntries(list.map((w) => [w.name, w.tensor.shape]));
-    expect(shapes['embeddings.tok']).toEqual([101, 32]);
+    expect(model.weights.tokEmbeddings).toMatchObject({ rows: 101, width: 32 });
     expect(shapes['layers.1.qkv.kernel']).toEqual([32, 96]);
     expect(shapes['layers.1.mlpIn.kernel']).toEqual([32, 96]);
     expect(shapes['layers.1.mlpOut.kernel']).toEqual([48, 32]);
     const nw = model.namedWeights();
     expect(nw.isTrainable('layers.2.finalNorm.scale', 'top')).toBe(true);
     expect(nw.isTrainable('layers.1.qkv.kernel', 'top')).toBe(false);
-    expect(nw.isTrainable('embeddings.tok', 'encoder')).toBe(false);
+    expect(nw.isTrainable('embeddings.norm.scale', 'encoder')).toBe(false);
 
     const same = nw.rebuild('tiny-modernbert-copy', (_, t) => t);
     expect(read(() => encodeFrom(same, 0, same.embed(ids)))).toEqual(read(() => encodeFrom(model, 0, model.embed(ids))));

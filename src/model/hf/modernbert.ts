@@ -95,7 +95,7 @@ export class ModernBertEncoder extends HfSentenceEncoder<ModernBertConfig, Moder
     this.checkIds(ids);
     const w = this.weights;
     return tf.tidy(() => {
-      const e = tf.gather(w.tokEmbeddings, tf.tensor1d(ids as number[], 'int32')) as tf.Tensor2D;
+      const e = w.tokEmbeddings.gather(ids);
       return tf.expandDims(layerNormNoBias(e, w.embeddingNorm, this.config.normEps), 0) as tf.Tensor3D;
     });
   }

@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ReplaceWeight } from '../named-weights.ts';
+import type { EmbeddingTable } from './embedding-table.ts';
 import type { WeightSource } from './formats/open-weights.ts';
 import type { NomicBertConfig } from './nomic-bert-config.ts';
 import type { Norm } from './ops.ts';
@@ -41,7 +42,8 @@ export interface NomicLayerWeights {
 }
 
 export interface NomicWeights {
-  wordEmbeddings: tf.Tensor2D;
+  /** Kept out of TF.js (embedding-table.ts). */
+  wordEmbeddings: EmbeddingTable;
   /** Row 0 of the token-type table (single texts only use type 0); absent with type_vocab_size 0. */
   tokenType?: tf.Tensor1D;
   embeddingNorm: Norm;
@@ -55,7 +57,7 @@ export function loadNomicWeights(source: WeightSource, config: NomicBertConfig, 
   return pickWeights(source, file, WORD_EMBEDDINGS, config.modelType, (p) => pick(p, config));
 }
 
-function pick({ raw, keep, vector, matrix, kernel }: WeightPicker, c: NomicBertConfig): NomicWeights {
+function pick({ raw, keep, vector, table, kernel }: WeightPicker, c: NomicBertConfig): NomicWeights {
   const projection = (name: string, inp: number, out: number, bias: boolean): Projection => ({
     kernel: kernel(name, inp, out),
     bias: bias ? vector(`${name}.bias`, out) : undefined,
@@ -64,7 +66,7 @@ function pick({ raw, keep, vector, matrix, kernel }: WeightPicker, c: NomicBertC
 
   const h = c.hiddenSize;
   const f = c.intermediateSize;
-  const wordEmbeddings = matrix(WORD_EMBEDDINGS, c.vocabSize, h);
+  const wordEmbeddings = table(WORD_EMBEDDINGS, c.vocabSize, h);
   let tokenType: tf.Tensor1D | undefined;
   if (c.typeVocabSize > 0) tokenType = keep(tf.tensor1d(raw('embeddings.token_type_embeddings.weight', [c.typeVocabSize, h]).subarray(0, h)));
   const embeddingNorm = norm('emb_ln', h);
@@ -89,9 +91,10 @@ const NORMS = ['attentionNorm', 'outputNorm'] as const;
 
 /**
  * `w` with every tensor passed through `replace(name, tensor)` in a fixed order:
- * "embeddings.word", "embeddings.tokenType", "embeddings.norm.{scale,bias}",
+ * "embeddings.tokenType", "embeddings.norm.{scale,bias}",
  * "layers.<l>.<qkv|attentionOut|up|gate|down>.{kernel,bias}" (biases where present),
- * "layers.<l>.<attentionNorm|outputNorm>.{scale,bias}".
+ * "layers.<l>.<attentionNorm|outputNorm>.{scale,bias}". The word-embedding table is no
+ * tensor: shared as it is.
  */
 export function mapNomicWeights(w: NomicWeights, replace: ReplaceWeight): NomicWeights {
   const tensor = <T extends tf.Tensor>(name: string, t: T) => replace(name, t) as T;
@@ -107,7 +110,7 @@ export function mapNomicWeights(w: NomicWeights, replace: ReplaceWeight): NomicW
     return out;
   };
   return {
-    wordEmbeddings: tensor('embeddings.word', w.wordEmbeddings),
+    wordEmbeddings: w.wordEmbeddings,
     tokenType: w.tokenType && tensor('embeddings.tokenType', w.tokenType),
     embeddingNorm: norm('embeddings.norm', w.embeddingNorm),
     layers: w.layers.map(layer),

@@ -342,7 +342,7 @@ for (const [variant, { config, prefix }] of Object.entries(VARIANTS)) {
       const nw = model.namedWeights();
       expect(nw.kind).toBe('nomic-bert');
       expect(nw.isTrainable('layers.0.up.kernel', 'encoder')).toBe(true);
-      expect(nw.isTrainable('embeddings.word', 'encoder')).toBe(false);
+      expect(nw.isTrainable('embeddings.norm.scale', 'encoder')).toBe(false);
       const copy = nw.rebuild('copy', (_, t) => t);
       tf.tidy(() => {
         const a = encodeFrom(model, 0, model.embed(ids)).dataSync();

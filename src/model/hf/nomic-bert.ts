@@ -67,7 +67,7 @@ export class NomicBertEncoder extends HfSentenceEncoder<NomicBertConfig, NomicWe
     this.checkIds(ids);
     const w = this.weights;
     return tf.tidy(() => {
-      let e = tf.gather(w.wordEmbeddings, tf.tensor1d(ids as number[], 'int32')) as tf.Tensor2D;
+      let e = w.wordEmbeddings.gather(ids);
       if (w.tokenType) e = tf.add(e, w.tokenType);
       return tf.expandDims(layerNorm(e, w.embeddingNorm, this.config.layerNormEps), 0) as tf.Tensor3D;
     });

@@ -110,7 +110,8 @@ export abstract class HfSentenceEncoder<C extends BaseConfig = BaseConfig, W = u
    * Weights by name: the architecture's (mapWeights) and "dense.<i>.{kernel,bias}"
    * for the Dense modules. Trainable: the transformer layers (the last one only for
    * 'top') and the Dense modules; embeddings and tables shared by every layer stay
-   * frozen (src/model/named-weights.ts).
+   * frozen (src/model/named-weights.ts). The token-embedding table is no tensor
+   * (embedding-table.ts), so it has no name: a rebuilt model shares it.
    *
    * An exact checkpoint (the papers' shifted model) has names too, but no exact
    * variant is made of it (src/exact/trainable.ts): it maps its reference to 0
@@ -194,7 +195,11 @@ export abstract class HfSentenceEncoder<C extends BaseConfig = BaseConfig, W = u
     return l2NormalizeJvp(d, NORMALIZE_EPSILON);
   }
 
-  /** Every tensor this model owns: its weights (tensors named by mapWeights) and the Dense modules'. */
+  /**
+   * Every tensor this model owns: its weights (tensors named by mapWeights) and the
+   * Dense modules'. The token-embedding table is JS memory, perhaps shared with a
+   * rebuilt model, so it is left to the garbage collector.
+   */
   dispose(): void {
     tf.dispose(this.namedWeights().list().map((w) => w.tensor));
   }

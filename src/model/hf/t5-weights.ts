@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ReplaceWeight } from '../named-weights.ts';
+import type { EmbeddingTable } from './embedding-table.ts';
 import type { WeightSource } from './formats/open-weights.ts';
 import type { T5Config } from './t5-config.ts';
 import { pickWeights, type WeightPicker } from './weight-picker.ts';
@@ -38,7 +39,8 @@ export interface T5LayerWeights {
 }
 
 export interface T5Weights {
-  embeddings: tf.Tensor2D;
+  /** Kept out of TF.js (embedding-table.ts). */
+  embeddings: EmbeddingTable;
   /** Block 0's table [buckets, heads], shared by every layer. */
   relativeAttentionBias: tf.Tensor2D;
   layers: T5LayerWeights[];
@@ -53,11 +55,11 @@ export function loadT5Weights(source: WeightSource, config: T5Config, file: stri
   return pickWeights(source, file, FIRST_QUERY, 'T5', (p) => pick(p, config));
 }
 
-function pick({ vector, matrix, kernel, fusedKernel }: WeightPicker, c: T5Config): T5Weights {
+function pick({ vector, matrix, table, kernel, fusedKernel }: WeightPicker, c: T5Config): T5Weights {
   const h = c.hiddenSize;
   const inner = c.innerDim;
   // The encoder's own table first: in a tied checkpoint both names hold the same values.
-  const embeddings = matrix(['encoder.embed_tokens.weight', 'shared.weight'], c.vocabSize, h);
+  const embeddings = table(['encoder.embed_tokens.weight', 'shared.weight'], c.vocabSize, h);
   const relativeAttentionBias = matrix(
     'encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight',
     c.relativeAttentionBuckets,
@@ -92,13 +94,13 @@ const LAYER_TENSORS = ['attentionNorm', 'qkv', 'attentionOut', 'ffnNorm', 'ffnIn
 
 /**
  * `w` with every tensor passed through `replace(name, tensor)`, in a fixed order:
- * "embeddings.word", "relativeAttentionBias" (shared by every layer, so frozen),
+ * "relativeAttentionBias" (shared by every layer, so frozen),
  * "layers.<l>.<tensor>", and the final norm as "layers.<last>.finalNorm" since the
- * last layer's stage applies it (trainable with that layer).
+ * last layer's stage applies it (trainable with that layer). The token-embedding table
+ * is no tensor: shared as it is.
  */
 export function mapT5Weights(w: T5Weights, replace: ReplaceWeight): T5Weights {
   const last = w.layers.length - 1;
-  const embeddings = replace('embeddings.word', w.embeddings) as tf.Tensor2D;
   const relativeAttentionBias = replace('relativeAttentionBias', w.relativeAttentionBias) as tf.Tensor2D;
   const layers = w.layers.map((layer, l) => {
     const out = {} as T5LayerWeights;
@@ -106,7 +108,7 @@ export function mapT5Weights(w: T5Weights, replace: ReplaceWeight): T5Weights {
     return out;
   });
   return {
-    embeddings,
+    embeddings: w.embeddings,
     relativeAttentionBias,
     layers,
     finalNorm: replace(`layers.${last}.finalNorm`, w.finalNorm) as tf.Tensor1D,

@@ -71,7 +71,7 @@ export class T5Encoder extends HfSentenceEncoder<T5Config, T5Weights> {
 
   embed(ids: readonly number[]): tf.Tensor3D {
     this.checkIds(ids);
-    return tf.tidy(() => tf.expandDims(tf.gather(this.weights.embeddings, tf.tensor1d(ids as number[], 'int32')), 0) as tf.Tensor3D);
+    return tf.tidy(() => tf.expandDims(this.weights.embeddings.gather(ids), 0) as tf.Tensor3D);
   }
 
   private layerWeights(l: number): T5LayerWeights {

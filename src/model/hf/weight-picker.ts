@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelFileError } from '../files.ts';
+import { EmbeddingTable } from './embedding-table.ts';
 import type { WeightSource } from './formats/open-weights.ts';
 
 /** One PyTorch name (without the prefix), or alternatives tried in order. */
@@ -22,6 +23,8 @@ export interface WeightPicker {
   vector(names: TensorNames, size: number): tf.Tensor1D;
   /** A kept [rows, cols] tensor, as stored. */
   matrix(names: TensorNames, rows: number, cols: number): tf.Tensor2D;
+  /** A token-embedding table [rows, cols], kept out of TF.js as compactly as stored (embedding-table.ts); nothing to free. */
+  table(names: TensorNames, rows: number, cols: number): EmbeddingTable;
   /** `${name}.weight`, a PyTorch Linear weight [out, in], as our kernel [in, out]; kept. */
   kernel(name: string, inp: number, out: number): tf.Tensor2D;
   /** Kernels sharing an input, side by side in one kept [inp, Σ out] kernel: one matmul instead of several. */
@@ -54,7 +57,8 @@ export function pickWeights<W>(
   const prefix = anchorName.slice(0, anchorName.length - anchor.length);
 
   const created: tf.Tensor[] = [];
-  const raw = (names: TensorNames, shape: number[]): Float32Array => {
+  /** The full name of the first of `names` the checkpoint has, its shape checked. */
+  const find = (names: TensorNames, shape: number[]): string => {
     const full = (typeof names === 'string' ? [names] : names).map((n) => prefix + n);
     const name = full.find((n) => source.has(n));
     if (!name) throw new ModelFileError(file, `has no tensor ${options.missing === 'first' ? full[0] : full.join(' or ')}`);
@@ -62,8 +66,9 @@ export function pickWeights<W>(
     if (!tf.util.arraysEqual(actual, shape)) {
       throw new ModelFileError(file, `tensor ${name} has shape [${actual.join(', ')}], config.json implies [${shape.join(', ')}]`);
     }
-    return source.float32(name);
+    return name;
   };
+  const raw = (names: TensorNames, shape: number[]): Float32Array => source.float32(find(names, shape));
   const keep = <T extends tf.Tensor>(t: T): T => {
     created.push(t);
     return t;
@@ -76,6 +81,7 @@ export function pickWeights<W>(
     keep,
     vector: (names, size) => keep(tf.tensor1d(raw(names, [size]))),
     matrix: (names, rows, cols) => keep(tf.tensor2d(raw(names, [rows, cols]), [rows, cols])),
+    table: (names, rows, cols) => new EmbeddingTable(rows, cols, source.compact(find(names, [rows, cols]))),
     kernel: (name, inp, out) => keep(transposed(name, inp, out)),
     fusedKernel: (inp, parts) => keep(tf.tidy(() => tf.concat(parts.map(([name, out]) => transposed(name, inp, out)), 1))),
   };

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BertArchitecture, BertConfig } from './bert-config.ts';
+import type { EmbeddingTable } from './embedding-table.ts';
 import type { Linear, Norm } from './ops.ts';
 import type { ReplaceWeight } from '../named-weights.ts';
 import type { WeightSource } from './formats/open-weights.ts';
@@ -24,7 +25,8 @@ export interface LayerWeights {
 }
 
 export interface EncoderWeights {
-  wordEmbeddings: tf.Tensor2D;
+  /** Kept out of TF.js (embedding-table.ts). */
+  wordEmbeddings: EmbeddingTable;
   positionEmbeddings: tf.Tensor2D;
   /** Row 0 of the token-type table (single-sentence inputs only use type 0); MPNet has none. */
   tokenType?: tf.Tensor1D;
@@ -75,7 +77,7 @@ export function loadEncoderWeights(
   return pickWeights(source, fileName, WORD_EMBEDDINGS, config.modelType, (p) => pick(p, config), { missing: 'first' });
 }
 
-function pick({ raw, keep, vector, matrix, kernel, fusedKernel }: WeightPicker, c: BertConfig): EncoderWeights {
+function pick({ raw, keep, vector, matrix, table, kernel, fusedKernel }: WeightPicker, c: BertConfig): EncoderWeights {
   const linearOf = (name: string, inp: number, out: number): Linear => ({
     kernel: kernel(name, inp, out),
     bias: vector(`${name}.bias`, out),
@@ -89,7 +91,7 @@ function pick({ raw, keep, vector, matrix, kernel, fusedKernel }: WeightPicker, 
   const h = c.hiddenSize;
   const mpnet = c.architecture === 'mpnet';
   // Embeddings first: a file from another architecture then fails on the first tensor users know.
-  const wordEmbeddings = matrix(WORD_EMBEDDINGS, c.vocabSize, h);
+  const wordEmbeddings = table(WORD_EMBEDDINGS, c.vocabSize, h);
   const positionEmbeddings = matrix('embeddings.position_embeddings.weight', c.maxPositionEmbeddings, h);
   let tokenType: tf.Tensor1D | undefined;
   if (c.typeVocabSize > 0) {
@@ -131,7 +133,10 @@ function pick({ raw, keep, vector, matrix, kernel, fusedKernel }: WeightPicker, 
 const LINEARS = ['qkv', 'attentionOut', 'intermediate', 'output'] as const;
 const NORMS = ['attentionNorm', 'outputNorm'] as const;
 
-/** `w` with every tensor passed through `replace(name, tensor)`, in a fixed order (names: BertEncoder.namedWeights). */
+/**
+ * `w` with every tensor passed through `replace(name, tensor)`, in a fixed order (names:
+ * BertEncoder.namedWeights). The word-embedding table is no tensor: shared as it is.
+ */
 export function mapEncoderWeights(w: EncoderWeights, replace: ReplaceWeight): EncoderWeights {
   const tensor = <T extends tf.Tensor>(name: string, t: T) => replace(name, t) as T;
   const linear = (name: string, l: Linear): Linear => ({ kernel: tensor(`${name}.kernel`, l.kernel), bias: tensor(`${name}.bias`, l.bias) });
@@ -143,7 +148,7 @@ export function mapEncoderWeights(w: EncoderWeights, replace: ReplaceWeight): En
     return out;
   };
   return {
-    wordEmbeddings: tensor('embeddings.word', w.wordEmbeddings),
+    wordEmbeddings: w.wordEmbeddings,
     positionEmbeddings: tensor('embeddings.position', w.positionEmbeddings),
     tokenType: w.tokenType && tensor('embeddings.tokenType', w.tokenType),
     embeddingNorm: norm('embeddings.norm', w.embeddingNorm),

@@ -27,8 +27,10 @@ describe('opening a checkpoint', () => {
     });
     const source = await openWeights(files);
     expect(Array.from(source.float32('a'))).toEqual([1, 2]);
+    expect(source.compact('b')).toEqual({ dtype: 'F16', bits: Uint16Array.of(0x3800) });
     expect(source.shape('b')).toEqual([1]);
     expect(source.has('c')).toBe(false);
+    expect(() => source.compact('c')).toThrow(/^s1\.safetensors: has no tensor c/);
   });
 
   it('reports a shard that lacks a tensor the index places there', async () => {

@@ -1,8 +1,8 @@
 /**
  * Opens whichever weights a checkpoint folder has, as one WeightSource (tensor names,
- * shapes, float32 on demand): `model.safetensors`, the shards of
- * `model.safetensors.index.json`, `pytorch_model.bin` (torch-bin.ts) or the shards of
- * `pytorch_model.bin.index.json`, in that order of preference. An index maps each
+ * shapes, float32 or the stored 16-bit values on demand): `model.safetensors`, the
+ * shards of `model.safetensors.index.json`, `pytorch_model.bin` (torch-bin.ts) or the
+ * shards of `pytorch_model.bin.index.json`, in that order of preference. An index maps each
  * tensor name to the shard that holds it; every shard is checked to hold what the
  * index places there.
  */
@@ -10,7 +10,7 @@ import { ModelFileError, parseJsonFile, type FileProgress, type ModelFiles } fro
 import { formatBytes } from '../../format.ts';
 import { parseSafetensors } from './safetensors.ts';
 import { parseTorchWeights } from './torch-bin.ts';
-import type { WeightFile } from './weight-file.ts';
+import type { CompactFloats, WeightFile } from './weight-file.ts';
 
 /** Where the named weights of a checkpoint live: one file or several shards. */
 export interface WeightSource {
@@ -21,21 +21,25 @@ export interface WeightSource {
   has(tensor: string): boolean;
   names(): string[];
   float32(tensor: string): Float32Array;
+  /** The tensor's 16-bit patterns when stored as F16 or BF16, else float32 (WeightFile.compact). */
+  compact(tensor: string): CompactFloats;
   /** Stored dtypes, for messages and tests (e.g. {F16: 40}). */
   dtypes(): Record<string, number>;
 }
 
 function sourceOf(file: string, files: WeightFile[], owner: (tensor: string) => WeightFile | undefined): WeightSource {
+  const holder = (t: string): WeightFile => {
+    const found = owner(t);
+    if (!found) throw new ModelFileError(files[0]?.name ?? 'model.safetensors', `has no tensor ${t}`);
+    return found;
+  };
   return {
     file,
     shape: (t) => owner(t)?.tensors.get(t)?.shape,
     has: (t) => owner(t)?.tensors.has(t) ?? false,
     names: () => files.flatMap((f) => [...f.tensors.keys()]),
-    float32(t) {
-      const file = owner(t);
-      if (!file) throw new ModelFileError(files[0]?.name ?? 'model.safetensors', `has no tensor ${t}`);
-      return file.float32(t);
-    },
+    float32: (t) => holder(t).float32(t),
+    compact: (t) => holder(t).compact(t),
     dtypes() {
       const counts: Record<string, number> = {};
       for (const f of files) for (const info of f.tensors.values()) counts[info.dtype] = (counts[info.dtype] ?? 0) + 1;

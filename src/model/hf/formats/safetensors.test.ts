@@ -39,6 +39,15 @@ describe('safetensors parsing', () => {
     expect(Array.from(bfloat16ToFloat32(Uint16Array.of(0x3f80, 0xc040)))).toEqual([1, -3]);
   });
 
+  it('hands out F16 and BF16 tensors as their stored 16-bit patterns, others as float32 (compact)', () => {
+    const data = [1, -2, 0.5];
+    const file = parseSafetensors('m', toBuffer(encodeSafetensors({ h: { dtype: 'F16', shape: [3], data }, b: { dtype: 'BF16', shape: [3], data }, f: { dtype: 'F32', shape: [3], data } })));
+    expect(file.compact('h')).toEqual({ dtype: 'F16', bits: Uint16Array.of(0x3c00, 0xc000, 0x3800) });
+    expect(file.compact('b')).toEqual({ dtype: 'BF16', bits: Uint16Array.of(0x3f80, 0xc000, 0x3f00) });
+    expect(file.compact('f')).toEqual({ dtype: 'F32', values: Float32Array.from(data) });
+    expect(() => file.compact('nothing')).toThrow(/^m: has no tensor nothing/);
+  });
+
   it('reads tensors whose data is not 4-byte aligned', () => {
     // A header of odd length puts the data at an odd offset.
     let header = JSON.stringify({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } });
@@ -71,6 +80,7 @@ describe('safetensors parsing', () => {
     const file = parseSafetensors('ids', rawFile({ position_ids: { dtype: 'I64', shape: [1, 2], data_offsets: [0, 16] } }, new Uint8Array(16)));
     expect(file.tensors.get('position_ids')?.dtype).toBe('I64');
     expect(() => file.float32('position_ids')).toThrow(/dtype I64; only F32, F16, BF16 and F64/);
+    expect(() => file.compact('position_ids')).toThrow(/dtype I64; only F32, F16, BF16 and F64/);
     expect(() => file.float32('nothing')).toThrow(/has no tensor nothing/);
   });
 });

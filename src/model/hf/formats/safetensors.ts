@@ -9,7 +9,7 @@
  */
 import { ModelFileError } from '../../files.ts';
 import { float32ToHalf, roundToBfloat16 } from './float16.ts';
-import { checkFloat, float32FromBytes, type WeightFile } from './weight-file.ts';
+import { floatReaders, type WeightFile } from './weight-file.ts';
 
 /** Element sizes of the dtypes the format defines; only the float ones can become weights. */
 const BYTES_PER_ELEMENT: Record<string, number> = {
@@ -75,11 +75,11 @@ export function parseSafetensors(name: string, buffer: ArrayBuffer): Safetensors
     name,
     tensors,
     metadata,
-    float32(tensor) {
-      const info = tensors.get(tensor);
-      if (!info) throw new ModelFileError(name, `has no tensor ${tensor}`);
-      return decodeFloat32(name, tensor, info, buffer, dataStart);
-    },
+    ...floatReaders(name, tensors, (info) => {
+      const start = dataStart + info.begin;
+      // slice() copies into a fresh, aligned buffer: the data section need not be 4-byte aligned.
+      return buffer.slice(start, start + (info.end - info.begin));
+    }),
   };
 }
 
@@ -113,13 +113,6 @@ function checkNoOverlap(file: string, tensors: Map<string, TensorInfo>): void {
       throw new ModelFileError(file, `tensors ${ranges[i - 1][0]} and ${ranges[i][0]} overlap`);
     }
   }
-}
-
-function decodeFloat32(file: string, tensor: string, info: TensorInfo, buffer: ArrayBuffer, dataStart: number): Float32Array {
-  checkFloat(file, tensor, info.dtype);
-  const start = dataStart + info.begin;
-  // slice() copies into a fresh, aligned buffer: the data section need not be 4-byte aligned.
-  return float32FromBytes(info.dtype, buffer.slice(start, start + (info.end - info.begin)));
 }
 
 /** Writes a safetensors file (used by the tiny-model script and the tests). */

@@ -18,7 +18,7 @@
  */
 import { ModelFileError } from '../../files.ts';
 import { isTuple, PickleFunction, PickleRefusal, unpickle } from './pickle.ts';
-import { checkFloat, float32FromBytes, type WeightFile } from './weight-file.ts';
+import { floatReaders, type WeightFile } from './weight-file.ts';
 import { readStoredZip, type StoredZip } from './zip.ts';
 
 export interface TorchTensorInfo {
@@ -123,18 +123,13 @@ export function parseTorchCheckpoint(name: string, buffer: ArrayBuffer): TorchCh
   };
 }
 
-/** A PyTorch checkpoint as a WeightFile, with the same float32 decoding as safetensors. */
+/** A PyTorch checkpoint as a WeightFile, with the same float decoding as safetensors. */
 export function parseTorchWeights(name: string, buffer: ArrayBuffer): WeightFile {
   const checkpoint = parseTorchCheckpoint(name, buffer);
   return {
     name,
     tensors: checkpoint.tensors,
-    float32(tensor) {
-      const info = checkpoint.tensors.get(tensor);
-      if (!info) throw new ModelFileError(name, `has no tensor ${tensor}`);
-      checkFloat(name, tensor, info.dtype);
-      return float32FromBytes(info.dtype, checkpoint.bytes(tensor));
-    },
+    ...floatReaders(name, checkpoint.tensors, (_, tensor) => checkpoint.bytes(tensor)),
   };
 }
 
