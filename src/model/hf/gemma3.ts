@@ -236,7 +236,6 @@ export class Gemma3Encoder extends HfSentenceEncoder<Gemma3Config, Gemma3Weights
 export const GEMMA3_FAMILY: Family<Gemma3Config> = {
   name: 'Gemma 3 encoder (EmbeddingGemma)',
   modelTypes: GEMMA3_MODEL_TYPES,
-  unverified: 'its forward pass is not yet checked against transformers (fixtures need the GPU machine)',
   parseConfig: parseGemma3Config,
   estimateBytes: estimateGemma3Bytes,
   build: (id, checkpoint, source, dense, tokenizer) =>

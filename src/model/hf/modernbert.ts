@@ -202,7 +202,6 @@ export class ModernBertEncoder extends HfSentenceEncoder<ModernBertConfig, Moder
 export const MODERNBERT_FAMILY: Family<ModernBertConfig> = {
   name: 'ModernBERT',
   modelTypes: [MODERNBERT_MODEL_TYPE],
-  unverified: 'its forward pass is not yet checked against transformers (fixtures need the GPU machine)',
   parseConfig: parseModernBertConfig,
   estimateBytes: estimateModernBertBytes,
   build: (id, checkpoint, source, dense, tokenizer) =>

@@ -172,7 +172,6 @@ export class T5Encoder extends HfSentenceEncoder<T5Config, T5Weights> {
 export const T5_FAMILY: Family<T5Config> = {
   name: 'T5 encoder',
   modelTypes: ['t5'],
-  unverified: 'its forward pass is not yet checked against transformers (fixtures need the GPU machine)',
   parseConfig: parseT5Config,
   estimateBytes: estimateT5Bytes,
   build: (id, checkpoint, source, dense, tokenizer) => new T5Encoder(id, checkpoint, loadT5Weights(source, checkpoint.config, source.file), dense, tokenizer),
