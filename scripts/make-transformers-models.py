@@ -15,6 +15,12 @@ Writes, under test-models/ (see test-models/README.md):
   t5-gated/     T5EncoderModel, gated-GELU feed-forward (T5 v1.1): as gtr-t5, mean pooling,
                 Dense 32→24 without bias, Normalize
   distilbert/   DistilBertModel, 2 layers: CLS pooling (as msmarco-distilbert-base-tas-b)
+  nomic-bert/   NomicBertModel, nomic-ai's own code (not in transformers; read at run time,
+                see scripts/nomic_bert_reference.py and PAIRLENS_NOMIC_BERT_CODE): 2 layers,
+                rotary (base 1000) on every feature, SwiGLU, no biases, post-norm; mean
+                pooling, Normalize, the nomic task prompts (as nomic-embed-text-v1.5).
+                config.json is written as the published one (every key of
+                nomic-embed-text-v1.5's, sizes scaled down), not as the save writes it.
 
 Every folder reuses the tiny WordPiece tokenizer of test-models/bert (tokenizer.json
 copied; tokenizer_config.json copied with model_input_names = input_ids, attention_mask,
@@ -26,13 +32,16 @@ absent): the architectures are under test here, not their tokenizers. Pad id 0, 
 Weights: transformers' own initialisation (std 0.02, norms at 1 or 0) leaves attention
 nearly uniform and every residual branch tiny, which would hide most mistakes; so after
 building, each parameter is redrawn (seeded): matrices N(0, 1/fan_in), biases
-N(0, 0.1), norm weights N(1, 0.3) (N(0, 0.3) for Gemma's 1 + w norms; q_norm/k_norm
+N(0, 0.1), norm weights N(1, 0.3) (embedding tables, NomicBERT's too, as matrices) (N(0, 0.3) for Gemma's 1 + w norms; q_norm/k_norm
 N(0.5, 0.3)), T5's relative attention bias N(0, 1).
 
 Needs torch, transformers (with ModernBERT and Gemma 3's use_bidirectional_attention,
 ≥ 4.56) and sentence-transformers; no network. The folders are committed: re-running
 this rewrites them (identical bytes for the same torch), and then the fixtures must be
 re-recorded (scripts/reference-fixtures.py).
+
+NomicBERT also needs PAIRLENS_NOMIC_BERT_CODE (scripts/nomic_bert_reference.py) and
+einops (or scripts/torch113-compat's stand-in); the other folders do not.
 
     python3 scripts/make-transformers-models.py [--models test-models] [names...]
 """
@@ -41,6 +50,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import tempfile
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -69,6 +79,76 @@ MAX_SEQ_LENGTH = 48
 GEMMA3_SLIDING_WINDOW = 6
 CONFIG_AS_PUBLISHED = {"gemma3": {"sliding_window": GEMMA3_SLIDING_WINDOW}}
 FRAME = {"pad_token_id": 0, "bos_token_id": 2, "eos_token_id": 3}
+
+# nomic-embed-text-v1.5's config.json, every key as published, sizes scaled down
+# (n_embd 768 → 32, n_head 12 → 4, n_inner 3072 → 128 = 4·32, which the gated MLP rounds
+# up to its multiple of 256 as it does 3072, n_layer 12 → 2, vocab_size 30528 → 101, the
+# tokenizer's, which pad_vocab_size_multiple 64 rounds up to 128 rows; n_positions 8192 →
+# 128, max_trained_positions 2048 → 64). Written as config.json in place of what
+# save_pretrained writes (a GPT2Config's keys and the padded vocab_size); the same keys
+# as src/model/hf/nomic-bert.test-support.ts's nomicConfig().
+NOMIC_BERT_CONFIG = {
+    "_name_or_path": "nomic-ai/nomic-bert-2048",
+    "activation_function": "swiglu",
+    "architectures": ["NomicBertModel"],
+    "attn_pdrop": 0.0,
+    "auto_map": {
+        "AutoConfig": "nomic-ai/nomic-bert-2048--configuration_hf_nomic_bert.NomicBertConfig",
+        "AutoModel": "nomic-ai/nomic-bert-2048--modeling_hf_nomic_bert.NomicBertModel",
+    },
+    "bos_token_id": None,
+    "causal": False,
+    "dense_seq_output": True,
+    "embd_pdrop": 0.0,
+    "eos_token_id": None,
+    "fused_bias_fc": True,
+    "fused_dropout_add_ln": True,
+    "initializer_range": 0.02,
+    "layer_norm_epsilon": 1e-12,
+    "max_trained_positions": 64,
+    "mlp_fc1_bias": False,
+    "mlp_fc2_bias": False,
+    "model_type": "nomic_bert",
+    "n_embd": 32,
+    "n_head": 4,
+    "n_inner": 128,
+    "n_layer": 2,
+    "n_positions": 128,
+    "pad_vocab_size_multiple": 64,
+    "parallel_block": False,
+    "parallel_block_tied_norm": False,
+    "prenorm": False,
+    "qkv_proj_bias": False,
+    "reorder_and_upcast_attn": False,
+    "resid_pdrop": 0.0,
+    "rotary_emb_base": 1000,
+    "rotary_emb_fraction": 1.0,
+    "rotary_emb_interleaved": False,
+    "rotary_emb_scale_base": None,
+    "rotary_scaling_factor": None,
+    "scale_attn_by_inverse_layer_idx": False,
+    "scale_attn_weights": True,
+    "summary_activation": None,
+    "summary_first_dropout": 0.0,
+    "summary_proj_to_labels": True,
+    "summary_type": "cls_index",
+    "summary_use_proj": True,
+    "torch_dtype": "float32",
+    "transformers_version": "4.34.0",
+    "type_vocab_size": 2,
+    "use_cache": True,
+    "use_flash_attn": True,
+    "use_rms_norm": False,
+    "use_xentropy": True,
+    "vocab_size": 101,
+}
+# nomic's task prefixes (its model card), as sentence-transformers prompts.
+NOMIC_BERT_PROMPTS = {
+    "search_query": "search_query: ",
+    "search_document": "search_document: ",
+    "classification": "classification: ",
+    "clustering": "clustering: ",
+}
 
 
 def modernbert():
@@ -158,14 +238,31 @@ def distilbert():
     return config, DistilBertModel, {"pooling": "cls", "dense": [], "normalize": False}
 
 
+def nomic_bert():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import nomic_bert_reference
+
+    modeling, _ = nomic_bert_reference.load()
+    config = modeling.NomicBertConfig(**NOMIC_BERT_CONFIG)
+
+    def model(config):
+        # As AutoModel builds it for sentence-transformers (NomicBertModel.from_pretrained): no pooler.
+        return modeling.NomicBertModel(config, add_pooling_layer=False)
+
+    return config, model, {"pooling": "mean", "dense": [], "normalize": True, "prompts": NOMIC_BERT_PROMPTS}
+
+
 BUILDERS = {
     "modernbert": modernbert,
     "gemma3": gemma3,
     "t5": t5("relu"),
     "t5-gated": t5("gated-gelu"),
     "distilbert": distilbert,
+    "nomic-bert": nomic_bert,
 }
-SEEDS = {"modernbert": 11, "gemma3": 12, "t5": 13, "t5-gated": 14, "distilbert": 15}
+SEEDS = {"modernbert": 11, "gemma3": 12, "t5": 13, "t5-gated": 14, "distilbert": 15, "nomic-bert": 16}
+# config.json as published, in place of what the save writes.
+CONFIG_REPLACED = {"nomic-bert": NOMIC_BERT_CONFIG}
 
 
 def redraw(model, one_plus_norms):
@@ -231,9 +328,16 @@ def build(name, models_dir):
             modules.append(models.Dense(inp, out, bias=False, activation_function=torch.nn.Identity()))
         if head["normalize"]:
             modules.append(models.Normalize())
-        st = SentenceTransformer(modules=modules, device="cpu")
+        st = SentenceTransformer(modules=modules, device="cpu", prompts=head.get("prompts"))
+        loaded = transformer.auto_model.state_dict()
+        for key, value in model.state_dict().items():  # NomicBertModel.from_pretrained loads with strict=False
+            assert torch.equal(loaded[key], value), f"{key} did not load back"
         shutil.rmtree(target, ignore_errors=True)
         st.save(target, create_model_card=False)
+    if name in CONFIG_REPLACED:
+        with open(os.path.join(target, "config.json"), "w", encoding="utf-8") as f:
+            json.dump(CONFIG_REPLACED[name], f, indent=2, sort_keys=True)
+            f.write("\n")
     if name in CONFIG_AS_PUBLISHED:
         path = os.path.join(target, "config.json")
         with open(path, encoding="utf-8") as f:

@@ -4,9 +4,11 @@
 Loads the tiny Hub-layout folders that `npx tsx scripts/make-tiny-models.ts` writes
 (test-models/<name>/: BERT, RoBERTa, MPNet) and those that
 `python3 scripts/make-transformers-models.py` builds with transformers itself (ModernBERT,
-Gemma 3 bidirectional, T5 encoder ×2, DistilBERT) with sentence-transformers and
-transformers (PyTorch, CPU, eager attention: the plain softmax(QKᵀ)V), and records two
-kinds of fixture.
+Gemma 3 bidirectional, T5 encoder ×2, DistilBERT; NomicBERT, not in transformers, with
+nomic-ai's own code: scripts/nomic_bert_reference.py) with sentence-transformers and
+transformers (PyTorch, CPU, eager attention: the plain softmax(QKᵀ)V; NomicBERT's code
+takes its own eager path where torch has no scaled_dot_product_attention, torch 2's
+SDPA otherwise), and records two kinds of fixture.
 
 Model fixtures, test-models/fixtures/<name>.json (float32; float16 weights upcast):
 
@@ -15,7 +17,8 @@ Model fixtures, test-models/fixtures/<name>.json (float32; float16 weights upcas
     index 0 the embedding output) and last_hidden_state, what pooling sees: after the
     final norm where the architecture has one (ModernBERT's final_norm, which its
     output_hidden_states leaves out; T5's final_layer_norm and Gemma's norm, which it
-    includes), PairLens's last layer stage applying it too,
+    includes), PairLens's last layer stage applying it too (NomicBertModel has no
+    output_hidden_states: there each layer's input is taken by a forward pre-hook),
   * the sentence embedding (pooling, any Dense modules, Normalize),
   * float32Error: how far these float32 values are from the same model run in float64
     (max |difference| per hidden state and for the embedding): the reference's own
@@ -42,6 +45,8 @@ use_bidirectional_attention) and sentence-transformers; no network (HF_HUB_OFFLI
 set, so nothing is fetched). Where the Rust `tokenizers` package is absent the folders'
 Python tokenizer (vocab.txt) is used. PAIRLENS_REFERENCE_NOTE, if set, is stored with the
 versions (how the reference was run, e.g. a patched checkout: test-models/README.md).
+nomic-bert needs PAIRLENS_NOMIC_BERT_CODE (scripts/nomic_bert_reference.py) and einops (or
+the stand-in in scripts/torch113-compat); the code's origin is stored with the versions.
 
     python3 scripts/reference-fixtures.py [--models test-models] [--out test-models/fixtures] [names...]
 """
@@ -62,8 +67,11 @@ import sentence_transformers  # noqa: E402
 from sentence_transformers import SentenceTransformer, models  # noqa: E402
 from transformers.utils import is_tokenizers_available  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nomic_bert_reference  # noqa: E402
+
 # Built by transformers from a config (scripts/make-transformers-models.py).
-TRANSFORMERS_BUILT = ["modernbert", "gemma3", "t5", "t5-gated", "distilbert"]
+TRANSFORMERS_BUILT = ["modernbert", "gemma3", "t5", "t5-gated", "distilbert", "nomic-bert"]
 NAMES = ["bert", "bert-fp16", "bert-sharded", "bert-maxmean", "roberta", "mpnet", "mpnet-exact"] + TRANSFORMERS_BUILT
 ATTRIBUTION_NAMES = ["bert", "bert-maxmean", "roberta", "mpnet", "mpnet-exact"] + TRANSFORMERS_BUILT
 # Eager attention everywhere: SDPA does not exist before torch 2 and is not the reference math.
@@ -103,8 +111,14 @@ def load(folder):
     """
     The folder as sentence-transformers runs it, computing in float32 (transformers 5
     would keep float16 weights in float16; PairLens upcasts them, so the fixture
-    does too). Exact folders are rebuilt from plain modules.
+    does too). Exact folders are rebuilt from plain modules. A nomic_bert folder first has
+    NomicBERT's reference classes registered (its config.json names them in auto_map, as
+    the published one does; the registered classes are used, nothing is fetched), and is
+    checked to have loaded every weight (NomicBertModel.from_pretrained loads with
+    strict=False).
     """
+    if model_type_of(folder) == "nomic_bert":
+        return load_nomic_bert(folder)
     if not is_exact_folder(folder):
         return SentenceTransformer(folder, device="cpu", model_kwargs=MODEL_KWARGS, tokenizer_kwargs=TOKENIZER_KWARGS).to(torch.float32)
     with open(os.path.join(folder, "sentence_bert_config.json"), encoding="utf-8") as f:
@@ -114,6 +128,24 @@ def load(folder):
         pooling_config = json.load(f)
     pooling = models.Pooling(**pooling_config)
     return SentenceTransformer(modules=[transformer, pooling], device="cpu").to(torch.float32)
+
+
+def model_type_of(folder):
+    with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
+        return json.load(f).get("model_type")
+
+
+def load_nomic_bert(folder):
+    nomic_bert_reference.load()
+    model = SentenceTransformer(folder, device="cpu", model_kwargs=MODEL_KWARGS, tokenizer_kwargs=TOKENIZER_KWARGS).to(torch.float32)
+    from safetensors.torch import load_file
+
+    state = model[0].auto_model.state_dict()
+    saved = load_file(os.path.join(folder, "model.safetensors"))
+    assert sorted(saved) == sorted(state), f"weights {sorted(set(saved) ^ set(state))} differ between file and model"
+    for key, value in saved.items():
+        assert torch.equal(state[key], value.to(torch.float32)), f"{key} did not load"
+    return model
 
 
 def shift_ids(length):
@@ -131,7 +163,7 @@ def transformer_inputs(model, features):
 def layers_of(model):
     """The transformer's list of layers, whatever the architecture calls it."""
     auto = model[0].auto_model
-    for path in ("encoder.layer", "layers", "encoder.block", "transformer.layer"):
+    for path in ("encoder.layer", "layers", "encoder.block", "transformer.layer", "encoder.layers"):
         try:
             return auto.get_submodule(path)
         except AttributeError:
@@ -139,9 +171,26 @@ def layers_of(model):
     raise ValueError(f"no layer list found in {type(auto).__name__}")
 
 
-def layer_states(out):
-    """Inputs of every layer, then last_hidden_state (after the final norm, if any)."""
-    return list(out.hidden_states[:-1]) + [out.last_hidden_state]
+def layer_states(model, features):
+    """
+    Inputs of every layer, then last_hidden_state (after the final norm, if any). Where the
+    forward has no output_hidden_states (NomicBertModel), each layer's input is its first
+    positional argument, taken by a forward pre-hook.
+    """
+    auto = model[0].auto_model
+    inputs = transformer_inputs(model, features)
+    if "output_hidden_states" in inspect.signature(auto.forward).parameters:
+        out = auto(**inputs, output_hidden_states=True)
+        return list(out.hidden_states[:-1]) + [out.last_hidden_state]
+    captured = []
+    hooks = [layer.register_forward_pre_hook(lambda module, args: captured.append(args[0])) for layer in layers_of(model)]
+    try:
+        out = auto(**inputs)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    assert len(captured) == len(hooks), "a layer was not called with its hidden states as first positional argument"
+    return captured + [out.last_hidden_state]
 
 
 def with_ids(features, ids_rows):
@@ -177,11 +226,10 @@ def sentence_embedding(model, features, exact, reference=None):
 
 def run(model, features, exact):
     """Hidden states of the Transformer module and the sentence embedding."""
-    transformer = model[0].auto_model
     with torch.no_grad():
-        out = transformer(**transformer_inputs(model, features), output_hidden_states=True)
+        states = layer_states(model, features)
         embedding = sentence_embedding(model, features, exact)
-    return [as_lists(h[0]) for h in layer_states(out)], as_lists(embedding[0])
+    return [as_lists(h[0]) for h in states], as_lists(embedding[0])
 
 
 def frame_ids(tokenizer):
@@ -192,6 +240,8 @@ def reference_ids(model, ids, exact):
     if exact:
         return shift_ids(len(ids))
     pad = model[0].auto_model.config.pad_token_id
+    if pad is None:  # NomicBERT's config leaves pad_token_id out: the tokenizer's [PAD]
+        pad = model.tokenizer.pad_token_id
     frame = frame_ids(model.tokenizer)
     return [i if i in frame else pad for i in ids]
 
@@ -250,8 +300,7 @@ def fixture_for(folder):
 
 
 def layer_input(model, features, layer):
-    out = model[0].auto_model(**transformer_inputs(model, features), output_hidden_states=True)
-    return out.hidden_states[layer]
+    return layer_states(model, features)[layer]
 
 
 def integrated_p(model, features, ref_ids, layer, steps, exact):
@@ -340,6 +389,8 @@ def versions():
         "transformers": transformers.__version__,
         "sentence_transformers": sentence_transformers.__version__,
     }
+    if nomic_bert_reference._loaded is not None:
+        out["nomic_bert_code"] = nomic_bert_reference._loaded[1]
     note = os.environ.get("PAIRLENS_REFERENCE_NOTE")
     if note:
         out["note"] = note

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AttributionResult } from '../attribution/engine.ts';
 import { batchRecord, parseBatchRecords, recordLine, recordProblem } from './batch-record.ts';
-import { attributionReport } from './report.ts';
+import { attributionReport, attributionTable } from './report.ts';
 
 /** A 2 × 3 result with every field an engine result has. */
 function result(): AttributionResult {
@@ -60,5 +60,17 @@ describe('batch records', () => {
     delete record.wordsA;
     delete record.wordsB;
     expect(recordProblem(record)).toBeUndefined();
+  });
+});
+
+describe('attribution reports', () => {
+  // Every shipped family has fixtures now, so no real model carries the mark; a family added without them would.
+  it('carry the unverified mark only for a model that has one, in the JSON and the table', () => {
+    const plain = attributionReport('m', result(), { backend: 'wasm' });
+    expect('unverified' in plain).toBe(false);
+    expect(attributionTable(plain)).not.toMatch(/unverified/);
+    const marked = attributionReport('m', result(), { backend: 'wasm', unverified: 'no fixture yet' });
+    expect(marked.unverified).toBe('no fixture yet');
+    expect(attributionTable(marked)).toMatch(/^unverified: no fixture yet$/m);
   });
 });

@@ -2,7 +2,8 @@
  * NomicBERT on tiny seeded models built in memory (CPU): config parsing, loading,
  * the tangent rules against tf.grad and finite differences, a hand-written layer
  * from the Hub code's equations on the raw PyTorch weights, and weights by name.
- * No PyTorch here: the forward pass is not yet checked against the reference itself.
+ * The forward pass and attributions against the reference code itself (PyTorch, on
+ * test-models/nomic-bert): transformers-fixtures.test.ts.
  */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
@@ -15,6 +16,7 @@ import { loadHfModel } from './load.ts';
 import { parseNomicBertConfig } from './nomic-bert-config.ts';
 import type { NomicBertEncoder } from './nomic-bert.ts';
 import { nomicConfig, nomicModelFiles, nomicTensors, type RawTensors } from './nomic-bert.test-support.ts';
+import { tinyModelFiles } from './tiny-models.test-support.ts';
 import { checkEncodeFromTangent, checkLayerTangent, relError } from './tangent-check.test-support.ts';
 
 const TEXT = 'The quick brown fox plays today.';
@@ -110,10 +112,26 @@ describe('NomicBERT config.json', () => {
     }
   });
 
-  it('is registered for model_type nomic_bert, and a folder it refuses fails to load with the file named', async () => {
+  it('is registered for model_type nomic_bert (verified), and a folder it refuses fails to load with the file named', async () => {
     expect(familyFor('nomic_bert')?.name).toBe('NomicBERT');
-    expect(familyFor('nomic_bert')?.unverified).toMatch(/not yet checked against transformers/);
+    expect(familyFor('nomic_bert')?.unverified).toBeUndefined(); // test-models/nomic-bert pins it to nomic's code
     await expect(loadHfModel(nomicModelFiles(nomicConfig({ prenorm: true }), nomicTensors(nomicConfig())))).rejects.toThrow(/^config\.json: prenorm true/);
+  });
+
+  it('loads test-models/nomic-bert (built by nomic’s own code, config.json as published) with its sizes and nomic’s task prompts', async () => {
+    const model = (await loadHfModel(tinyModelFiles('nomic-bert'))) as NomicBertEncoder;
+    try {
+      expect(model.config).toMatchObject({ vocabSize: 128, hiddenSize: 32, numLayers: 2, numHeads: 4, intermediateSize: 256, rotaryDim: 8, rotaryBase: 1000, qkvBias: false, fc1Bias: false, fc2Bias: false });
+      expect(model.unverified).toBeUndefined();
+      expect(model.prompts).toEqual({
+        search_query: 'search_query: ',
+        search_document: 'search_document: ',
+        classification: 'classification: ',
+        clustering: 'clustering: ',
+      });
+    } finally {
+      model.dispose();
+    }
   });
 
   it('reports a weight that does not match config.json by name, freeing what it made', async () => {
@@ -227,7 +245,7 @@ for (const [variant, { config, prefix }] of Object.entries(VARIANTS)) {
       expect(model.numLayers).toBe(layers);
       expect(model.outputSize).toBe(32);
       expect(model.maxTokens).toBe(48);
-      expect(model.unverified).toMatch(/not yet checked/);
+      expect(model.unverified).toBeUndefined();
       expect(model.dims.layers).toHaveLength(layers);
       expect(model.dims.layers[0]).toEqual({ hIn: 32, attn: 32, hOut: 32, ffn: 256, gated: true, denseResidual: false });
       const tokens = model.tokenize(TEXT);

@@ -10,6 +10,7 @@
  *     a = LN₁(x + out_proj(softmax(q·kᵀ/√d)·v))
  *     y = LN₂(a + fc2(fc11(a) ⊙ act(fc12(a))))           act: SiLU (swiglu) or GELU (geglu)
  *
+ * Checked against that code itself on test-models/nomic-bert (transformers-fixtures.test.ts).
  * Config: nomic-bert-config.ts; weight names: nomic-bert-weights.ts. Each stage after
  * the embedding has its tangent beside it: the rotation is linear and fixed, so the
  * tangents of q and k turn with the same tables.
@@ -165,7 +166,6 @@ export class NomicBertEncoder extends HfSentenceEncoder<NomicBertConfig, NomicWe
 export const NOMIC_BERT_FAMILY: Family<NomicBertConfig> = {
   name: 'NomicBERT',
   modelTypes: NOMIC_BERT_MODEL_TYPES,
-  unverified: 'its forward pass is not yet checked against transformers (fixtures need the GPU machine)',
   parseConfig: parseNomicBertConfig,
   estimateBytes: estimateNomicBertBytes,
   build: (id, checkpoint, source, dense, tokenizer) =>

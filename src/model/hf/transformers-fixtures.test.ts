@@ -4,7 +4,9 @@
  * (scripts/make-transformers-models.py → test-models/<name>/), and what transformers and
  * sentence-transformers compute on them (scripts/reference-fixtures.py →
  * test-models/fixtures/<name>.json and <name>.attribution.json; how and with which
- * versions: test-models/README.md). Each comparison is skipped, saying why, while its
+ * versions: test-models/README.md). NomicBERT, which is not in transformers, is built and
+ * run the same way by its authors' code (the Hub remote code, modeling_hf_nomic_bert.py:
+ * scripts/nomic_bert_reference.py). Each comparison is skipped, saying why, while its
  * fixture file is missing.
  *
  * Bounds as issue 17 sets them: hidden states at every layer and embeddings within 1e-5
@@ -43,6 +45,12 @@ const MODELS: Record<string, string> = {
   t5: 'T5 encoder, ReLU feed-forward (sentence-t5): mean pooling, Dense 32→24, Normalize',
   't5-gated': 'T5 encoder, gated-GELU feed-forward (gtr-t5): mean pooling, Dense 32→24, Normalize',
   distilbert: 'DistilBERT, CLS pooling',
+  'nomic-bert': "NomicBERT (nomic-ai's own code: rotary, SwiGLU, no biases, post-norm), mean pooling, Normalize",
+};
+
+/** What computes the reference where it is not transformers' own model class. */
+const REFERENCE: Record<string, string> = {
+  'nomic-bert': "nomic-ai's modeling_hf_nomic_bert.py",
 };
 
 /** Max |float32 − float64| of the reference's own values (scripts/reference-fixtures.py). */
@@ -144,7 +152,7 @@ for (const [name, what] of Object.entries(MODELS)) {
   const file = `${name}.json`;
   const missing = !existsSync(fixturePath(file));
   const why = missing ? ' (skipped: no fixture; run scripts/reference-fixtures.py where torch, transformers and sentence-transformers are installed)' : '';
-  describe(`${name} (${what}) against transformers${why}`, () => {
+  describe(`${name} (${what}) against ${REFERENCE[name] ?? 'transformers'}${why}`, () => {
 
     let model: HfSentenceEncoder;
     let fixture: Fixture;
