@@ -273,7 +273,7 @@ function printReport(rows: Row[], targets: Target[], nodeRun: NodeRun | null, br
   const out: string[] = [];
   out.push('\nAttribution time per pair at N = 64 (same backend, same run). *k = extrapolated from k α points per text;');
   out.push('reverse †k×m = extrapolated from k α points × m of the model’s output dims per text (cost is linear in both).');
-  out.push('MiB tan/rev: peak tf.memory() (weights included) in the tangent run / in the measured reverse batch.');
+  out.push('MiB tan/rev: peak tf.memory() (weights included; a Hugging Face token-embedding table lives outside TF.js) in the tangent run / in the measured reverse batch.');
   out.push(
     table(
       ['backend', 'pair', 'tokens', 'L', 'tangent', 'reverse', 'rev/tan', 'first partial', 'chunk', 'GFLOP/s', '% peak', 'MiB tan/rev'],
