@@ -18,19 +18,12 @@
  *                  Transformer module is xsbert's ShiftingReferenceTransformer, then
  *                  mean pooling (other weights than mpnet/)
  */
-import { seededRandom } from '../src/shared/random.ts';
+import { normals, seededRandom } from '../src/shared/random.ts';
+import { encoderTensors, type Shape, type Spreads, type Tensors } from './seeded-encoder.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeSafetensors } from '../src/model/hf/formats/safetensors.ts';
 import { byteLevelAlphabet } from '../src/model/hf/tokenizer.ts';
-
-/** Sizes of a transformer stack. */
-interface Shape {
-  hidden: number;
-  layers: number;
-  heads: number;
-  intermediate: number;
-}
 
 const TINY: Shape = { hidden: 32, layers: 2, heads: 4, intermediate: 64 };
 const HIDDEN = TINY.hidden;
@@ -47,59 +40,20 @@ const REAL_SHAPES: Record<string, Shape & { maxSeqLength: number }> = {
 /** A small seeded generator (mulberry32), so the models are the same on every machine. */
 const generator = seededRandom;
 
-function normals(random: () => number, n: number, std: number, mean = 0): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = Math.max(random(), 1e-12);
-    out[i] = mean + std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  }
-  return out;
+/**
+ * Larger than the usual 0.02 init so attention is far from uniform and GELU works in its
+ * curved range: the tests then exercise every term of the tangent rules. Wider (timing)
+ * models scale the matrices' spread down so activations stay of the same size.
+ */
+function spreadsFor(shape: Shape): Spreads {
+  return {
+    words: 1, positions: 0.5, types: 0.5, bias: 0.1, normWeight: 0.1, normBias: 0.1,
+    matrix: (inp) => (shape === TINY ? 0.25 : 0.25 * Math.sqrt(TINY.hidden / inp)),
+  };
 }
 
-type Tensors = Record<string, { shape: number[]; data: Float32Array }>;
-
-/**
- * Random weights with PyTorch names and shapes. Larger than the usual 0.02 init so
- * attention is far from uniform and GELU works in its curved range: the tests then
- * exercise every term of the tangent rules.
- */
-function encoderTensors(arch: 'bert' | 'roberta' | 'mpnet', vocab: number, positions: number, seed: number, shape: Shape = TINY): Tensors {
-  const { hidden, layers, heads, intermediate } = shape;
-  const random = generator(seed);
-  const t: Tensors = {};
-  const add = (name: string, dims: number[], std: number, mean = 0) => {
-    t[name] = { shape: dims, data: normals(random, dims.reduce((a, b) => a * b, 1), std, mean) };
-  };
-  const lin = (name: string, out: number, inp: number) => {
-    // Wider (timing) models scale the spread down so activations stay of the same size.
-    add(`${name}.weight`, [out, inp], shape === TINY ? 0.25 : 0.25 * Math.sqrt(TINY.hidden / inp));
-    add(`${name}.bias`, [out], 0.1);
-  };
-  const norm = (name: string) => {
-    add(`${name}.weight`, [hidden], 0.1, 1);
-    add(`${name}.bias`, [hidden], 0.1);
-  };
-  add('embeddings.word_embeddings.weight', [vocab, hidden], 1);
-  add('embeddings.position_embeddings.weight', [positions, hidden], 0.5);
-  if (arch !== 'mpnet') add('embeddings.token_type_embeddings.weight', [arch === 'bert' ? 2 : 1, hidden], 0.5);
-  norm('embeddings.LayerNorm');
-  for (let l = 0; l < layers; l++) {
-    const p = `encoder.layer.${l}.`;
-    if (arch === 'mpnet') {
-      for (const x of ['q', 'k', 'v', 'o']) lin(`${p}attention.attn.${x}`, hidden, hidden);
-      norm(`${p}attention.LayerNorm`);
-    } else {
-      for (const x of ['query', 'key', 'value']) lin(`${p}attention.self.${x}`, hidden, hidden);
-      lin(`${p}attention.output.dense`, hidden, hidden);
-      norm(`${p}attention.output.LayerNorm`);
-    }
-    lin(`${p}intermediate.dense`, intermediate, hidden);
-    lin(`${p}output.dense`, hidden, intermediate);
-    norm(`${p}output.LayerNorm`);
-  }
-  if (arch === 'mpnet') add('encoder.relative_attention_bias.weight', [32, heads], 1);
-  lin('pooler.dense', hidden, hidden); // present in Hub checkpoints, unused by sentence embeddings
-  return t;
+function encoder(arch: 'bert' | 'roberta' | 'mpnet', vocab: number, positions: number, seed: number, shape: Shape = TINY): Tensors {
+  return encoderTensors(arch, vocab, positions, seed, shape, spreadsFor(shape));
 }
 
 function safetensors(tensors: Tensors, dtype: 'F32' | 'F16', prefix = ''): Uint8Array {
@@ -274,7 +228,7 @@ function bertModel(shape: Shape, maxPositions: number, maxSeqLength: number, see
     'modules.json': modules(['Normalize']),
     '1_Pooling/config.json': pooling(shape.hidden, 'mean'),
   };
-  return { files, weights: encoderTensors('bert', tokenizer.size, maxPositions, seed, shape) };
+  return { files, weights: encoder('bert', tokenizer.size, maxPositions, seed, shape) };
 }
 
 function makeTinyModels(out: string): void {
@@ -333,7 +287,7 @@ function makeTinyModels(out: string): void {
     'tokenizer_config.json': { tokenizer_class: 'RobertaTokenizer', model_max_length: 64, bos_token: '<s>', eos_token: '</s>', cls_token: '<s>', sep_token: '</s>', pad_token: '<pad>', unk_token: '<unk>', mask_token: '<mask>', add_prefix_space: false },
     'modules.json': modules([]),
     '1_Pooling/config.json': pooling(HIDDEN, 'cls'),
-    'model.safetensors': safetensors(encoderTensors('roberta', robertaTok.size, 66, 2), 'F32'),
+    'model.safetensors': safetensors(encoder('roberta', robertaTok.size, 66, 2), 'F32'),
   });
 
   // MPNet: relative position bias, a Dense head and Normalize.
@@ -341,7 +295,7 @@ function makeTinyModels(out: string): void {
     { pad: '<pad>', unk: '<unk>', cls: '<s>', sep: '</s>', mask: '<mask>' },
     ['<s>', '<pad>', '</s>', '<unk>'],
   );
-  const dense = { 'linear.weight': { shape: [16, HIDDEN], data: normals(generator(4), 16 * HIDDEN, 0.25) }, 'linear.bias': { shape: [16], data: normals(generator(5), 16, 0.1) } };
+  const dense: Tensors = { 'linear.weight': { dtype: 'F32', shape: [16, HIDDEN], data: normals(generator(4), 16 * HIDDEN, 0.25) }, 'linear.bias': { dtype: 'F32', shape: [16], data: normals(generator(5), 16, 0.1) } };
   const mpnetCommon = {
     'config.json': {
       architectures: ['MPNetModel'],
@@ -372,13 +326,13 @@ function makeTinyModels(out: string): void {
     'modules.json': modules(['Dense', 'Normalize']),
     '2_Dense/config.json': { in_features: HIDDEN, out_features: 16, bias: true, activation_function: 'torch.nn.modules.activation.Tanh' },
     '2_Dense/model.safetensors': safetensors(dense, 'F32'),
-    'model.safetensors': safetensors(encoderTensors('mpnet', mpnetTok.size, 66, 3), 'F32'),
+    'model.safetensors': safetensors(encoder('mpnet', mpnetTok.size, 66, 3), 'F32'),
   });
   // The papers' exact checkpoints (xs_mpnet, xs_distilroberta): the shifting Transformer, then mean pooling only.
   writeFolder(join(out, 'mpnet-exact'), {
     ...mpnetCommon,
     'modules.json': modules([], 'xsbert.models.ShiftingReferenceTransformer'),
-    'model.safetensors': safetensors(encoderTensors('mpnet', mpnetTok.size, 66, 6), 'F32'),
+    'model.safetensors': safetensors(encoder('mpnet', mpnetTok.size, 66, 6), 'F32'),
   });
 }
 

@@ -30,3 +30,17 @@ export function shuffle<T>(random: Random, items: T[]): T[] {
   }
   return items;
 }
+
+/**
+ * `n` seeded normal values (Box–Muller), mean `mean`, standard deviation `std`: the
+ * random weights of the tiny test models and of the benchmarks' random models. The GPU
+ * kit's Python port (bench/gpu-kit/torch_bench.py) reproduces it draw for draw.
+ */
+export function normals(random: Random, n: number, std: number, mean = 0): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = Math.max(random(), 1e-12);
+    out[i] = mean + std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
  * WordPiece tokenizer (vocab 101, pad 0).
  */
 import type { ModelFiles } from '../files.ts';
-import { seededRandom } from '../../shared/random.ts';
+import { normals, seededRandom } from '../../shared/random.ts';
 import { encodeSafetensors } from './formats/safetensors.ts';
 import { tinyModelFiles, withFiles } from './tiny-models.test-support.ts';
 
@@ -46,16 +46,6 @@ export const TINY_GEMMA3_CONFIG = {
 };
 
 type Tensors = Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }>;
-
-/** Seeded normal samples (Box–Muller), mean `mean`, standard deviation `std`. */
-function normals(random: () => number, n: number, std: number, mean = 0): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = 1 - random();
-    out[i] = mean + std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  }
-  return out;
-}
 
 /** The transformer's tensors by their PyTorch names (prefix e.g. "model."), [out, in] for linear weights. */
 export function tinyGemma3Tensors(config = TINY_GEMMA3_CONFIG, seed = 7, prefix = ''): Tensors {

@@ -4,7 +4,7 @@
  * names, modules.json, 1_Pooling, an optional bias-free 2_Dense as sentence-t5 has,
  * 3_Normalize), with the tiny WordPiece tokenizer of test-models/bert.
  */
-import { seededRandom } from '../../shared/random.ts';
+import { normals, seededRandom } from '../../shared/random.ts';
 import type { ModelFiles } from '../files.ts';
 import { encodeSafetensors } from './formats/safetensors.ts';
 import { tinyModelFiles, withFiles } from './tiny-models.test-support.ts';
@@ -28,15 +28,9 @@ export const TINY_T5 = { vocab: 101, dModel: 32, heads: 3, dKv: 12, dFf: 48, lay
 
 export type RawTensor = { dtype: 'F32'; shape: number[]; data: Float32Array };
 
-/** Seeded normal values (Box–Muller on mulberry32). */
-export function normals(n: number, seed: number, std: number, mean = 0): Float32Array {
-  const random = seededRandom(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = Math.max(random(), 1e-12);
-    out[i] = mean + std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  }
-  return out;
+/** Seeded normal values, one generator per tensor. */
+export function seededNormals(n: number, seed: number, std: number, mean = 0): Float32Array {
+  return normals(seededRandom(seed), n, std, mean);
 }
 
 /** The tiny model's tensors by PyTorch name (PyTorch layouts: Linear weights [out, in]). */
@@ -47,7 +41,7 @@ export function tinyT5Tensors(gated: boolean, seed = 1): Record<string, RawTenso
   const t = (shape: number[], std: number, mean = 0): RawTensor => ({
     dtype: 'F32',
     shape,
-    data: normals(shape.reduce((a, b) => a * b, 1), next++, std, mean),
+    data: seededNormals(shape.reduce((a, b) => a * b, 1), next++, std, mean),
   });
   const tensors: Record<string, RawTensor> = {
     'shared.weight': t([vocab, d], 1),
@@ -132,7 +126,7 @@ export function tinyT5Files(options: TinyT5Options = {}): { files: ModelFiles; t
       bias: false,
       activation_function: 'torch.nn.modules.linear.Identity',
     };
-    const w: RawTensor = { dtype: 'F32', shape: [TINY_T5.denseOut, TINY_T5.dModel], data: normals(TINY_T5.denseOut * TINY_T5.dModel, 77, 0.2) };
+    const w: RawTensor = { dtype: 'F32', shape: [TINY_T5.denseOut, TINY_T5.dModel], data: seededNormals(TINY_T5.denseOut * TINY_T5.dModel, 77, 0.2) };
     overrides['2_Dense/model.safetensors'] = encodeSafetensors({ 'linear.weight': w });
     tensors['dense:linear.weight'] = w;
   }
