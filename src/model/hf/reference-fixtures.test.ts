@@ -14,7 +14,7 @@ import { encodeFrom } from '../encoder.ts';
 import type { HfSentenceEncoder } from './sentence-encoder.ts';
 import { loadHfModel } from './load.ts';
 import { tinyModelFiles } from './tiny-models.test-support.ts';
-import type { AttributionFixture, AttributionSide } from './attribution-fixture.test-support.ts';
+import { hiddenStates, maxAbsDiff, relativeDiff, type AttributionFixture, type AttributionSide } from './reference-fixture.test-support.ts';
 
 /**
  * Float32 end to end on both sides (the fixture script upcasts the fp16 folder's
@@ -49,27 +49,6 @@ const SAME_WEIGHTS_AS: Record<string, string> = { 'bert-bin': 'bert', 'roberta-b
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-function maxAbsDiff(ours: ArrayLike<number>, theirs: number[]): number {
-  expect(ours.length).toBe(theirs.length);
-  let m = 0;
-  for (let i = 0; i < theirs.length; i++) m = Math.max(m, Math.abs(ours[i] - theirs[i]));
-  return m;
-}
-
-/** Hidden states at the input of every layer and after the last, as transformers returns them. */
-function hiddenStates(model: HfSentenceEncoder, ids: number[]): Float32Array[] {
-  return tf.tidy(() => {
-    const out: Float32Array[] = [];
-    let h = model.embed(ids);
-    out.push(h.dataSync() as Float32Array);
-    for (let l = 0; l < model.numLayers; l++) {
-      h = model.layer(l, h);
-      out.push(h.dataSync() as Float32Array);
-    }
-    return out;
-  });
-}
 
 for (const name of [...NAMES, ...Object.keys(SAME_WEIGHTS_AS)]) {
   const fixtureName = SAME_WEIGHTS_AS[name] ?? name;
@@ -112,12 +91,6 @@ for (const name of [...NAMES, ...Object.keys(SAME_WEIGHTS_AS)]) {
       }
     });
   });
-}
-
-/** max |ours − theirs| over max |theirs|. */
-function relativeDiff(ours: ArrayLike<number>, theirs: number[]): number {
-  const scale = Math.max(...theirs.map(Math.abs));
-  return maxAbsDiff(ours, theirs) / scale;
 }
 
 /**

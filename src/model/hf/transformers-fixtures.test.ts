@@ -33,7 +33,7 @@ import { encodeFrom } from '../encoder.ts';
 import type { HfSentenceEncoder } from './sentence-encoder.ts';
 import { loadHfModel } from './load.ts';
 import { tinyModelFiles } from './tiny-models.test-support.ts';
-import type { AttributionFixture } from './attribution-fixture.test-support.ts';
+import { hiddenStates, maxAbsDiff, relativeDiff, type AttributionFixture } from './reference-fixture.test-support.ts';
 
 const TOLERANCE = 1e-5;
 const ATTRIBUTION_TOLERANCE = 1e-5;
@@ -86,34 +86,6 @@ beforeAll(async () => {
 
 function fixturePath(file: string): string {
   return fileURLToPath(new URL(`../../../test-models/fixtures/${file}`, import.meta.url));
-}
-
-function maxAbsDiff(ours: ArrayLike<number>, theirs: number[]): number {
-  expect(ours.length).toBe(theirs.length);
-  let m = 0;
-  for (let i = 0; i < theirs.length; i++) m = Math.max(m, Math.abs(ours[i] - theirs[i]));
-  return m;
-}
-
-/** max |ours − theirs| over max |theirs|. */
-function relativeDiff(ours: ArrayLike<number>, theirs: number[]): number {
-  let scale = 0;
-  for (const v of theirs) scale = Math.max(scale, Math.abs(v));
-  return maxAbsDiff(ours, theirs) / scale;
-}
-
-/** The embedding output, then each layer stage's output (the last one after the final norm, as last_hidden_state). */
-function hiddenStates(model: HfSentenceEncoder, ids: number[]): Float32Array[] {
-  return tf.tidy(() => {
-    const out: Float32Array[] = [];
-    let h = model.embed(ids);
-    out.push(h.dataSync() as Float32Array);
-    for (let l = 0; l < model.numLayers; l++) {
-      h = model.layer(l, h);
-      out.push(h.dataSync() as Float32Array);
-    }
-    return out;
-  });
 }
 
 /** The bound for float32 values whose reference is up to `error` from float64 (see the top of the file). */
