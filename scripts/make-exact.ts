@@ -40,7 +40,7 @@ import { EVERYDAY_KINDS, EVERYDAY_PAIRS } from '../src/exact/everyday-pairs.ts';
 import { GENRE_GOALS, genreFigures, qualityByGenre, roundedFigures, UNRELATED_BELOW, type GenreFigures } from '../src/exact/quality-by-genre.ts';
 import { seededRandom } from '../src/shared/random.ts';
 import { TRAINABLE_SCOPES, type TrainableScope } from '../src/exact/named-weights.ts';
-import { embedMany, pairCosines, referenceIdsOf, type ReferenceIds, type TokenPair } from '../src/exact/shifted.ts';
+import { embedMany, pairCosines, pairEmbeddings, referenceIdsOf, rowDot, type PairEmbeddings, type ReferenceIds, type TokenPair } from '../src/exact/shifted.ts';
 import { agreement, maxAbsDiff, meanSquaredDiff, type Agreement } from '../src/shared/stats.ts';
 import { distill, LOW_SIMILARITY, type DistillSettings } from '../src/exact/train.ts';
 import { trainableUseLite } from '../src/exact/use-lite.ts';
@@ -85,6 +85,7 @@ export const DEFAULTS: Settings = {
   learningRate: 3e-4,
   warmup: 0.05,
   lowSimilarityWeight: 1,
+  crossPairWeight: 0,
   seed: 20261122,
   scope: 'encoder',
   float16: true,
@@ -102,6 +103,7 @@ const USAGE = `usage: npm run make-exact -- [options]
   --check-every N       validation check every N steps (default ${DEFAULTS.checkEvery})
   --random-share X      share of random (unrelated) pairs, 0-1 (default ${DEFAULTS.randomShare})
   --low-weight X        loss weight of pairs whose target is below 0.3 (default ${DEFAULTS.lowSimilarityWeight})
+  --cross-weight X      loss weight of the in-batch cross pairs, 0 for none (default ${DEFAULTS.crossPairWeight})
   --epochs N            passes over the training pairs (default ${DEFAULTS.epochs})
   --batch N             pairs per step (default ${DEFAULTS.batchPairs})
   --lr X                peak learning rate (default ${DEFAULTS.learningRate})
@@ -112,7 +114,9 @@ const USAGE = `usage: npm run make-exact -- [options]
   --label NAME          add this run's figures to tuning.json under NAME
   --evaluate DIR        only measure the variant in DIR on the held-out pairs; prints JSON
   --browser             measure the browser's Make exact with its defaults (served corpus, this backend) on the
-                        held-out pairs by genre; writes models/use-lite-exact/browser-default.json
+                        held-out pairs by genre; writes models/use-lite-exact/browser-default.json, or with
+                        --cross-weight, --low-weight, --random-share, --lr, --epochs or --batch given, those
+                        changed and the figures written to OUT.browser.json
   --quick               smoke run: ${QUICK.trainPairs} training and ${QUICK.heldOutPairs} held-out pairs, written to
                         ${QUICK.out} unless --out is given`;
 
@@ -132,6 +136,19 @@ export function parseActions(argv: readonly string[]): Actions {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   return { label: at('--label'), evaluate: at('--evaluate'), browser: argv.includes('--browser') };
+}
+
+/** The recipe flags present in `argv` that makeExactVariant also takes, with their parsed values. */
+export function browserOverrides(argv: readonly string[], settings: Settings): Partial<VariantRecipeSettings> {
+  const flags: Record<string, keyof VariantRecipeSettings & keyof Settings> = {
+    '--cross-weight': 'crossPairWeight',
+    '--low-weight': 'lowSimilarityWeight',
+    '--random-share': 'randomShare',
+    '--lr': 'learningRate',
+    '--epochs': 'epochs',
+    '--batch': 'batchPairs',
+  };
+  return Object.fromEntries(Object.entries(flags).filter(([flag]) => argv.includes(flag)).map(([, key]) => [key, settings[key]]));
 }
 
 export function parseArgs(argv: readonly string[]): Settings {
@@ -157,6 +174,9 @@ export function parseArgs(argv: readonly string[]): Settings {
         if (s.randomShare >= 1) throw new UsageError('--random-share must be below 1');
         i++; break;
       case '--low-weight': s.lowSimilarityWeight = number(flag, value, false); i++; break;
+      case '--cross-weight':
+        // 0 is allowed: the plain loss.
+        s.crossPairWeight = value === '0' ? 0 : number(flag, value, false); i++; break;
       case '--label': case '--evaluate': if (!value) throw new UsageError(`${flag} needs a value`); i++; break;
       case '--browser': break;
       case '--epochs': s.epochs = number(flag, value, true); i++; break;
@@ -212,26 +232,37 @@ function toTokens(model: UseLite, pairs: readonly TextPair[]): TokenPair[] {
 }
 
 /**
- * The original use-lite's cosines for `pairs` (shifted by `reference` when given),
- * cached on disk by the pairs' token ids: runs that differ only in the recipe reuse
- * them. The original model never changes, so neither do they.
+ * The original use-lite's unit embeddings of `pairs`' texts (shifted by `reference` when
+ * given), cached on disk by the pairs' token ids: runs that differ only in the recipe
+ * reuse them. The original model never changes, so neither do they.
  */
-async function originalCosines(model: UseLite, pairs: readonly TokenPair[], reference?: ReferenceIds): Promise<Float32Array> {
+async function originalEmbeddings(model: UseLite, pairs: readonly TokenPair[], reference?: ReferenceIds): Promise<PairEmbeddings> {
   const key = createHash('sha256')
     .update(JSON.stringify({ model: model.id, shifted: reference ? reference([1, 2, 3]) : null, pairs }))
     .digest('hex')
     .slice(0, 32);
   const file = join(tmpdir(), 'pairlens-make-exact-cache', `${key}.f32`);
+  const dim = model.outputSize;
+  const size = pairs.length * dim;
   try {
     const bytes = await readFile(file);
-    if (bytes.length === pairs.length * 4) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    if (bytes.length === 2 * size * 4) {
+      const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+      return { a: all.subarray(0, size), b: all.subarray(size), dim };
+    }
   } catch {
     // Not cached yet.
   }
-  const cos = await pairCosines(model, pairs, reference);
+  const e = await pairEmbeddings(model, pairs, reference);
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, Buffer.from(cos.buffer, cos.byteOffset, cos.byteLength));
-  return cos;
+  await writeFile(file, Buffer.concat([Buffer.from(e.a.buffer, e.a.byteOffset, e.a.byteLength), Buffer.from(e.b.buffer, e.b.byteOffset, e.b.byteLength)]));
+  return e;
+}
+
+/** The original use-lite's cosines for `pairs` (shifted by `reference` when given), from its cached embeddings. */
+async function originalCosines(model: UseLite, pairs: readonly TokenPair[], reference?: ReferenceIds): Promise<Float32Array> {
+  const e = await originalEmbeddings(model, pairs, reference);
+  return Float32Array.from(pairs, (_, i) => rowDot(e, i));
 }
 
 function log(message: string): void {
@@ -337,13 +368,13 @@ const BROWSER_FILE = join(ROOT, 'models', EXACT_ID, 'browser-default.json');
  * served corpus), then measures the variant by genre: its own held-out documents (the
  * same split makeExactVariant made) and the everyday pairs.
  */
-async function measureBrowserDefault(): Promise<number> {
+async function measureBrowserDefault(overrides: Partial<VariantRecipeSettings>, file: string): Promise<number> {
   const corpus = buildSentenceCorpus();
   const original = (await loadBundledModel('use-lite')) as UseLite;
   try {
     const started = performance.now();
     let lastPhase = '';
-    const variant = await makeExactVariant(original, corpus.documents, {}, {
+    const variant = await makeExactVariant(original, corpus.documents, overrides, {
       onProgress: (p) => {
         if (p.phase !== lastPhase) log(`${p.phase} (${(p.elapsedMs / 1000).toFixed(0)} s)`);
         lastPhase = p.phase;
@@ -380,7 +411,8 @@ async function measureBrowserDefault(): Promise<number> {
         environment: { node: process.version, tfjs: tf.version_core },
       };
       log(JSON.stringify({ seconds: out.seconds, byGenre: figures.genres, goalsMet: figures.goalsMet }, null, 2));
-      await writeFile(BROWSER_FILE, `${JSON.stringify(out, null, 2)}\n`);
+      await writeFile(file, `${JSON.stringify(out, null, 2)}\n`);
+      log(`wrote ${file}`);
     } finally {
       variant.model.dispose();
     }
@@ -413,7 +445,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (actions.browser) {
     await startNodeBackend(settings.backend);
-    return measureBrowserDefault();
+    // Recipe flags given explicitly change the browser's defaults: a probe, written under --out.
+    const probe = browserOverrides(argv, settings);
+    const file = Object.keys(probe).length > 0 ? `${settings.out}.browser.json` : BROWSER_FILE;
+    return measureBrowserDefault(probe, file);
   }
   const controller = new AbortController();
   const onSignal = () => {
@@ -442,7 +477,8 @@ export async function main(argv: string[]): Promise<number> {
     const heldOut = toTokens(original, heldOutPairs);
     const validation = toTokens(original, validationPairs);
     let t0 = performance.now();
-    const targets = await originalCosines(original, train);
+    const teacher = await originalEmbeddings(original, train);
+    const targets = Float32Array.from(train, (_, i) => rowDot(teacher, i));
     const validationTargets = await originalCosines(original, validation);
     const heldOutOriginal = await originalCosines(original, heldOut);
     const heldOutShifted = await originalCosines(original, heldOut, referenceIds);
@@ -458,6 +494,7 @@ export async function main(argv: string[]): Promise<number> {
       const every = Math.max(1, Math.round(Math.ceil(settings.trainPairs / settings.batchPairs) / 10));
       result = await distill(student, train, targets, { ...settings, reference }, {
         signal: controller.signal,
+        teacher,
         validation: { pairs: validation, targets: validationTargets, everySteps: settings.checkEvery },
         onProgress: (p) => {
           if (p.step % every === 0 || p.step === p.steps) {
@@ -535,7 +572,9 @@ export async function main(argv: string[]): Promise<number> {
           settings: { ...settings, out: undefined, reference, referenceToken: '▁ (id 30)', mix: mixWith(settings.randomShare) },
           method:
             'self-distillation: shifted model e(x) = f(x) - f(r_x) starts from use-lite; loss = mean w·(cos(e(a), e(b)) - cos_use-lite(a, b))^2 ' +
-            `with w = lowSimilarityWeight for targets below ${LOW_SIMILARITY} and 1 otherwise (normalised to mean 1 per batch); Adam, linear warm-up then linear decay; ` +
+            `with w = lowSimilarityWeight for targets below ${LOW_SIMILARITY} and 1 otherwise (normalised to mean 1 per batch)` +
+            (settings.crossPairWeight ? `, plus ${settings.crossPairWeight} × the mean squared difference over every other two texts of the batch (in-batch cross pairs, targets the original's cosines)` : '') +
+            '; Adam, linear warm-up then linear decay; ' +
             `the weights of the validation check with the lowest loss are kept (every ${settings.checkEvery} steps)`,
           trainableWeights: {
             encoder: 'both transformer layers and the tanh head; token embeddings frozen',
@@ -570,7 +609,7 @@ export async function main(argv: string[]): Promise<number> {
         const entry = {
           label: actions.label,
           command: training.command,
-          settings: { trainPairs: settings.trainPairs, epochs: settings.epochs, learningRate: settings.learningRate, lowSimilarityWeight: settings.lowSimilarityWeight, randomShare: settings.randomShare, batchPairs: settings.batchPairs, warmup: settings.warmup },
+          settings: { trainPairs: settings.trainPairs, epochs: settings.epochs, learningRate: settings.learningRate, lowSimilarityWeight: settings.lowSimilarityWeight, crossPairWeight: settings.crossPairWeight, randomShare: settings.randomShare, batchPairs: settings.batchPairs, warmup: settings.warmup },
           steps: result.steps,
           keptStep: result.validation?.bestStep,
           trainingSeconds: training.result.trainingSeconds,

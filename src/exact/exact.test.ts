@@ -14,10 +14,10 @@ import { UseLite } from '../model/use-lite/model.ts';
 import { encodeUseLiteWeights, loadUseLiteArtifacts, toFloat16, weightTensors } from '../model/use-lite/weights.ts';
 import { buildPairSplit, buildPairs, CorpusError, DEFAULT_PAIR_MIX, mixWith, negate, PAIR_KINDS, sentenceDocuments, splitSentences } from './corpus.ts';
 import { seededRandom } from '../shared/random.ts';
-import { embedMany, pairCosines, referenceIdsOf, type TokenPair } from './shifted.ts';
+import { embedMany, pairCosines, pairEmbeddings, referenceIdsOf, rowDot, type TokenPair } from './shifted.ts';
 import { ranks, spearman } from '../shared/stats.ts';
 import { TINY_REFERENCE_ID, tinyUseLite } from './tiny-use-lite.test-support.ts';
-import { DistillAbortedError, DistillError, distill, pairWeights, type DistillSettings } from './train.ts';
+import { crossPairs, DistillAbortedError, DistillError, distill, distillLoss, pairWeights, type DistillSettings } from './train.ts';
 import { trainableUseLite } from './use-lite.ts';
 import { evaluateLoss, syntheticDocuments } from './training.test-support.ts';
 import { makeExactVariant, restoreVariant, serializeVariant } from './variant.ts';
@@ -126,6 +126,82 @@ describe('fine-tuning by self-distillation', () => {
     await expect(distill(student, pairs, targets, { ...SETTINGS, lowSimilarityWeight: 0 })).rejects.toThrow(/low-similarity weight/);
     student.model.dispose();
     expect(tf.memory().numTensors).toBe(start);
+    original.dispose();
+  });
+
+  it('gives unit embeddings whose row products are the pairs\' cosines, as from the plain embeddings', async () => {
+    const model = tinyUseLite(6);
+    const pairs = randomPairs(10, 12);
+    const e = await pairEmbeddings(model, pairs, TINY_REFERENCE_ID, { batchPairs: 3 });
+    const shifted = embedMany(model, [...pairs.map((p) => p.a), ...pairs.map((p) => p.b)], TINY_REFERENCE_ID);
+    const rows = (await shifted.array()) as number[][];
+    shifted.dispose();
+    const norm = (v: number[]) => Math.hypot(...v);
+    for (let i = 0; i < pairs.length; i++) {
+      const [u, v] = [rows[i], rows[pairs.length + i]];
+      const cos = u.reduce((s, x, k) => s + x * v[k], 0) / (norm(u) * norm(v));
+      expect(rowDot(e, i)).toBeCloseTo(cos, 6);
+      expect(Math.hypot(...e.a.subarray(i * e.dim, (i + 1) * e.dim))).toBeCloseTo(1, 6);
+    }
+    model.dispose();
+  });
+
+  it('adds the in-batch cross pairs to the loss: every other two texts, the original\'s cosines as targets', async () => {
+    const original = tinyUseLite(5);
+    const student = trainableUseLite(original, 'tiny-exact', 'encoder');
+    const pairs = randomPairs(4, 10);
+    const teacher = await pairEmbeddings(original, pairs);
+    const targets = Float32Array.from(pairs, (_, i) => rowDot(teacher, i));
+    const cross = crossPairs(teacher, [0, 1, 2, 3], 2);
+    // Oracle: every cross pair listed explicitly and run through pairCosines of each model.
+    const texts = [...pairs.map((p) => p.a), ...pairs.map((p) => p.b)];
+    const others: TokenPair[] = [];
+    for (let i = 0; i < 8; i++) for (let j = i + 1; j < 8; j++) if (j !== i + 4) others.push({ a: texts[i], b: texts[j] });
+    expect(others).toHaveLength(24);
+    const weights = Array.from(cross.weights).filter((w) => w > 0);
+    expect(weights).toHaveLength(24);
+    expect(weights.reduce((s, w) => s + w, 0)).toBeCloseTo(2, 6);
+    const originalCross = await pairCosines(original, others);
+    const listed = [];
+    for (let i = 0; i < 8; i++) for (let j = i + 1; j < 8; j++) if (j !== i + 4) listed.push(cross.targets[i * 8 + j]);
+    listed.forEach((t, k) => expect(t).toBeCloseTo(originalCross[k], 5));
+    const studentPairs = await pairCosines(student.model, pairs, TINY_REFERENCE_ID);
+    const studentCross = await pairCosines(student.model, others, TINY_REFERENCE_ID);
+    const mse = (a: Float32Array, b: ArrayLike<number>) => a.reduce((s, x, k) => s + (x - b[k]) ** 2, 0) / a.length;
+    const expected = mse(studentPairs, targets) + 2 * mse(studentCross, originalCross);
+    const loss = distillLoss(student.model, pairs, tf.tensor1d(targets), TINY_REFERENCE_ID, undefined, cross);
+    expect((await loss.data())[0]).toBeCloseTo(expected, 5);
+    expect(2 * mse(studentCross, originalCross)).toBeGreaterThan(0.2 * expected); // the cross term is not vanishing here
+    loss.dispose();
+    student.model.dispose();
+    original.dispose();
+  });
+
+  it('with cross pairs, fits the pairs it was never given better; needs the original\'s embeddings', async () => {
+    const original = tinyUseLite(7);
+    const pairs = randomPairs(32, 13);
+    const teacher = await pairEmbeddings(original, pairs);
+    const targets = Float32Array.from(pairs, (_, i) => rowDot(teacher, i));
+    // Pairs of the training texts that are not training pairs: a held-out check of what the cross term teaches.
+    const unseen = pairs.map((p, i) => ({ a: p.a, b: pairs[(i + 7) % pairs.length].b }));
+    const unseenTargets = await pairCosines(original, unseen);
+    const start = tf.memory().numTensors;
+    const lossAfter = async (crossPairWeight: number) => {
+      const student = trainableUseLite(original, 'tiny-exact', 'encoder');
+      await distill(student, pairs, targets, { ...SETTINGS, crossPairWeight }, { teacher });
+      const loss = await evaluateLoss(student.model, unseen, unseenTargets, TINY_REFERENCE_ID);
+      student.model.dispose();
+      return loss;
+    };
+    const [plain, withCross] = [await lossAfter(0), await lossAfter(1)];
+    expect(withCross).toBeLessThan(plain * 0.7);
+    expect(tf.memory().numTensors).toBe(start);
+    const student = trainableUseLite(original, 'tiny-exact', 'encoder');
+    await expect(distill(student, pairs, targets, { ...SETTINGS, crossPairWeight: 1 })).rejects.toThrow(/needs the original's embeddings/);
+    await expect(distill(student, pairs, targets, { ...SETTINGS, crossPairWeight: -1 }, { teacher })).rejects.toThrow(/cross-pair weight/);
+    const short = { ...teacher, a: teacher.a.subarray(teacher.dim), b: teacher.b.subarray(teacher.dim) };
+    await expect(distill(student, pairs, targets, SETTINGS, { teacher: short })).rejects.toThrow(/cover 31 pairs, training has 32/);
+    student.model.dispose();
     original.dispose();
   });
 

@@ -89,16 +89,6 @@ export function embedMany(model: SentenceEncoder, idLists: readonly (readonly nu
   });
 }
 
-/** Cosine of matching rows, [n, D] × [n, D] → [n]. */
-export function rowCosines(u: tf.Tensor2D, v: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => {
-    const dot = tf.sum(tf.mul(u, v), 1);
-    const norms = tf.sqrt(tf.mul(tf.sum(tf.square(u), 1), tf.sum(tf.square(v), 1)));
-    // The floor only guards a zero vector (a text equal to its reference); it never binds otherwise.
-    return tf.div(dot, tf.maximum(norms, 1e-12)) as tf.Tensor1D;
-  });
-}
-
 export interface TokenPair {
   a: readonly number[];
   b: readonly number[];
@@ -118,6 +108,60 @@ export function pairCosineBatches(pairs: number, batchPairs = 64): number {
   return Math.ceil(pairs / batchPairs);
 }
 
+/**
+ * Unit-length embeddings of every pair's two texts, row i of `a` and `b` for pair i
+ * ([n × dim] each, row-major): f(x)/|f(x)|, or ẽ(x)/|ẽ(x)| with a reference. What the
+ * in-batch loss of train.ts compares every two texts by; a zero vector stays zero.
+ */
+export interface PairEmbeddings {
+  a: Float32Array;
+  b: Float32Array;
+  dim: number;
+}
+
+/** Rows scaled to unit length; the floor only guards a zero vector (a text equal to its reference). */
+export function unitRows(e: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.div(e, tf.maximum(tf.sqrt(tf.sum(tf.square(e), 1, true)), 1e-12)) as tf.Tensor2D);
+}
+
+/** pairEmbeddings evaluated in batches of similar lengths (fewer length groups per batch, fewer passes). */
+export async function pairEmbeddings(
+  model: SentenceEncoder,
+  pairs: readonly TokenPair[],
+  reference?: ReferenceSpec,
+  options: PairCosineOptions = {},
+): Promise<PairEmbeddings> {
+  const { batchPairs = 64, onBatch, signal } = options;
+  const dim = model.outputSize;
+  const out: PairEmbeddings = { a: new Float32Array(pairs.length * dim), b: new Float32Array(pairs.length * dim), dim };
+  const key = (p: TokenPair) => Math.min(p.a.length, p.b.length) * 1000 + Math.max(p.a.length, p.b.length);
+  const order = Array.from({ length: pairs.length }, (_, i) => i).sort((i, j) => key(pairs[i]) - key(pairs[j]));
+  const batches = pairCosineBatches(pairs.length, batchPairs);
+  for (let start = 0; start < pairs.length; start += batchPairs) {
+    await checkAborted(signal);
+    const members = order.slice(start, start + batchPairs);
+    const unit = tf.tidy(() => unitRows(embedMany(model, [...members.map((i) => pairs[i].a), ...members.map((i) => pairs[i].b)], reference)));
+    const width = unit.shape[1];
+    const values = await unit.data();
+    unit.dispose();
+    if (width !== dim) throw new Error(`model "${model.id}" returned ${width}-wide embeddings, its outputSize is ${dim}`);
+    const n = members.length;
+    members.forEach((pairIndex, k) => {
+      out.a.set(values.subarray(k * dim, (k + 1) * dim), pairIndex * dim);
+      out.b.set(values.subarray((n + k) * dim, (n + k + 1) * dim), pairIndex * dim);
+    });
+    onBatch?.(start / batchPairs + 1, batches);
+  }
+  return out;
+}
+
+/** Dot product of row i of `a` and `b`: the cosine of pair i for unit rows. */
+export function rowDot(e: PairEmbeddings, i: number): number {
+  let dot = 0;
+  for (let k = i * e.dim; k < (i + 1) * e.dim; k++) dot += e.a[k] * e.b[k];
+  return dot;
+}
+
 /** cos(f(a), f(b)) for every pair, or cos(ẽ(a), ẽ(b)) with a reference; evaluated in batches. */
 export async function pairCosines(
   model: SentenceEncoder,
@@ -125,25 +169,6 @@ export async function pairCosines(
   reference?: ReferenceSpec,
   options: PairCosineOptions = {},
 ): Promise<Float32Array> {
-  const { batchPairs = 64, onBatch, signal } = options;
-  const out = new Float32Array(pairs.length);
-  // Pairs of similar lengths together: fewer length groups per batch, fewer passes.
-  const key = (p: TokenPair) => Math.min(p.a.length, p.b.length) * 1000 + Math.max(p.a.length, p.b.length);
-  const order = Array.from({ length: pairs.length }, (_, i) => i).sort((i, j) => key(pairs[i]) - key(pairs[j]));
-  const batches = pairCosineBatches(pairs.length, batchPairs);
-  for (let start = 0; start < pairs.length; start += batchPairs) {
-    await checkAborted(signal);
-    const members = order.slice(start, start + batchPairs);
-    const batch = members.map((i) => pairs[i]);
-    const cos = tf.tidy(() => {
-      const e = embedMany(model, [...batch.map((p) => p.a), ...batch.map((p) => p.b)], reference);
-      const n = batch.length;
-      return rowCosines(tf.slice(e, [0, 0], [n, -1]), tf.slice(e, [n, 0], [n, -1]));
-    });
-    const values = await cos.data();
-    cos.dispose();
-    members.forEach((pairIndex, k) => (out[pairIndex] = values[k]));
-    onBatch?.(start / batchPairs + 1, batches);
-  }
-  return out;
+  const e = await pairEmbeddings(model, pairs, reference, options);
+  return Float32Array.from({ length: pairs.length }, (_, i) => rowDot(e, i));
 }

@@ -15,7 +15,7 @@ import type { SentenceEncoder } from '../model/encoder.ts';
 import { checkAborted, DistillError } from './errors.ts';
 import { loadTrainingGradients } from './gradients.ts';
 import { seededRandom, shuffle } from '../shared/random.ts';
-import { embedMany, pairCosines, referenceIdsOf, rowCosines, type ReferenceSpec, type TokenPair } from './shifted.ts';
+import { embedMany, pairCosines, referenceIdsOf, unitRows, type PairEmbeddings, type ReferenceSpec, type TokenPair } from './shifted.ts';
 
 export { DistillAbortedError, DistillError } from './errors.ts';
 
@@ -39,6 +39,15 @@ export interface DistillSettings {
    * loss, relative to 1 for the others (default 1: plain mean squared difference).
    */
   lowSimilarityWeight?: number;
+  /**
+   * Weight of the in-batch cross pairs (default 0: none). Besides its training pairs, a
+   * batch of n pairs holds 2n texts, so 2n(2n−1)/2 − n other pairs of texts whose
+   * targets are the original's cosines too: every step also learns from them, at no
+   * extra forward pass. Most are unrelated texts, the kind shifting scores too high.
+   * The loss adds crossPairWeight × their mean squared difference; the original's
+   * embeddings come in DistillOptions.teacher.
+   */
+  crossPairWeight?: number;
   /**
    * Each text's reference r_x (use-lite: token 30, "▁", repeated to the text's length;
    * Hugging Face encoders: their padding reference). Plain data, so settings can be
@@ -82,6 +91,8 @@ export interface DistillOptions {
   onProgress?: (p: DistillProgress) => void;
   /** Early stopping: the weights of the check with the lowest validation loss are kept. */
   validation?: DistillValidation;
+  /** The original's unit embeddings of every training pair's texts: needed when crossPairWeight > 0. */
+  teacher?: PairEmbeddings;
   signal?: AbortSignal;
 }
 
@@ -106,6 +117,8 @@ export function checkDistillSettings(settings: DistillSettings): void {
   if (!Number.isInteger(settings.seed)) throw new DistillError(`the seed must be an integer, got ${String(settings.seed)}`);
   const w = settings.lowSimilarityWeight ?? 1;
   if (!(Number.isFinite(w) && w > 0)) throw new DistillError(`the low-similarity weight must be a number > 0, got ${String(w)}`);
+  const cross = settings.crossPairWeight ?? 0;
+  if (!(Number.isFinite(cross) && cross >= 0)) throw new DistillError(`the cross-pair weight must be a number ≥ 0, got ${String(cross)}`);
 }
 
 /** Targets below this are unrelated pairs for lowSimilarityWeight (as UNRELATED_BELOW in quality-by-genre.ts). */
@@ -125,20 +138,62 @@ export function scheduledRate(settings: Pick<DistillSettings, 'learningRate' | '
   return settings.learningRate * Math.max(0, (steps - step) / Math.max(1, steps - warm));
 }
 
-/** The distillation loss of a batch: mean (cos(ẽa, ẽb) − target)², each term times its weight when given. */
+/**
+ * The in-batch cross pairs of a batch (DistillSettings.crossPairWeight): texts in the
+ * order distillLoss embeds them (a of every pair, then b of every pair), the original's
+ * cosine of every two of them, and a weight per entry: `weight` shared equally by the
+ * entries above the diagonal that are not one of the batch's training pairs, 0 elsewhere.
+ */
+export interface CrossPairs {
+  targets: Float32Array;
+  weights: Float32Array;
+  /** Texts in the batch (2n): the matrices are size × size. */
+  size: number;
+}
+
+export function crossPairs(teacher: PairEmbeddings, batch: readonly number[], weight: number): CrossPairs {
+  const n = batch.length;
+  const size = 2 * n;
+  const { dim } = teacher;
+  const row = (t: number) => (t < n ? teacher.a.subarray(batch[t] * dim, (batch[t] + 1) * dim) : teacher.b.subarray(batch[t - n] * dim, (batch[t - n] + 1) * dim));
+  const targets = new Float32Array(size * size);
+  const weights = new Float32Array(size * size);
+  const count = (size * (size - 1)) / 2 - n;
+  for (let i = 0; i < size; i++) {
+    const u = row(i);
+    for (let j = i + 1; j < size; j++) {
+      const v = row(j);
+      let dot = 0;
+      for (let k = 0; k < dim; k++) dot += u[k] * v[k];
+      targets[i * size + j] = dot;
+      if (j !== i + n && count > 0) weights[i * size + j] = weight / count;
+    }
+  }
+  return { targets, weights, size };
+}
+
+/**
+ * The distillation loss of a batch: mean (cos(ẽa, ẽb) − target)², each term times its
+ * weight when given, plus the weighted squared differences of the cross pairs when given.
+ */
 export function distillLoss(
   model: SentenceEncoder,
   pairs: readonly TokenPair[],
   targets: tf.Tensor1D,
   reference: ReferenceSpec,
   weights?: tf.Tensor1D,
+  cross?: CrossPairs,
 ): tf.Scalar {
   return tf.tidy(() => {
     const n = pairs.length;
-    const e = embedMany(model, [...pairs.map((p) => p.a), ...pairs.map((p) => p.b)], reference);
-    const cos = rowCosines(tf.slice(e, [0, 0], [n, -1]), tf.slice(e, [n, 0], [n, -1]));
+    const unit = unitRows(embedMany(model, [...pairs.map((p) => p.a), ...pairs.map((p) => p.b)], reference));
+    const cos = tf.sum(tf.mul(tf.slice(unit, [0, 0], [n, -1]), tf.slice(unit, [n, 0], [n, -1])), 1);
     const squared = tf.squaredDifference(cos, targets);
-    return tf.mean(weights ? tf.mul(squared, weights) : squared) as tf.Scalar;
+    const loss = tf.mean(weights ? tf.mul(squared, weights) : squared) as tf.Scalar;
+    if (!cross) return loss;
+    const all = tf.matMul(unit, unit, false, true);
+    const crossTerm = tf.sum(tf.mul(tf.squaredDifference(all, tf.tensor2d(cross.targets, [cross.size, cross.size])), tf.tensor2d(cross.weights, [cross.size, cross.size])));
+    return tf.add(loss, crossTerm) as tf.Scalar;
   });
 }
 
@@ -202,11 +257,16 @@ export async function distill(
   settings: DistillSettings,
   options: DistillOptions = {},
 ): Promise<DistillResult> {
-  const { onProgress, signal, validation } = options;
+  const { onProgress, signal, validation, teacher } = options;
   if (pairs.length === 0) throw new DistillError('no training pairs');
   if (targets.length !== pairs.length) throw new DistillError(`${targets.length} targets for ${pairs.length} pairs`);
   if (student.variables.length === 0) throw new DistillError(`model "${student.model.id}" has no trainable weights`);
   checkDistillSettings(settings);
+  const crossWeight = settings.crossPairWeight ?? 0;
+  if (crossWeight > 0 && !teacher) throw new DistillError('a cross-pair weight needs the original\'s embeddings of the training pairs');
+  if (teacher && (teacher.a.length !== pairs.length * teacher.dim || teacher.b.length !== pairs.length * teacher.dim)) {
+    throw new DistillError(`the original's embeddings cover ${teacher.a.length / teacher.dim} pairs, training has ${pairs.length}`);
+  }
   const referenceIds = referenceIdsOf(student.model, settings.reference);
   await loadTrainingGradients();
 
@@ -252,7 +312,8 @@ export async function distill(
         const lossTensor = optimizerStep(optimizer, student.variables, () => {
           const batchTargets = tf.tensor1d(batchTargetValues);
           const weights = weighted ? tf.tensor1d(pairWeights(batchTargetValues, settings.lowSimilarityWeight)) : undefined;
-          return distillLoss(student.model, batchPairs, batchTargets, referenceIds, weights);
+          const cross = crossWeight > 0 && teacher ? crossPairs(teacher, batch, crossWeight) : undefined;
+          return distillLoss(student.model, batchPairs, batchTargets, referenceIds, weights, cross);
         });
         const loss = (await lossTensor.data())[0];
         lossTensor.dispose();

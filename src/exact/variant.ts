@@ -18,7 +18,7 @@ import { seededRandom } from '../shared/random.ts';
 import { buildPairSplit, mixWith, validSentenceDocuments, type SentenceDocument, type TextPair } from './corpus.ts';
 import { checkAborted, DistillError } from './errors.ts';
 import { TRAINABLE_SCOPES, trainableCopy } from './named-weights.ts';
-import { pairCosineBatches, pairCosines, referenceIdsOf, type ReferenceSpec, type TokenPair } from './shifted.ts';
+import { pairCosineBatches, pairCosines, pairEmbeddings, referenceIdsOf, rowDot, type ReferenceSpec, type TokenPair } from './shifted.ts';
 import { agreement, meanSquaredDiff } from '../shared/stats.ts';
 import { checkDistillSettings, distill } from './train.ts';
 import { weightsOf } from './trainable.ts';
@@ -60,6 +60,7 @@ export const VARIANT_DEFAULTS: Readonly<Omit<VariantRecipeSettings, 'learningRat
   seed: 1,
   scope: 'encoder',
   lowSimilarityWeight: 1,
+  crossPairWeight: 0,
   randomShare: 0.25,
   validationPairs: 64,
   checkEvery: 16,
@@ -201,17 +202,21 @@ export async function makeExactVariant(
   const reference = referenceIdsOf(original, s.reference);
   const targetSteps = pairCosineBatches(train.length) + pairCosineBatches(validation.length) + 2 * pairCosineBatches(heldOut.length);
   let targetsDone = 0;
-  const cosinesOfOriginal = async (pairs: readonly TokenPair[], shift?: ReferenceSpec) => {
+  /** Progress of the targets phase, continuing from the batches already done. */
+  const targetOptions = () => {
     const before = targetsDone;
-    return pairCosines(original, pairs, shift, {
+    return {
       signal,
-      onBatch: (done) => {
+      onBatch: (done: number) => {
         targetsDone = before + done;
         report({ phase: 'targets', step: targetsDone, steps: targetSteps });
       },
-    });
+    };
   };
-  const targets = await cosinesOfOriginal(train);
+  const cosinesOfOriginal = (pairs: readonly TokenPair[], shift?: ReferenceSpec) => pairCosines(original, pairs, shift, targetOptions());
+  // The original's embeddings of the training texts: the training targets, and the cross pairs' targets.
+  const teacher = await pairEmbeddings(original, train, undefined, targetOptions());
+  const targets = Float32Array.from(train, (_, i) => rowDot(teacher, i));
   const validationTargets = validation.length > 0 ? await cosinesOfOriginal(validation) : new Float32Array(0);
   const heldOutOriginal = await cosinesOfOriginal(heldOut);
   const heldOutShifted = await cosinesOfOriginal(heldOut, reference);
@@ -220,6 +225,7 @@ export async function makeExactVariant(
   try {
     const result = await distill(student, train, targets, s, {
       signal,
+      teacher,
       validation: validation.length > 0 ? { pairs: validation, targets: validationTargets, everySteps: s.checkEvery } : undefined,
       onProgress: (p) =>
         report({ phase: 'training', step: p.step, steps: p.steps, loss: p.loss, epochLoss: p.epochLoss, epoch: p.epoch, learningRate: p.learningRate }),

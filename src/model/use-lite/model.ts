@@ -35,7 +35,6 @@ export class UseLite implements TangentEncoder {
   readonly id: string;
   readonly numLayers = 2;
   readonly maxTokens = USE_LITE_MAX_TOKENS;
-  readonly outputSize = 512;
   /** Its feed-forward units are ReLUs: the path integrand has kinks (docs/use-lite.md, "Convergence"). */
   readonly smooth = false;
   readonly defaultReference: Reference = { kind: 'token', id: USE_LITE_REFERENCE_TOKEN };
@@ -69,6 +68,11 @@ export class UseLite implements TangentEncoder {
       special: pieces.map((piece) => isBarePiece(piece, PIECE_MARKERS)),
       droppedTokens: tokens.length - kept.length,
     };
+  }
+
+  /** The tanh head's width: 512 for use-lite (the tiny test models are narrower). */
+  get outputSize(): number {
+    return this.weights.headKernel.shape[1];
   }
 
   get vocabSize(): number {
