@@ -42,7 +42,7 @@ import { seededRandom } from '../src/shared/random.ts';
 import { TRAINABLE_SCOPES, type TrainableScope } from '../src/exact/named-weights.ts';
 import { embedMany, pairCosines, pairEmbeddings, referenceIdsOf, rowDot, type PairEmbeddings, type ReferenceIds, type TokenPair } from '../src/exact/shifted.ts';
 import { agreement, maxAbsDiff, meanSquaredDiff, type Agreement } from '../src/shared/stats.ts';
-import { distill, LOW_SIMILARITY, type DistillSettings } from '../src/exact/train.ts';
+import { AVERAGING_RATE, distill, LOW_SIMILARITY, type DistillSettings } from '../src/exact/train.ts';
 import { trainableUseLite } from '../src/exact/use-lite.ts';
 import { buildSentenceCorpus, CORPUS_GENRES, readCorpus } from './corpus.ts';
 import { makeExactVariant, type VariantRecipeSettings } from '../src/exact/variant.ts';
@@ -104,6 +104,8 @@ const USAGE = `usage: npm run make-exact -- [options]
   --random-share X      share of random (unrelated) pairs, 0-1 (default ${DEFAULTS.randomShare})
   --low-weight X        loss weight of pairs whose target is below 0.3 (default ${DEFAULTS.lowSimilarityWeight})
   --cross-weight X      loss weight of the in-batch cross pairs, 0 for none (default ${DEFAULTS.crossPairWeight})
+  --average-from X      average the weights from this share of the steps on, 0-1, "none" for no averaging
+                        (default ${DEFAULTS.averageFrom ?? 'none'})
   --epochs N            passes over the training pairs (default ${DEFAULTS.epochs})
   --batch N             pairs per step (default ${DEFAULTS.batchPairs})
   --lr X                peak learning rate (default ${DEFAULTS.learningRate})
@@ -142,6 +144,7 @@ export function parseActions(argv: readonly string[]): Actions {
 export function browserOverrides(argv: readonly string[], settings: Settings): Partial<VariantRecipeSettings> {
   const flags: Record<string, keyof VariantRecipeSettings & keyof Settings> = {
     '--cross-weight': 'crossPairWeight',
+    '--average-from': 'averageFrom',
     '--low-weight': 'lowSimilarityWeight',
     '--random-share': 'randomShare',
     '--lr': 'learningRate',
@@ -174,6 +177,13 @@ export function parseArgs(argv: readonly string[]): Settings {
         if (s.randomShare >= 1) throw new UsageError('--random-share must be below 1');
         i++; break;
       case '--low-weight': s.lowSimilarityWeight = number(flag, value, false); i++; break;
+      case '--average-from':
+        if (value === 'none') s.averageFrom = undefined;
+        else {
+          s.averageFrom = value === '0' ? 0 : number(flag, value, false);
+          if (s.averageFrom >= 1) throw new UsageError('--average-from must be below 1');
+        }
+        i++; break;
       case '--cross-weight':
         // 0 is allowed: the plain loss.
         s.crossPairWeight = value === '0' ? 0 : number(flag, value, false); i++; break;
@@ -574,7 +584,9 @@ export async function main(argv: string[]): Promise<number> {
             'self-distillation: shifted model e(x) = f(x) - f(r_x) starts from use-lite; loss = mean w·(cos(e(a), e(b)) - cos_use-lite(a, b))^2 ' +
             `with w = lowSimilarityWeight for targets below ${LOW_SIMILARITY} and 1 otherwise (normalised to mean 1 per batch)` +
             (settings.crossPairWeight ? `, plus ${settings.crossPairWeight} × the mean squared difference over every other two texts of the batch (in-batch cross pairs, targets the original's cosines)` : '') +
-            '; Adam, linear warm-up then linear decay; ' +
+            (settings.averageFrom === undefined
+              ? '; Adam, linear warm-up then linear decay; '
+              : `; Adam, linear warm-up, linear decay to ${AVERAGING_RATE} × the peak at ${settings.averageFrom} of the steps, then held there while the weights are averaged (the mean of the weights after every step since); `) +
             `the weights of the validation check with the lowest loss are kept (every ${settings.checkEvery} steps)`,
           trainableWeights: {
             encoder: 'both transformer layers and the tanh head; token embeddings frozen',
@@ -609,7 +621,7 @@ export async function main(argv: string[]): Promise<number> {
         const entry = {
           label: actions.label,
           command: training.command,
-          settings: { trainPairs: settings.trainPairs, epochs: settings.epochs, learningRate: settings.learningRate, lowSimilarityWeight: settings.lowSimilarityWeight, crossPairWeight: settings.crossPairWeight, randomShare: settings.randomShare, batchPairs: settings.batchPairs, warmup: settings.warmup },
+          settings: { trainPairs: settings.trainPairs, epochs: settings.epochs, learningRate: settings.learningRate, lowSimilarityWeight: settings.lowSimilarityWeight, crossPairWeight: settings.crossPairWeight, averageFrom: settings.averageFrom, randomShare: settings.randomShare, batchPairs: settings.batchPairs, warmup: settings.warmup },
           steps: result.steps,
           keptStep: result.validation?.bestStep,
           trainingSeconds: training.result.trainingSeconds,

@@ -17,7 +17,7 @@ import { seededRandom } from '../shared/random.ts';
 import { embedMany, pairCosines, pairEmbeddings, referenceIdsOf, rowDot, type TokenPair } from './shifted.ts';
 import { ranks, spearman } from '../shared/stats.ts';
 import { TINY_REFERENCE_ID, tinyUseLite } from './tiny-use-lite.test-support.ts';
-import { crossPairs, DistillAbortedError, DistillError, distill, distillLoss, pairWeights, type DistillSettings } from './train.ts';
+import { AVERAGING_RATE, crossPairs, DistillAbortedError, DistillError, distill, distillLoss, pairWeights, scheduledRate, type DistillSettings } from './train.ts';
 import { trainableUseLite } from './use-lite.ts';
 import { evaluateLoss, syntheticDocuments } from './training.test-support.ts';
 import { makeExactVariant, restoreVariant, serializeVariant } from './variant.ts';
@@ -202,6 +202,48 @@ describe('fine-tuning by self-distillation', () => {
     const short = { ...teacher, a: teacher.a.subarray(teacher.dim), b: teacher.b.subarray(teacher.dim) };
     await expect(distill(student, pairs, targets, SETTINGS, { teacher: short })).rejects.toThrow(/cover 31 pairs, training has 32/);
     student.model.dispose();
+    original.dispose();
+  });
+
+  it('averages the weights of every step from averageFrom on, at a held rate, and checks the average', async () => {
+    const rates = Array.from({ length: 20 }, (_, step) => scheduledRate({ learningRate: 1, warmup: 0.1, averageFrom: 0.5 }, step, 20));
+    expect(rates.slice(0, 2)).toEqual([0.5, 1]); // warm-up
+    expect(rates[6]).toBeCloseTo(1 - ((1 - AVERAGING_RATE) * 4) / 8, 12); // decaying towards the held rate
+    expect(rates.slice(10)).toEqual(new Array(10).fill(AVERAGING_RATE));
+    expect(scheduledRate({ learningRate: 1, warmup: 0.1 }, 19, 20)).toBeCloseTo(1 / 18, 12); // no averaging: decay to 0
+
+    const original = tinyUseLite(8);
+    const pairs = randomPairs(24, 14);
+    const targets = await pairCosines(original, pairs);
+    const start = tf.memory().numTensors;
+    const student = trainableUseLite(original, 'tiny-exact', 'encoder');
+    // Oracle: the weights after every step, averaged here from step 9 of 12 (0-based 8) on.
+    const after: Float32Array[][] = [];
+    const settings = { ...SETTINGS, epochs: 4, averageFrom: 2 / 3 };
+    await distill(student, pairs, targets, settings, {
+      onProgress: () => after.push(student.variables.map((v) => v.dataSync() as Float32Array)),
+    });
+    expect(after).toHaveLength(12);
+    const averaged = after.slice(8);
+    student.variables.forEach((v, i) => {
+      const got = v.dataSync();
+      const mean = got.map((_, k) => averaged.reduce((sum, w) => sum + w[i][k], 0) / averaged.length);
+      let worst = 0;
+      got.forEach((x, k) => (worst = Math.max(worst, Math.abs(x - mean[k]))));
+      expect(worst).toBeLessThan(1e-6);
+    });
+    // With validation, the checks from the start of averaging are of the averaged weights, and the best is kept.
+    const validation = { pairs: randomPairs(12, 15), targets: new Float32Array(0), everySteps: 3 };
+    validation.targets = await pairCosines(original, validation.pairs);
+    const again = trainableUseLite(original, 'tiny-exact', 'encoder');
+    const result = await distill(again, pairs, targets, settings, { validation });
+    const checks = result.validation!.losses;
+    const best = checks.reduce((b, c) => (c[1] < b[1] ? c : b));
+    expect(await evaluateLoss(again.model, validation.pairs, validation.targets, TINY_REFERENCE_ID)).toBeCloseTo(best[1], 6);
+    await expect(distill(again, pairs, targets, { ...SETTINGS, averageFrom: 1 })).rejects.toThrow(/averaging must start/);
+    student.model.dispose();
+    again.model.dispose();
+    expect(tf.memory().numTensors).toBe(start);
     original.dispose();
   });
 
