@@ -85,7 +85,7 @@ export const DEFAULTS: Settings = {
   learningRate: 3e-4,
   warmup: 0.05,
   lowSimilarityWeight: 1,
-  crossPairWeight: 0,
+  crossPairWeight: 1,
   seed: 20261122,
   scope: 'encoder',
   float16: true,
