@@ -233,8 +233,8 @@ describe('fine-tuning by self-distillation', () => {
       expect(worst).toBeLessThan(1e-6);
     });
     // With validation, the checks from the start of averaging are of the averaged weights, and the best is kept.
-    const validation = { pairs: randomPairs(12, 15), targets: new Float32Array(0), everySteps: 3 };
-    validation.targets = await pairCosines(original, validation.pairs);
+    const validationPairs = randomPairs(12, 15);
+    const validation = { pairs: validationPairs, targets: await pairCosines(original, validationPairs), everySteps: 3 };
     const again = trainableUseLite(original, 'tiny-exact', 'encoder');
     const result = await distill(again, pairs, targets, settings, { validation });
     const checks = result.validation!.losses;
