@@ -40,7 +40,7 @@ import { EVERYDAY_KINDS, EVERYDAY_PAIRS } from '../src/exact/everyday-pairs.ts';
 import { GENRE_GOALS, genreFigures, qualityByGenre, roundedFigures, UNRELATED_BELOW, type GenreFigures } from '../src/exact/quality-by-genre.ts';
 import { seededRandom } from '../src/shared/random.ts';
 import { TRAINABLE_SCOPES, type TrainableScope } from '../src/exact/named-weights.ts';
-import { embedMany, pairCosines, pairEmbeddings, referenceIdsOf, rowDot, type PairEmbeddings, type ReferenceIds, type TokenPair } from '../src/exact/shifted.ts';
+import { cosinesOf, embedMany, pairCosines, pairEmbeddings, referenceIdsOf, type PairEmbeddings, type ReferenceIds, type TokenPair } from '../src/exact/shifted.ts';
 import { agreement, maxAbsDiff, meanSquaredDiff, type Agreement } from '../src/shared/stats.ts';
 import { AVERAGING_RATE, distill, LOW_SIMILARITY, type DistillSettings } from '../src/exact/train.ts';
 import { trainableUseLite } from '../src/exact/use-lite.ts';
@@ -117,7 +117,7 @@ const USAGE = `usage: npm run make-exact -- [options]
   --evaluate DIR        only measure the variant in DIR on the held-out pairs; prints JSON
   --browser             measure the browser's Make exact with its defaults (served corpus, this backend) on the
                         held-out pairs by genre; writes models/use-lite-exact/browser-default.json, or with
-                        --cross-weight, --low-weight, --random-share, --lr, --epochs or --batch given, those
+                        --cross-weight, --average-from, --low-weight, --random-share, --lr, --epochs or --batch given, those
                         changed and the figures written to OUT.browser.json
   --quick               smoke run: ${QUICK.trainPairs} training and ${QUICK.heldOutPairs} held-out pairs, written to
                         ${QUICK.out} unless --out is given`;
@@ -271,8 +271,7 @@ async function originalEmbeddings(model: UseLite, pairs: readonly TokenPair[], r
 
 /** The original use-lite's cosines for `pairs` (shifted by `reference` when given), from its cached embeddings. */
 async function originalCosines(model: UseLite, pairs: readonly TokenPair[], reference?: ReferenceIds): Promise<Float32Array> {
-  const e = await originalEmbeddings(model, pairs, reference);
-  return Float32Array.from(pairs, (_, i) => rowDot(e, i));
+  return cosinesOf(await originalEmbeddings(model, pairs, reference));
 }
 
 function log(message: string): void {
@@ -488,7 +487,7 @@ export async function main(argv: string[]): Promise<number> {
     const validation = toTokens(original, validationPairs);
     let t0 = performance.now();
     const teacher = await originalEmbeddings(original, train);
-    const targets = Float32Array.from(train, (_, i) => rowDot(teacher, i));
+    const targets = cosinesOf(teacher);
     const validationTargets = await originalCosines(original, validation);
     const heldOutOriginal = await originalCosines(original, heldOut);
     const heldOutShifted = await originalCosines(original, heldOut, referenceIds);

@@ -14,7 +14,7 @@ import { UseLite } from '../model/use-lite/model.ts';
 import { encodeUseLiteWeights, loadUseLiteArtifacts, toFloat16, weightTensors } from '../model/use-lite/weights.ts';
 import { buildPairSplit, buildPairs, CorpusError, DEFAULT_PAIR_MIX, mixWith, negate, PAIR_KINDS, sentenceDocuments, splitSentences } from './corpus.ts';
 import { seededRandom } from '../shared/random.ts';
-import { embedMany, pairCosines, pairEmbeddings, referenceIdsOf, rowDot, type TokenPair } from './shifted.ts';
+import { embedMany, pairCosines, cosinesOf, pairEmbeddings, referenceIdsOf, rowDot, type TokenPair } from './shifted.ts';
 import { ranks, spearman } from '../shared/stats.ts';
 import { TINY_REFERENCE_ID, tinyUseLite } from './tiny-use-lite.test-support.ts';
 import { AVERAGING_RATE, crossPairs, DistillAbortedError, DistillError, distill, distillLoss, pairWeights, scheduledRate, type DistillSettings } from './train.ts';
@@ -151,7 +151,7 @@ describe('fine-tuning by self-distillation', () => {
     const student = trainableUseLite(original, 'tiny-exact', 'encoder');
     const pairs = randomPairs(4, 10);
     const teacher = await pairEmbeddings(original, pairs);
-    const targets = Float32Array.from(pairs, (_, i) => rowDot(teacher, i));
+    const targets = cosinesOf(teacher);
     const cross = crossPairs(teacher, [0, 1, 2, 3], 2);
     // Oracle: every cross pair listed explicitly and run through pairCosines of each model.
     const texts = [...pairs.map((p) => p.a), ...pairs.map((p) => p.b)];
@@ -181,7 +181,7 @@ describe('fine-tuning by self-distillation', () => {
     const original = tinyUseLite(7);
     const pairs = randomPairs(32, 13);
     const teacher = await pairEmbeddings(original, pairs);
-    const targets = Float32Array.from(pairs, (_, i) => rowDot(teacher, i));
+    const targets = cosinesOf(teacher);
     // Pairs of the training texts that are not training pairs: a held-out check of what the cross term teaches.
     const unseen = pairs.map((p, i) => ({ a: p.a, b: pairs[(i + 7) % pairs.length].b }));
     const unseenTargets = await pairCosines(original, unseen);

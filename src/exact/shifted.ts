@@ -162,6 +162,11 @@ export function rowDot(e: PairEmbeddings, i: number): number {
   return dot;
 }
 
+/** The cosine of every pair whose unit embeddings `e` holds. */
+export function cosinesOf(e: PairEmbeddings): Float32Array {
+  return Float32Array.from({ length: e.a.length / e.dim }, (_, i) => rowDot(e, i));
+}
+
 /** cos(f(a), f(b)) for every pair, or cos(ẽ(a), ẽ(b)) with a reference; evaluated in batches. */
 export async function pairCosines(
   model: SentenceEncoder,
@@ -169,6 +174,5 @@ export async function pairCosines(
   reference?: ReferenceSpec,
   options: PairCosineOptions = {},
 ): Promise<Float32Array> {
-  const e = await pairEmbeddings(model, pairs, reference, options);
-  return Float32Array.from({ length: pairs.length }, (_, i) => rowDot(e, i));
+  return cosinesOf(await pairEmbeddings(model, pairs, reference, options));
 }

@@ -51,9 +51,10 @@ export interface DistillSettings {
   /**
    * Weight averaging (stochastic weight averaging): from this share of the steps on,
    * the rate is held at AVERAGING_RATE × the peak and the model's weights are the mean
-   * of the weights after every step since. Runs from the same start differ pair by pair
-   * mostly by chance (their errors on the everyday pairs correlate 0.3), and a mean of
-   * weights cancels much of that. Undefined: no averaging, the rate decays to 0.
+   * of the weights after every step since. Tried because two runs' errors on the
+   * everyday pairs correlate only 0.3 (the mean of two runs' weights did better than
+   * either), but averaging within one run measured no gain for use-lite (tuning.json,
+   * run K), so it is off by default. Undefined: no averaging, the rate decays to 0.
    */
   averageFrom?: number;
   /**

@@ -18,7 +18,7 @@ import { seededRandom } from '../shared/random.ts';
 import { buildPairSplit, mixWith, validSentenceDocuments, type SentenceDocument, type TextPair } from './corpus.ts';
 import { checkAborted, DistillError } from './errors.ts';
 import { TRAINABLE_SCOPES, trainableCopy } from './named-weights.ts';
-import { pairCosineBatches, pairCosines, pairEmbeddings, referenceIdsOf, rowDot, type ReferenceSpec, type TokenPair } from './shifted.ts';
+import { pairCosineBatches, cosinesOf, pairCosines, pairEmbeddings, referenceIdsOf, type ReferenceSpec, type TokenPair } from './shifted.ts';
 import { agreement, meanSquaredDiff } from '../shared/stats.ts';
 import { checkDistillSettings, distill } from './train.ts';
 import { weightsOf } from './trainable.ts';
@@ -216,7 +216,7 @@ export async function makeExactVariant(
   const cosinesOfOriginal = (pairs: readonly TokenPair[], shift?: ReferenceSpec) => pairCosines(original, pairs, shift, targetOptions());
   // The original's embeddings of the training texts: the training targets, and the cross pairs' targets.
   const teacher = await pairEmbeddings(original, train, undefined, targetOptions());
-  const targets = Float32Array.from(train, (_, i) => rowDot(teacher, i));
+  const targets = cosinesOf(teacher);
   const validationTargets = validation.length > 0 ? await cosinesOfOriginal(validation) : new Float32Array(0);
   const heldOutOriginal = await cosinesOfOriginal(heldOut);
   const heldOutShifted = await cosinesOfOriginal(heldOut, reference);
