@@ -55,6 +55,16 @@ test('makes a tiny model exact with progress and a loss curve, uses it, and offe
   await expect(page.getByTestId('stored-variant')).toHaveCount(0);
 });
 
+test("offers each model its own default size: use-lite make-exact's 12,000 pairs, a Hugging Face model 1,024", async ({ page }) => {
+  await openTinyModel(page);
+  await expect(page.getByLabel('Training pairs')).toHaveValue('1024');
+  await expect(page.getByLabel('Training pairs').locator('option:checked')).toHaveText('1024 (default)');
+  await page.goto('./?backend=wasm');
+  await expectServing(page, 'use-lite');
+  await expect(page.getByLabel('Training pairs')).toHaveValue('12000');
+  await expect(page.getByLabel('Training pairs').locator('option:checked')).toHaveText('12000 (default)');
+});
+
 test('a run that cannot get its training sentences fails with a message and changes nothing', async ({ page }) => {
   await page.route('**/corpus/sentences.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
   await openTinyModel(page);

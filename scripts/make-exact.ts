@@ -117,8 +117,9 @@ const USAGE = `usage: npm run make-exact -- [options]
   --evaluate DIR        only measure the variant in DIR on the held-out pairs; prints JSON
   --browser             measure the browser's Make exact with its defaults (served corpus, this backend) on the
                         held-out pairs by genre; writes models/use-lite-exact/browser-default.json, or with
-                        --cross-weight, --average-from, --low-weight, --random-share, --lr, --epochs or --batch given, those
-                        changed and the figures written to OUT.browser.json
+                        any of --cross-weight, --average-from, --low-weight, --random-share, --lr, --epochs, --batch,
+                        --train-pairs, --held-out-pairs, --validation-pairs or --check-every given, those changed and
+                        the figures written to OUT.browser.json
   --quick               smoke run: ${QUICK.trainPairs} training and ${QUICK.heldOutPairs} held-out pairs, written to
                         ${QUICK.out} unless --out is given`;
 
@@ -150,6 +151,10 @@ export function browserOverrides(argv: readonly string[], settings: Settings): P
     '--lr': 'learningRate',
     '--epochs': 'epochs',
     '--batch': 'batchPairs',
+    '--train-pairs': 'trainPairs',
+    '--held-out-pairs': 'heldOutPairs',
+    '--validation-pairs': 'validationPairs',
+    '--check-every': 'checkEvery',
   };
   return Object.fromEntries(Object.entries(flags).filter(([flag]) => argv.includes(flag)).map(([, key]) => [key, settings[key]]));
 }
@@ -371,6 +376,8 @@ async function evaluateOnly(folder: string, settings: Settings, label: string | 
 
 /** The browser's Make exact result for use-lite, kept next to the shipped variant. */
 const BROWSER_FILE = join(ROOT, 'models', EXACT_ID, 'browser-default.json');
+/** The sizes tried for the browser's use-lite recipe: the OUT.browser.json files of `--browser --train-pairs N` probes, joined. */
+const BROWSER_SIZES_FILE = join(ROOT, 'models', EXACT_ID, 'browser-sizes.json');
 
 /**
  * Runs makeExactVariant on use-lite as the browser's Make exact does (its defaults, the
@@ -632,7 +639,7 @@ export async function main(argv: string[]): Promise<number> {
         if (actions.label) await updateTuning(entry);
         if (resolve(settings.out) === dirname(TUNING_FILE)) {
           // The record of every run, and the browser's measurement, stay with the shipped variant.
-          for (const kept of [TUNING_FILE, BROWSER_FILE]) await cp(kept, join(temp, basename(kept))).catch(() => undefined);
+          for (const kept of [TUNING_FILE, BROWSER_FILE, BROWSER_SIZES_FILE]) await cp(kept, join(temp, basename(kept))).catch(() => undefined);
         }
       } finally {
         shipped.dispose();
@@ -696,6 +703,9 @@ attributions sum to its own prediction (up to integration error).
 
 Made by \`npm run make-exact\` (scripts/make-exact.ts); settings, data sources and
 losses are in training.json, held-out quality in quality.json.
+The recipe's runs are in tuning.json. The browser's Make exact on use-lite, measured by
+\`npm run make-exact -- --browser\`, is in browser-default.json, and the sizes tried for it
+are in browser-sizes.json.
 
 * Files: model.json + group1-shard*, read by loadUseLiteArtifacts like the bundled
   model; the vocabulary is use-lite's vocab.json (not copied here).

@@ -216,9 +216,11 @@ export function App() {
           )}
           {ready && (
             <ExactVariantPanel
+              key={view.model}
               modelId={view.model}
               exactVariant={status.exactVariant}
               storedVariant={status.storedVariant}
+              defaultPairs={status.variantTrainPairs}
               run={makeExact}
               onUseStored={() => client.useStoredExact()}
               onForgetStored={() => client.forgetStoredExact()}

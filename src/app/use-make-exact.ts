@@ -9,6 +9,8 @@ import type { ModelWorkerClient } from './worker-client.ts';
 export interface MakeExactState {
   running: boolean;
   progress: VariantProgress | null;
+  /** The first progress of the current phase (its elapsedMs and step): what the time left is estimated from. */
+  phaseStart: { ms: number; step: number };
   /** [step, loss] of every training step reported so far. */
   losses: Array<[number, number]>;
   done: VariantRecord | null;
@@ -17,7 +19,18 @@ export interface MakeExactState {
   cancelled: boolean;
 }
 
-const IDLE: MakeExactState = { running: false, progress: null, losses: [], done: null, message: null, cancelled: false };
+const IDLE: MakeExactState = { running: false, progress: null, phaseStart: { ms: 0, step: 0 }, losses: [], done: null, message: null, cancelled: false };
+
+/**
+ * Milliseconds left in the current phase at the pace of its steps since its first
+ * report (which may include one-off set-up work), or null before two more steps.
+ */
+export function phaseMsLeft(state: Pick<MakeExactState, 'progress' | 'phaseStart'>): number | null {
+  const p = state.progress;
+  const stepsTimed = p ? p.step - state.phaseStart.step : 0;
+  if (!p || stepsTimed < 2 || p.step >= p.steps) return null;
+  return ((p.elapsedMs - state.phaseStart.ms) / stepsTimed) * (p.steps - p.step);
+}
 
 export function useMakeExact(client: ModelWorkerClient) {
   const [state, setState] = useState<MakeExactState>(IDLE);
@@ -40,6 +53,7 @@ export function useMakeExact(client: ModelWorkerClient) {
             setState((s) => ({
               ...s,
               progress: p,
+              phaseStart: s.progress?.phase === p.phase ? s.phaseStart : { ms: p.elapsedMs, step: p.step },
               losses: p.phase === 'training' && p.loss !== undefined ? [...s.losses, [p.step, p.loss]] : s.losses,
             }));
             break;

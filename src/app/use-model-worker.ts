@@ -76,6 +76,7 @@ function deriveStatus(state: WorkerState, wanted: string): ModelStatus {
     prompts: served?.prompts ?? null,
     exactVariant: served?.exactVariant ?? null,
     storedVariant: served?.storedVariant ?? null,
+    variantTrainPairs: served?.variantTrainPairs ?? null,
     numTensors: served?.numTensors ?? 0,
   };
 }

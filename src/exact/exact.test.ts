@@ -6,6 +6,7 @@
  * use-lite variant made by makeExactVariant is stored and restored exactly.
  */
 import '@tensorflow/tfjs-backend-cpu';
+import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelFileError, type ModelFiles } from '../model/files.ts';
@@ -20,7 +21,7 @@ import { TINY_REFERENCE_ID, tinyUseLite } from './tiny-use-lite.test-support.ts'
 import { AVERAGING_RATE, crossPairs, DistillAbortedError, DistillError, distill, distillLoss, pairWeights, scheduledRate, type DistillSettings } from './train.ts';
 import { trainableUseLite } from './use-lite.ts';
 import { evaluateLoss, syntheticDocuments } from './training.test-support.ts';
-import { makeExactVariant, restoreVariant, serializeVariant } from './variant.ts';
+import { defaultTrainPairs, defaultVariantSettings, makeExactVariant, restoreVariant, serializeVariant, VARIANT_DEFAULTS } from './variant.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -272,7 +273,8 @@ describe('a use-lite variant through makeExactVariant', () => {
     const empty = tf.memory().numTensors;
     const original = tinyUseLite(4);
     const documents = syntheticDocuments(8, 16, 3);
-    const settings = { trainPairs: 16, heldOutPairs: 8, minSentences: 10, batchPairs: 8, learningRate: 3e-3 };
+    // use-lite's recipe (RECIPE_BY_KIND) scaled down to the tiny corpus.
+    const settings = { trainPairs: 16, heldOutPairs: 8, validationPairs: 8, checkEvery: 1, minSentences: 10, batchPairs: 8, learningRate: 3e-3 };
     // The default reference, use-lite's "▁" (id 30), is not in the tiny vocabulary.
     await expect(makeExactVariant(original, documents, settings)).rejects.toThrow(/reference token id must be an integer from 0 to 23/);
     const variant = await makeExactVariant(original, documents, { ...settings, reference: { kind: 'token', id: TINY_REFERENCE_ID } });
@@ -291,6 +293,23 @@ describe('a use-lite variant through makeExactVariant', () => {
     variant.model.dispose();
     restored.model.dispose();
     expect(tf.memory().numTensors).toBe(empty);
+  });
+});
+
+describe("the browser's Make exact for use-lite", () => {
+  it('uses its own recipe, and browser-default.json measured exactly these defaults', async () => {
+    const model = (await loadBundledModel('use-lite')) as UseLite;
+    try {
+      const settings = defaultVariantSettings(model);
+      expect(settings.reference).toEqual(model.defaultReference);
+      expect(settings.crossPairWeight).toBeGreaterThan(0);
+      expect(settings.learningRate).not.toBe(VARIANT_DEFAULTS.learningRate);
+      expect(defaultTrainPairs(model)).toBe(settings.trainPairs);
+      const recorded = JSON.parse(await readFile(new URL('../../models/use-lite-exact/browser-default.json', import.meta.url), 'utf8')) as { settings: unknown };
+      expect(recorded.settings).toEqual(settings);
+    } finally {
+      model.dispose();
+    }
   });
 });
 

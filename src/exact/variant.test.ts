@@ -18,7 +18,7 @@ import { DistillAbortedError, DistillError, StoredVariantError } from './errors.
 import { embedMany, pairCosines, referenceIdsOf, type TokenPair } from './shifted.ts';
 import { evaluateLoss, gradientNorms, syntheticDocuments, trainableHfCopy } from './training.test-support.ts';
 import { distill, type DistillSettings } from './train.ts';
-import { makeExactVariant, type VariantProgress, type VariantSettings } from './variant.ts';
+import { defaultTrainPairs, defaultVariantSettings, makeExactVariant, VARIANT_DEFAULTS, type VariantProgress, type VariantSettings } from './variant.ts';
 import { restoreVariant, serializeVariant, type StoredVariant } from './variant-store.ts';
 
 const models: Record<string, HfSentenceEncoder> = {};
@@ -105,6 +105,12 @@ describe('a trainable copy of a Hugging Face encoder', () => {
   it('refuses an exact checkpoint: it is exact already', () => {
     expect(() => trainableHfCopy(models['mpnet-exact'], 'x', 'encoder')).toThrow(DistillError);
     expect(() => trainableHfCopy(models['mpnet-exact'], 'x', 'encoder')).toThrow(/already exact/);
+  });
+
+  it("gets VARIANT_DEFAULTS with its own reference as Make exact's recipe; an exact checkpoint gets none", () => {
+    expect(defaultVariantSettings(models.bert)).toEqual({ ...VARIANT_DEFAULTS, reference: models.bert.defaultReference });
+    expect(defaultTrainPairs(models.bert)).toBe(VARIANT_DEFAULTS.trainPairs);
+    expect(defaultTrainPairs(models['mpnet-exact'])).toBeNull();
   });
 });
 

@@ -32,30 +32,24 @@ export { parseSentenceCorpus, SENTENCE_CORPUS_URL, type SentenceCorpus } from '.
 export { TRAINABLE_SCOPES, type TrainableScope } from './named-weights.ts';
 
 /**
- * Peak learning rates. use-lite: the rate `npm run make-exact` uses (Spearman 0.989 on
- * held-out pairs). Hugging Face encoders: 3e-5, measured with VARIANT_DEFAULTS on a
- * seeded random BERT of all-MiniLM-L6-v2's size (scripts/tune-hf-exact.ts,
- * bench/hf-exact-tuning.json): held-out Spearman 0.989, mean |Δ| 0.016 at 3e-5 against
- * 0.966, 0.033 at 1e-4, which falls below the un-fine-tuned shifted model's Spearman
- * (0.982, mean |Δ| 0.046). Not yet measured on a trained checkpoint, nor below 3e-5.
+ * The recipe for Hugging Face encoders (and the base of every model's): pairs from every
+ * source of the served corpus in equal shares, plain mean squared loss (weighting
+ * unrelated pairs up measured no better on validation: tuning.json), validation pairs
+ * from documents never trained on with the best check's weights kept; 1024 pairs in 64
+ * steps of 16 at a peak rate of 3e-5. The rate and steps were measured on a seeded random
+ * BERT of all-MiniLM-L6-v2's size (scripts/tune-hf-exact.ts, bench/hf-exact-tuning.json):
+ * held-out Spearman 0.989, mean |Δ| 0.016 at 3e-5 against 0.966, 0.033 at 1e-4, which
+ * falls below the un-fine-tuned shifted model's Spearman (0.982, mean |Δ| 0.046). Not yet
+ * measured on a trained checkpoint, nor below 3e-5, nor with in-batch cross pairs.
  */
-const LEARNING_RATES: Record<string, number> = { 'use-lite': 3e-4, default: 3e-5 };
-
-/**
- * Browser-sized defaults, the recipe of `npm run make-exact` (issue 14) at a smaller
- * size: pairs from every source of the served corpus in equal shares, plain mean squared
- * loss (weighting unrelated pairs up measured no better on validation: tuning.json),
- * validation pairs from documents never trained on with the best check's weights kept;
- * 1024 pairs in 64 steps of 16. Measured for use-lite by
- * `npm run make-exact -- --browser` (models/use-lite-exact/browser-default.json).
- */
-export const VARIANT_DEFAULTS: Readonly<Omit<VariantRecipeSettings, 'learningRate' | 'reference'>> = {
+export const VARIANT_DEFAULTS: Readonly<Omit<VariantRecipeSettings, 'reference'>> = {
   trainPairs: 1024,
   heldOutPairs: 128,
   heldOutShare: 0.1,
   minSentences: 50,
   epochs: 1,
   batchPairs: 16,
+  learningRate: 3e-5,
   warmup: 0.05,
   seed: 1,
   scope: 'encoder',
@@ -64,6 +58,26 @@ export const VARIANT_DEFAULTS: Readonly<Omit<VariantRecipeSettings, 'learningRat
   randomShare: 0.25,
   validationPairs: 64,
   checkEvery: 16,
+};
+
+/**
+ * Where a model kind's recipe differs from VARIANT_DEFAULTS. use-lite: the recipe of
+ * `npm run make-exact` (run J in models/use-lite-exact/tuning.json: in-batch cross pairs,
+ * steps of 32 pairs at 3e-4, 200 validation pairs checked every 40 steps) at the size
+ * measured to reach its quality on the served corpus by `npm run make-exact -- --browser`
+ * (models/use-lite-exact/browser-default.json), with 400 held-out pairs so the figures
+ * it reports are steady.
+ */
+const RECIPE_BY_KIND: Readonly<Record<string, Partial<Omit<VariantRecipeSettings, 'reference'>>>> = {
+  'use-lite': {
+    trainPairs: 12000,
+    heldOutPairs: 400,
+    batchPairs: 32,
+    learningRate: 3e-4,
+    crossPairWeight: 1,
+    validationPairs: 200,
+    checkEvery: 40,
+  },
 };
 
 /**
@@ -82,16 +96,22 @@ export interface VariantRecipeSettings extends VariantSettings {
 const VALIDATION_SHARE = 0.05;
 
 /**
- * VARIANT_DEFAULTS with the model's learning rate and reference: the one exact mode
- * uses with the model (its defaultReference), so the variant's attributions are exact.
+ * The recipe for `model`'s kind with its reference: the one exact mode uses with the
+ * model (its defaultReference), so the variant's attributions are exact. Throws
+ * DistillError for a model that cannot be fine-tuned (weightsOf).
  */
 export function defaultVariantSettings(model: SentenceEncoder): VariantRecipeSettings {
-  const kind = weightsOf(model).kind;
-  return {
-    ...VARIANT_DEFAULTS,
-    learningRate: LEARNING_RATES[kind] ?? LEARNING_RATES.default,
-    reference: model.defaultReference,
-  };
+  return { ...VARIANT_DEFAULTS, ...RECIPE_BY_KIND[weightsOf(model).kind], reference: model.defaultReference };
+}
+
+/** Make exact's default number of training pairs for `model`, or null when it cannot be fine-tuned. */
+export function defaultTrainPairs(model: SentenceEncoder): number | null {
+  try {
+    return defaultVariantSettings(model).trainPairs;
+  } catch (error) {
+    if (error instanceof DistillError) return null;
+    throw error;
+  }
 }
 
 /** Throws DistillError naming the first setting that cannot work for `model`. */

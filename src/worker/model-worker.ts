@@ -13,6 +13,7 @@ import { parseModelId, type ModelRef } from '../model/model-id.ts';
 import { loadModel, modelFiles } from '../model/registry.ts';
 import { chooseBackend, whenGpuDeviceLost } from './backend.ts';
 import { clearDownloadCache, downloadCache } from './download-cache.ts';
+import { defaultTrainPairs } from '../exact/variant.ts';
 import { ExactJobs } from './exact-jobs.ts';
 import { ModelHost, StaleLoadError, type LoadedModels } from './model-host.ts';
 import type { EmbeddedText, ExactVariantInfo, LoadModelRequest, WorkerEvent, WorkerRequest } from './protocol.ts';
@@ -117,6 +118,7 @@ async function postReady(loadId: number, model: SentenceEncoder): Promise<void> 
     prompts: model.prompts ? { ...model.prompts } : null,
     exactVariant: host.exactInfo,
     storedVariant,
+    variantTrainPairs: defaultTrainPairs(model),
     numTensors: tf.memory().numTensors,
   });
 }

@@ -99,6 +99,8 @@ export interface ServedModel {
   exactVariant: ExactVariantInfo | null;
   /** An exact variant of this model made in this browser earlier, offered (or in use). */
   storedVariant: VariantRecord | null;
+  /** Make exact's default number of training pairs for this model (its kind's recipe), or null when it cannot be fine-tuned. */
+  variantTrainPairs: number | null;
   /** TF.js tensors alive after the switch (tests check that switching frees the old model). */
   numTensors: number;
 }

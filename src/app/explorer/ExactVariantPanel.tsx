@@ -7,11 +7,15 @@
 import { useState } from 'react';
 import type { ExactVariantInfo, HeldOutFigures, VariantRecord } from '../../worker/protocol.ts';
 import { Labelled } from '../Labelled.tsx';
-import type { MakeExactState } from '../use-make-exact.ts';
+import { phaseMsLeft, type MakeExactState } from '../use-make-exact.ts';
 
-const PAIR_CHOICES = [128, 384, 1024, 2048];
-/** VARIANT_DEFAULTS.trainPairs (src/exact/variant.ts): the measured browser recipe. */
-const DEFAULT_PAIRS = 1024;
+/** Sizes offered besides the model's default (its kind's measured recipe: src/exact/variant.ts). */
+const PAIR_CHOICES = [128, 384, 1024, 2048, 4096];
+
+/** The training-pair sizes offered, smallest first: PAIR_CHOICES and the model's default. */
+export function pairChoices(defaultPairs: number | null): number[] {
+  return [...new Set([...PAIR_CHOICES, ...(defaultPairs === null ? [] : [defaultPairs])])].sort((a, b) => a - b);
+}
 
 const PHASES: Record<string, string> = {
   pairs: 'Building sentence pairs',
@@ -24,6 +28,8 @@ export interface ExactVariantPanelProps {
   modelId: string;
   exactVariant: ExactVariantInfo | null;
   storedVariant: VariantRecord | null;
+  /** The model's default number of training pairs; null when it cannot be fine-tuned. */
+  defaultPairs: number | null;
   run: MakeExactState & { start: (settings: { trainPairs: number }) => void; cancel: () => void };
   onUseStored: () => void;
   onForgetStored: () => void;
@@ -36,15 +42,24 @@ function describe(modelId: string, exact: ExactVariantInfo | null): string {
   return `Exact mode explains ${exact.id}, the exact variant made in this browser on ${formatDate(exact.record?.createdAt)}.`;
 }
 
+/** "about 12 min", "about 40 s": an estimate, so rounded. */
+export function formatLeft(ms: number): string {
+  const s = ms / 1000;
+  return s >= 90 ? `about ${Math.round(s / 60)} min` : `about ${Math.max(1, Math.round(s / 5) * 5)} s`;
+}
+
 function formatDate(iso: string | undefined): string {
   return iso ? new Date(iso).toLocaleString() : 'an earlier visit';
 }
 
-export function ExactVariantPanel({ modelId, exactVariant, storedVariant, run, onUseStored, onForgetStored }: ExactVariantPanelProps) {
-  const [pairs, setPairs] = useState(DEFAULT_PAIRS);
+export function ExactVariantPanel({ modelId, exactVariant, storedVariant, defaultPairs, run, onUseStored, onForgetStored }: ExactVariantPanelProps) {
+  // null: the model's default, whatever it is when Make exact is pressed.
+  const [chosen, setChosen] = useState<number | null>(null);
+  const pairs = chosen ?? defaultPairs;
   const inUse = exactVariant?.source === 'made-here';
-  const canMake = exactVariant?.source !== 'checkpoint';
+  const canMake = exactVariant?.source !== 'checkpoint' && pairs !== null;
   const p = run.progress;
+  const left = phaseMsLeft(run);
   return (
     <section className="exact-panel" aria-labelledby="exact-heading">
       <h2 id="exact-heading">Exact variant</h2>
@@ -66,10 +81,10 @@ export function ExactVariantPanel({ modelId, exactVariant, storedVariant, run, o
       {canMake && (
         <div className="exact-make">
           <Labelled id="exact-pairs" label="Training pairs">
-            <select id="exact-pairs" value={pairs} disabled={run.running} onChange={(e) => setPairs(Number(e.target.value))}>
-              {PAIR_CHOICES.map((n) => (
+            <select id="exact-pairs" value={pairs} disabled={run.running} onChange={(e) => setChosen(Number(e.target.value))}>
+              {pairChoices(defaultPairs).map((n) => (
                 <option key={n} value={n}>
-                  {n}
+                  {n === defaultPairs ? `${n} (default)` : n}
                 </option>
               ))}
             </select>
@@ -95,6 +110,7 @@ export function ExactVariantPanel({ modelId, exactVariant, storedVariant, run, o
             {p ? PHASES[p.phase] : 'Starting'}
             {p && ` · ${p.step} of ${p.steps}`}
             {p?.loss !== undefined && ` · loss ${p.loss.toExponential(2)}`}
+            {left !== null && ` · ${formatLeft(left)} left in this phase`}
           </span>
           <progress aria-label="Fine-tuning progress" max={p?.steps || 1} value={p?.step ?? 0} />
           <button type="button" onClick={run.cancel}>
