@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNodeBackend, type NodeBackend } from '../src/cli/node-backend.ts';
-import { buildPairSplit, mixWith, splitFigures, DEFAULT_PAIR_MIX, PAIR_KINDS, type PairKind, type TextPair } from '../src/exact/corpus.ts';
+import { buildPairSplit, mixWith, splitFigures, PAIR_KINDS, type PairKind, type TextPair } from '../src/exact/corpus.ts';
 import { EVERYDAY_KINDS, EVERYDAY_PAIRS } from '../src/exact/everyday-pairs.ts';
 import { GENRE_GOALS, genreFigures, qualityByGenre, roundedFigures, UNRELATED_BELOW, type GenreFigures } from '../src/exact/quality-by-genre.ts';
 import { seededRandom } from '../src/shared/random.ts';
@@ -45,7 +45,7 @@ import { agreement, maxAbsDiff, meanSquaredDiff, type Agreement } from '../src/s
 import { AVERAGING_RATE, distill, LOW_SIMILARITY, type DistillSettings } from '../src/exact/train.ts';
 import { trainableUseLite } from '../src/exact/use-lite.ts';
 import { buildSentenceCorpus, CORPUS_GENRES, readCorpus } from './corpus.ts';
-import { makeExactVariant, type VariantRecipeSettings } from '../src/exact/variant.ts';
+import { makeExactVariant, recipeOf, type VariantRecipeSettings } from '../src/exact/variant.ts';
 import { overlayFiles } from '../src/model/files.ts';
 import { diskFiles } from '../src/model/node-files.ts';
 import { bundledModelFolder, loadBundledModel } from '../src/model/node-models.ts';
@@ -73,21 +73,25 @@ export interface Settings extends Omit<DistillSettings, 'reference'> {
   backend: NodeBackend;
 }
 
+/** use-lite's recipe, the one the browser's Make exact uses too (src/exact/variant.ts). */
+const RECIPE = recipeOf('use-lite');
+
 export const DEFAULTS: Settings = {
   out: join(ROOT, 'models', EXACT_ID),
-  trainPairs: 12000,
+  trainPairs: RECIPE.trainPairs,
+  // Four times the browser's held-out pairs: 200 per source for quality.json.
   heldOutPairs: 800,
-  validationPairs: 200,
-  checkEvery: 40,
-  randomShare: DEFAULT_PAIR_MIX.random,
-  epochs: 1,
-  batchPairs: 32,
-  learningRate: 3e-4,
-  warmup: 0.05,
-  lowSimilarityWeight: 1,
-  crossPairWeight: 1,
+  validationPairs: RECIPE.validationPairs,
+  checkEvery: RECIPE.checkEvery,
+  randomShare: RECIPE.randomShare,
+  epochs: RECIPE.epochs,
+  batchPairs: RECIPE.batchPairs,
+  learningRate: RECIPE.learningRate,
+  warmup: RECIPE.warmup,
+  lowSimilarityWeight: RECIPE.lowSimilarityWeight,
+  crossPairWeight: RECIPE.crossPairWeight,
   seed: 20261122,
-  scope: 'encoder',
+  scope: RECIPE.scope,
   float16: true,
   backend: 'wasm',
 };
