@@ -55,10 +55,10 @@ test('makes a tiny model exact with progress and a loss curve, uses it, and offe
   await expect(page.getByTestId('stored-variant')).toHaveCount(0);
 });
 
-test("offers each model its own default size: use-lite make-exact's 12,000 pairs, a Hugging Face model 1,024", async ({ page }) => {
+test("offers each model its own default size: use-lite make-exact's 12,000 pairs, a Hugging Face model 2,048", async ({ page }) => {
   await openTinyModel(page);
-  await expect(page.getByLabel('Training pairs')).toHaveValue('1024');
-  await expect(page.getByLabel('Training pairs').locator('option:checked')).toHaveText('1024 (default)');
+  await expect(page.getByLabel('Training pairs')).toHaveValue('2048');
+  await expect(page.getByLabel('Training pairs').locator('option:checked')).toHaveText('2048 (default)');
   await page.goto('./?backend=wasm');
   await expectServing(page, 'use-lite');
   await expect(page.getByLabel('Training pairs')).toHaveValue('12000');
@@ -77,7 +77,7 @@ test('a run that cannot get its training sentences fails with a message and chan
 
 test('cancelling a run keeps the model and its exact mode as they were', async ({ page }) => {
   await openTinyModel(page);
-  await page.getByLabel('Training pairs').selectOption('2048');
+  await page.getByLabel('Training pairs').selectOption('4096');
   await page.getByRole('button', { name: 'Make exact' }).click();
   await expect(page.getByRole('progressbar', { name: 'Fine-tuning progress' })).toBeVisible();
   await page.getByRole('button', { name: 'Cancel' }).click();

@@ -1,6 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { VARIANT_DEFAULTS, type HeldOutFigures } from '../src/exact/variant.ts';
-import { bertWords, chooseRate, DEFAULTS, gridOf, mergeRuns, parseArgs, SPECIAL_TOKENS, spread, UsageError, wordPieceVocab, type RunFigures } from './tune-hf-exact.ts';
+import { bertWords, chooseRate, chooseRecipe, DEFAULTS, gridOf, mergeRuns, parseArgs, SPECIAL_TOKENS, spread, UsageError, wordPieceVocab, type RunFigures } from './tune-hf-exact.ts';
 
 function figures(spearman: number, meanAbsDiff: number): HeldOutFigures {
   return { pairs: 128, spearman, pearson: spearman, meanAbsDiff, maxAbsDiff: 2 * meanAbsDiff, distillationLoss: meanAbsDiff ** 2 };
@@ -11,9 +12,10 @@ function run(learningRate: number, trainPairs: number, spearman: number, meanAbs
 }
 
 describe('tune-hf-exact arguments', () => {
-  it('defaults to the grid at the browser default length', () => {
+  it("defaults to a grid around the browser's default rate and length", () => {
     expect(parseArgs([])).toEqual(DEFAULTS);
-    expect(DEFAULTS.trainPairs).toEqual([VARIANT_DEFAULTS.trainPairs]);
+    expect(DEFAULTS.trainPairs).toContain(VARIANT_DEFAULTS.trainPairs);
+    expect(DEFAULTS.learningRates).toContain(VARIANT_DEFAULTS.learningRate);
   });
 
   it('reads comma lists, and --quick is overridden by explicit options', () => {
@@ -53,6 +55,23 @@ describe('chooseRate', () => {
     const runs = [run(1e-4, 1024, 0.97, 0.05), run(3e-4, 1024, 0.9695, 0.03), run(1e-3, 1024, NaN)];
     expect(chooseRate(runs, 1024)?.learningRate).toBe(3e-4);
     expect(chooseRate(runs, 1024, 0)?.learningRate).toBe(1e-4);
+  });
+});
+
+describe('the recorded tuning', () => {
+  it("chose VARIANT_DEFAULTS' rate and length by chooseRecipe", async () => {
+    const recorded = JSON.parse(await readFile(new URL('../bench/hf-exact-tuning.json', import.meta.url), 'utf8')) as { chosen: { learningRate: number; trainPairs: number }; runs: RunFigures[] };
+    expect(recorded.chosen).toMatchObject({ learningRate: VARIANT_DEFAULTS.learningRate, trainPairs: VARIANT_DEFAULTS.trainPairs });
+    expect(chooseRecipe(recorded.runs)).toMatchObject({ learningRate: recorded.chosen.learningRate, trainPairs: recorded.chosen.trainPairs });
+  });
+});
+
+describe('chooseRecipe', () => {
+  it("takes each length's best rate, then the shortest length within the tolerance of the best", () => {
+    const runs = [run(1e-5, 1024, 0.99), run(3e-5, 1024, 0.985), run(1e-5, 2048, 0.9935), run(3e-5, 2048, 0.991), run(1e-5, 4096, 0.995)];
+    expect(chooseRecipe(runs)).toMatchObject({ learningRate: 1e-5, trainPairs: 2048 });
+    expect(chooseRecipe(runs, 0.001)).toMatchObject({ learningRate: 1e-5, trainPairs: 4096 });
+    expect(chooseRecipe([])).toBeUndefined();
   });
 });
 
