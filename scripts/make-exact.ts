@@ -79,8 +79,8 @@ const RECIPE = recipeOf('use-lite');
 export const DEFAULTS: Settings = {
   out: join(ROOT, 'models', EXACT_ID),
   trainPairs: RECIPE.trainPairs,
-  // Four times the browser's held-out pairs: 200 per source for quality.json.
-  heldOutPairs: 800,
+  // Twice the browser's held-out pairs: 200 per source for quality.json.
+  heldOutPairs: 2 * RECIPE.heldOutPairs,
   validationPairs: RECIPE.validationPairs,
   checkEvery: RECIPE.checkEvery,
   randomShare: RECIPE.randomShare,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { VARIANT_DEFAULTS, type HeldOutFigures } from '../src/exact/variant.ts';
-import { bertWords, chooseRate, chooseRecipe, DEFAULTS, gridOf, mergeRuns, parseArgs, SPECIAL_TOKENS, spread, UsageError, wordPieceVocab, type RunFigures } from './tune-hf-exact.ts';
+import { bertWords, chooseRate, chooseRecipe, crossOf, DEFAULTS, gridOf, mergeRuns, parseArgs, SPECIAL_TOKENS, spread, UsageError, wordPieceVocab, type RunFigures } from './tune-hf-exact.ts';
 
 function figures(spearman: number, meanAbsDiff: number): HeldOutFigures {
   return { pairs: 128, spearman, pearson: spearman, meanAbsDiff, maxAbsDiff: 2 * meanAbsDiff, distillationLoss: meanAbsDiff ** 2 };
@@ -25,10 +25,12 @@ describe('tune-hf-exact arguments', () => {
     expect(s.backend).toBe('cpu');
     expect(parseArgs(['--quick']).trainPairs).toEqual([64]);
     expect(parseArgs(['--merge', 'a.json,b.json']).merge).toHaveLength(2);
+    expect(parseArgs(['--cross-weight', '1']).crossPairWeight).toBe(1);
+    expect(parseArgs([]).crossPairWeight).toBe(0);
   });
 
   it('rejects bad values and unknown flags', () => {
-    for (const argv of [['--lr'], ['--lr', '0'], ['--lr', '1e-4,'], ['--train-pairs', '10.5'], ['--backend', 'webgl'], ['--epochs', '2']]) {
+    for (const argv of [['--cross-weight', '-1'], ['--cross-weight'], ['--lr'], ['--lr', '0'], ['--lr', '1e-4,'], ['--train-pairs', '10.5'], ['--backend', 'webgl'], ['--epochs', '2']]) {
       expect(() => parseArgs(argv)).toThrow(UsageError);
     }
   });
@@ -60,9 +62,17 @@ describe('chooseRate', () => {
 
 describe('the recorded tuning', () => {
   it("chose VARIANT_DEFAULTS' rate and length by chooseRecipe", async () => {
-    const recorded = JSON.parse(await readFile(new URL('../bench/hf-exact-tuning.json', import.meta.url), 'utf8')) as { chosen: { learningRate: number; trainPairs: number }; runs: RunFigures[] };
-    expect(recorded.chosen).toMatchObject({ learningRate: VARIANT_DEFAULTS.learningRate, trainPairs: VARIANT_DEFAULTS.trainPairs });
-    expect(chooseRecipe(recorded.runs)).toMatchObject({ learningRate: recorded.chosen.learningRate, trainPairs: recorded.chosen.trainPairs });
+    type Chosen = { learningRate: number; trainPairs: number; crossPairWeight?: number };
+    const recorded = JSON.parse(await readFile(new URL('../bench/hf-exact-tuning.json', import.meta.url), 'utf8')) as { chosen: Chosen; runs: RunFigures[] };
+    const { learningRate, trainPairs } = recorded.chosen;
+    const crossPairWeight = crossOf(recorded.chosen);
+    expect({ learningRate, trainPairs, crossPairWeight }).toEqual({
+      learningRate: VARIANT_DEFAULTS.learningRate,
+      trainPairs: VARIANT_DEFAULTS.trainPairs,
+      crossPairWeight: VARIANT_DEFAULTS.crossPairWeight ?? 0,
+    });
+    const again = chooseRecipe(recorded.runs);
+    expect(again && { learningRate: again.learningRate, trainPairs: again.trainPairs, crossPairWeight: crossOf(again) }).toEqual({ learningRate, trainPairs, crossPairWeight });
   });
 });
 
@@ -76,6 +86,14 @@ describe('chooseRecipe', () => {
 });
 
 describe('mergeRuns', () => {
+  it('keeps runs that differ only in the cross-pair weight apart, a missing weight counting as 0', () => {
+    const merged = mergeRuns([[run(1e-5, 1024, 0.9)], [{ ...run(1e-5, 1024, 0.95), crossPairWeight: 1 }, { ...run(1e-5, 1024, 0.91), crossPairWeight: 0 }]]);
+    expect(merged.map((r) => [crossOf(r), r.heldOut.variant.spearman])).toEqual([
+      [0, 0.91],
+      [1, 0.95],
+    ]);
+  });
+
   it('joins lists, a later run of the same rate and length replacing an earlier one', () => {
     const merged = mergeRuns([[run(1e-4, 1024, 0.9), run(1e-4, 4096, 0.95)], [run(3e-5, 1024, 0.8), run(1e-4, 1024, 0.91)]]);
     expect(merged.map((r) => [r.trainPairs, r.learningRate, r.heldOut.variant.spearman])).toEqual([

@@ -21,7 +21,8 @@
  *     MiniLM-sized stack, not what a trained model's pairs look like.
  *  3. For each learning rate × training length of the grid: makeExactVariant on the
  *     served corpus (scripts/corpus.ts buildSentenceCorpus, what `--browser` of
- *     make-exact uses) with VARIANT_DEFAULTS except those two; the held-out figures it
+ *     make-exact uses) with VARIANT_DEFAULTS except those two and the cross-pair
+ *     weight (--cross-weight, one per process); the held-out figures it
  *     returns (the variant's and the un-fine-tuned shifted model's), steps, wall
  *     time, backend. The file is rewritten after every run, so a stopped run keeps
  *     what it measured.
@@ -68,6 +69,8 @@ export interface TuneSettings {
   out: string;
   /** Seed of the random weights (the pairs' seed is VARIANT_DEFAULTS.seed). */
   modelSeed: number;
+  /** Loss weight of the in-batch cross pairs in every run (train.ts; 0: none, as VARIANT_DEFAULTS). */
+  crossPairWeight: number;
   /** Outputs of earlier runs to join into `out` instead of running. */
   merge?: string[];
 }
@@ -78,6 +81,7 @@ export const DEFAULTS: TuneSettings = {
   backend: 'wasm',
   out: OUT,
   modelSeed: 14,
+  crossPairWeight: VARIANT_DEFAULTS.crossPairWeight ?? 0,
 };
 
 /** A smoke run: one rate, 4 steps; never overwrites the recorded figures unless --out says so. */
@@ -88,6 +92,7 @@ const USAGE = `usage: npx tsx scripts/tune-hf-exact.ts [options]
   --train-pairs N,M,…   training pairs per run, in ${VARIANT_DEFAULTS.batchPairs}s (default ${DEFAULTS.trainPairs.join(',')})
   --backend B           wasm | cpu (default ${DEFAULTS.backend})
   --model-seed N        seed of the random weights (default ${DEFAULTS.modelSeed})
+  --cross-weight X      loss weight of the in-batch cross pairs in every run, 0 for none (default ${DEFAULTS.crossPairWeight})
   --out FILE            where to write the figures (default bench/hf-exact-tuning.json)
   --merge A,B,…         only join the runs of earlier outputs (one per process) into --out
   --quick               smoke run: lr ${QUICK.learningRates?.join(',')}, ${QUICK.trainPairs?.join(',')} pairs, written to ${QUICK.out}`;
@@ -112,6 +117,11 @@ export function parseArgs(argv: readonly string[]): TuneSettings {
       case '--lr': s.learningRates = list(flag, value, false); i++; break;
       case '--train-pairs': s.trainPairs = list(flag, value, true); i++; break;
       case '--model-seed': s.modelSeed = list(flag, value, true)[0]; i++; break;
+      case '--cross-weight': {
+        const weight = Number(value);
+        if (!value || !(weight >= 0)) throw new UsageError(`--cross-weight needs a number ≥ 0, got ${String(value)}`);
+        s.crossPairWeight = weight; i++; break;
+      }
       case '--out': if (!value) throw new UsageError('--out needs a file'); s.out = resolve(value); i++; break;
       case '--backend':
         if (value !== 'wasm' && value !== 'cpu') throw new UsageError('--backend must be wasm or cpu');
@@ -132,31 +142,43 @@ export function gridOf(s: Pick<TuneSettings, 'learningRates' | 'trainPairs'>): A
 export interface RunFigures {
   learningRate: number;
   trainPairs: number;
+  /** The cross pairs' loss weight; absent in runs recorded before it was tuned, which had none. */
+  crossPairWeight?: number;
   steps: number;
   heldOut: { variant: HeldOutFigures; shiftedBaseline: HeldOutFigures };
 }
 
 /**
- * The rate to ship: among the runs of `trainPairs` pairs (the browser's default
- * length), the best held-out Spearman; a tie within `tolerance` goes to the lower mean
- * |Δ|. Undefined when no run has that length.
+ * The run to ship at a length (its rate and cross-pair weight): among the runs of
+ * `trainPairs` pairs, the best held-out Spearman; a tie within `tolerance` goes to the
+ * lower mean |Δ|. Undefined when no run has that length.
  */
+/** Whether `run`'s held-out Spearman is within `tolerance` of `best`; exactly `tolerance` below counts (figures are rounded to 4 decimals). */
+function closeTo(run: RunFigures, best: number, tolerance: number): boolean {
+  return run.heldOut.variant.spearman >= best - tolerance - 1e-9;
+}
+
 export function chooseRate(runs: readonly RunFigures[], trainPairs: number, tolerance = 0.002): RunFigures | undefined {
   const candidates = runs.filter((r) => r.trainPairs === trainPairs && Number.isFinite(r.heldOut.variant.spearman));
   if (candidates.length === 0) return undefined;
   const best = Math.max(...candidates.map((r) => r.heldOut.variant.spearman));
-  const close = candidates.filter((r) => r.heldOut.variant.spearman >= best - tolerance);
+  const close = candidates.filter((r) => closeTo(r, best, tolerance));
   return close.reduce((a, b) => (b.heldOut.variant.meanAbsDiff < a.heldOut.variant.meanAbsDiff ? b : a));
 }
 
 /**
- * The runs of several outputs as one list: a later run of the same rate and length
- * replaces an earlier one; ordered by length, then rate.
+ * The runs of several outputs as one list: a later run of the same rate, length and
+ * cross-pair weight replaces an earlier one; ordered by length, then weight, then rate.
  */
-export function mergeRuns<R extends Pick<RunFigures, 'learningRate' | 'trainPairs'>>(lists: ReadonlyArray<readonly R[]>): R[] {
+export function mergeRuns<R extends Pick<RunFigures, 'learningRate' | 'trainPairs' | 'crossPairWeight'>>(lists: ReadonlyArray<readonly R[]>): R[] {
   const byKey = new Map<string, R>();
-  for (const run of lists.flat()) byKey.set(`${run.trainPairs}/${run.learningRate}`, run);
-  return [...byKey.values()].sort((a, b) => a.trainPairs - b.trainPairs || a.learningRate - b.learningRate);
+  for (const run of lists.flat()) byKey.set(`${run.trainPairs}/${crossOf(run)}/${run.learningRate}`, run);
+  return [...byKey.values()].sort((a, b) => a.trainPairs - b.trainPairs || crossOf(a) - crossOf(b) || a.learningRate - b.learningRate);
+}
+
+/** A run's cross-pair weight (0 for runs recorded before it was tuned). */
+export function crossOf(run: Pick<RunFigures, 'crossPairWeight'>): number {
+  return run.crossPairWeight ?? 0;
 }
 
 /**
@@ -169,11 +191,22 @@ export function chooseRecipe(runs: readonly RunFigures[], tolerance = 0.002): Ru
   const picks = lengths.map((n) => chooseRate(runs, n, tolerance)).filter((r): r is RunFigures => r !== undefined);
   if (picks.length === 0) return undefined;
   const best = Math.max(...picks.map((r) => r.heldOut.variant.spearman));
-  return picks.find((r) => r.heldOut.variant.spearman >= best - tolerance);
+  return picks.find((r) => closeTo(r, best, tolerance));
 }
 
 const CHOICE_RULE =
-  'at each length the best held-out Spearman (within 0.002, the lower mean |Δ|); then the shortest length whose choice is within 0.002 of the best length\'s';
+  'at each length the best held-out Spearman over rates and cross-pair weights (within 0.002, the lower mean |Δ|); then the shortest length whose choice is within 0.002 of the best length\'s';
+
+/** The choice as the output file records it. */
+function chosenRecord(chosen: RunFigures | undefined) {
+  return chosen && { learningRate: chosen.learningRate, trainPairs: chosen.trainPairs, crossPairWeight: crossOf(chosen), rule: CHOICE_RULE };
+}
+
+function describeChoice(chosen: RunFigures | undefined): string {
+  return chosen
+    ? `lr ${chosen.learningRate}, ${chosen.trainPairs} pairs, cross weight ${crossOf(chosen)} (held-out Spearman ${chosen.heldOut.variant.spearman})`
+    : 'none';
+}
 
 /** Joins the runs of `files` (outputs of this script) into `out`, keeping the first file's `about`. */
 async function mergeOutputs(files: readonly string[], out: string): Promise<number> {
@@ -182,13 +215,13 @@ async function mergeOutputs(files: readonly string[], out: string): Promise<numb
   const chosen = chooseRecipe(runs);
   const doc = {
     about: { ...docs[0].about, command: `${files.map((_, i) => `${String(docs[i].about.command)}`).join(' ; ')} ; npx tsx scripts/tune-hf-exact.ts --merge …`, processes: `runs joined from ${files.length} outputs, each made by its own process; up to three ran at once on the 2-core machine, so times are wall-clock under load` },
-    chosen: chosen && { learningRate: chosen.learningRate, trainPairs: chosen.trainPairs, rule: CHOICE_RULE },
+    chosen: chosenRecord(chosen),
     runs,
     totalSeconds: Math.max(...docs.map((d) => d.totalSeconds)),
   };
   await writeAtomically(out, doc);
   log(table(runs));
-  log(`\nchosen: ${chosen ? `lr ${chosen.learningRate}, ${chosen.trainPairs} pairs` : 'none'}; wrote ${out}`);
+  log(`\nchosen: ${describeChoice(chosen)}; wrote ${out}`);
   return 0;
 }
 
@@ -340,12 +373,12 @@ export async function cosineSpread(model: SentenceEncoder, pairs: readonly TextP
 }
 
 function table(runs: ReadonlyArray<RunFigures & { seconds: number }>): string {
-  const head = 'lr        pairs steps  Spearman Pearson  mean|Δ|  loss      | shifted: Spearman mean|Δ|  | seconds';
+  const head = 'lr        pairs cross steps  Spearman Pearson  mean|Δ|  loss      | shifted: Spearman mean|Δ|  | seconds';
   const rows = runs.map((r) => {
     const v = r.heldOut.variant;
     const b = r.heldOut.shiftedBaseline;
     return (
-      `${r.learningRate.toExponential(0).padEnd(9)} ${String(r.trainPairs).padStart(5)} ${String(r.steps).padStart(5)}  ` +
+      `${r.learningRate.toExponential(0).padEnd(9)} ${String(r.trainPairs).padStart(5)} ${String(crossOf(r)).padStart(5)} ${String(r.steps).padStart(5)}  ` +
       `${v.spearman.toFixed(4)}   ${v.pearson.toFixed(4)}   ${v.meanAbsDiff.toFixed(4)}   ${v.distillationLoss.toFixed(6)}  | ` +
       `${b.spearman.toFixed(4)}            ${b.meanAbsDiff.toFixed(4)}   | ${r.seconds.toFixed(0)}`
     );
@@ -401,7 +434,7 @@ export async function main(argv: string[]): Promise<number> {
         what:
           "Learning rate and training length of the browser's Make exact (makeExactVariant) for Hugging Face encoders (issue 14), " +
           "measured on a seeded random BERT of all-MiniLM-L6-v2's size, since no real checkpoint is reachable offline. " +
-          'Every run: VARIANT_DEFAULTS except learningRate and trainPairs; held-out figures as makeExactVariant reports them ' +
+          'Every run: VARIANT_DEFAULTS except learningRate, trainPairs and crossPairWeight (each run records its own; absent: 0); held-out figures as makeExactVariant reports them ' +
           '(agreement of the variant, and of the shifted model without fine-tuning, with the original on pairs from documents never trained on). ' +
           "The best validation check's step is not reported: makeExactVariant keeps its weights but its record does not name the step.",
         command: `npx tsx scripts/tune-hf-exact.ts${argv.length ? ` ${argv.join(' ')}` : ''}`,
@@ -420,7 +453,7 @@ export async function main(argv: string[]): Promise<number> {
         machine,
         environment: { node: process.version, tfjs: tf.version_core },
       },
-      chosen: chosen && { learningRate: chosen.learningRate, trainPairs: chosen.trainPairs, rule: CHOICE_RULE },
+      chosen: chosenRecord(chosen),
       runs,
       totalSeconds: round((performance.now() - started) / 1000, 1),
     };
@@ -431,7 +464,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const { learningRate, trainPairs } of gridOf(settings)) {
       const t0 = performance.now();
       let lastPhase = '';
-      const variant = await makeExactVariant(original, corpus.documents, { learningRate, trainPairs }, {
+      const variant = await makeExactVariant(original, corpus.documents, { learningRate, trainPairs, crossPairWeight: settings.crossPairWeight }, {
         onProgress: (p) => {
           if (p.phase !== lastPhase || (p.phase === 'training' && p.step % 16 === 0)) {
             log(`  lr ${learningRate} pairs ${trainPairs}: ${p.phase} ${p.step}/${p.steps}${p.loss === undefined ? '' : ` loss ${p.loss.toFixed(5)}`} (${(p.elapsedMs / 1000).toFixed(0)} s)`);
@@ -446,6 +479,7 @@ export async function main(argv: string[]): Promise<number> {
       runs.push({
         learningRate,
         trainPairs,
+        crossPairWeight: settings.crossPairWeight,
         steps: record.training.steps,
         heldOut: { variant: roundedFigures(record.heldOut.variant), shiftedBaseline: roundedFigures(record.heldOut.shiftedBaseline) },
         firstStepLoss: round(losses[0], 6),
@@ -461,7 +495,7 @@ export async function main(argv: string[]): Promise<number> {
     original.dispose();
   }
   const chosen = chooseRecipe(runs);
-  log(`\nchosen: ${chosen ? `lr ${chosen.learningRate}, ${chosen.trainPairs} pairs (held-out Spearman ${chosen.heldOut.variant.spearman})` : 'none'}`);
+  log(`\nchosen: ${describeChoice(chosen)}`);
   log(`wrote ${settings.out} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return 0;
 }

@@ -70,7 +70,7 @@ export const VARIANT_DEFAULTS: Readonly<Omit<VariantRecipeSettings, 'reference'>
  * models/use-lite-exact/browser-default.json, browser-sizes.json). 400 held-out pairs
  * keep the figures it reports steady.
  */
-const RECIPE_BY_KIND: Readonly<Record<string, Partial<Omit<VariantRecipeSettings, 'reference'>>>> = {
+const RECIPE_BY_KIND: Readonly<Partial<Record<string, Partial<Omit<VariantRecipeSettings, 'reference'>>>>> = {
   'use-lite': {
     trainPairs: 12000,
     heldOutPairs: 400,

@@ -78,6 +78,9 @@ export function ExactVariantPanel({ modelId, exactVariant, storedVariant, defaul
         </p>
       )}
 
+      {exactVariant?.source !== 'checkpoint' && defaultPairs === null && (
+        <p className="muted">This model&apos;s architecture cannot be fine-tuned here, so no exact variant can be made of it.</p>
+      )}
       {canMake && (
         <div className="exact-make">
           <Labelled id="exact-pairs" label="Training pairs">
