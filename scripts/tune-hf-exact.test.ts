@@ -26,7 +26,7 @@ describe('tune-hf-exact arguments', () => {
     expect(parseArgs(['--quick']).trainPairs).toEqual([64]);
     expect(parseArgs(['--merge', 'a.json,b.json']).merge).toHaveLength(2);
     expect(parseArgs(['--cross-weight', '1']).crossPairWeight).toBe(1);
-    expect(parseArgs([]).crossPairWeight).toBe(0);
+    expect(parseArgs([]).crossPairWeight).toBe(VARIANT_DEFAULTS.crossPairWeight);
   });
 
   it('rejects bad values and unknown flags', () => {
