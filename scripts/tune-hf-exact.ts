@@ -32,7 +32,8 @@
  * on the 2-core machine; the whole default grid would take hours), so cells can run as
  * separate processes, each with its own --out, and `--merge A.json,B.json` then joins
  * their runs into one file (the first's `about`). The recorded file holds 9 of the 12
- * cells: those the choice needed.
+ * cells without cross pairs, and the three lengths at 1e-5 with them: the runs the
+ * choice needed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -148,16 +149,16 @@ export interface RunFigures {
   heldOut: { variant: HeldOutFigures; shiftedBaseline: HeldOutFigures };
 }
 
-/**
- * The run to ship at a length (its rate and cross-pair weight): among the runs of
- * `trainPairs` pairs, the best held-out Spearman; a tie within `tolerance` goes to the
- * lower mean |Δ|. Undefined when no run has that length.
- */
 /** Whether `run`'s held-out Spearman is within `tolerance` of `best`; exactly `tolerance` below counts (figures are rounded to 4 decimals). */
 function closeTo(run: RunFigures, best: number, tolerance: number): boolean {
   return run.heldOut.variant.spearman >= best - tolerance - 1e-9;
 }
 
+/**
+ * The run to ship at a length (its rate and cross-pair weight): among the runs of
+ * `trainPairs` pairs, the best held-out Spearman; a tie within `tolerance` goes to the
+ * lower mean |Δ|. Undefined when no run has that length.
+ */
 export function chooseRate(runs: readonly RunFigures[], trainPairs: number, tolerance = 0.002): RunFigures | undefined {
   const candidates = runs.filter((r) => r.trainPairs === trainPairs && Number.isFinite(r.heldOut.variant.spearman));
   if (candidates.length === 0) return undefined;
